@@ -1,0 +1,184 @@
+"""Status rules: time progress, completion, status per target and task, and roll-ups."""
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+
+from .plan import Plan
+from .settings import resolve
+
+NOT_REPORTED, COMPLETED, ON_TRACK, LAGGING, SEVERE = "not_reported", "completed", "on_track", "lagging", "severe"
+STATUSES = (COMPLETED, ON_TRACK, LAGGING, SEVERE, NOT_REPORTED)
+# How bad a status is, for rolling several up into one: the worst reported one wins.
+SEVERITY = {COMPLETED: 0, ON_TRACK: 1, LAGGING: 2, SEVERE: 3}
+
+NOT_STARTED, IN_PROGRESS, DONE = "not_started", "in_progress", "done"
+TASK_STATES = (NOT_STARTED, IN_PROGRESS, DONE)
+
+
+def time_progress(start: date, deadline: date, as_of: date) -> float:
+    """Elapsed share of [start, deadline] at as_of (both days inclusive), clamped to [0, 1]."""
+    total = (deadline - start).days + 1
+    elapsed = (as_of - start).days + 1
+    return min(1.0, max(0.0, elapsed / total)) if total > 0 else 1.0
+
+
+def completion(actual: float | None, target: float, direction: str, baseline: float | None = None) -> float | None:
+    """How much of the target is reached (1.0 = reached); None when nothing is reported."""
+    if actual is None or (isinstance(actual, float) and math.isnan(actual)):
+        return None
+    if baseline is not None and not (isinstance(baseline, float) and math.isnan(baseline)):
+        gap = target - baseline
+        if gap == 0:
+            return 1.0
+        return max(0.0, (actual - baseline) / gap)
+    if direction == "lower":
+        if actual <= target:
+            return 1.0
+        return target / actual if actual > 0 else 0.0
+    if target == 0:
+        return 1.0 if actual >= 0 else 0.0
+    return max(0.0, actual / target)
+
+
+def target_status(done: float | None, progress: float, kind: str, past_deadline: bool,
+                  settings: dict[str, float] | None = None) -> str:
+    """Status of one target from its completion, the time progress and its kind."""
+    if done is None:
+        return NOT_REPORTED
+    if done >= 1 - 1e-9:
+        return COMPLETED
+    if past_deadline:
+        return SEVERE
+    s = resolve(settings)
+    expected = progress if kind == "cumulative" else 1.0
+    behind = expected - done
+    if behind <= s["tolerance"] + 1e-9:
+        return ON_TRACK
+    if behind <= s["tolerance"] + s["severe_margin"] + 1e-9:
+        return LAGGING
+    return SEVERE
+
+
+def task_state_status(state: str | None, progress: float, past_deadline: bool,
+                      settings: dict[str, float] | None = None) -> str:
+    """Status of a task from its own reported state (未启动 / 推进中 / 已完成)."""
+    if state is None:
+        return NOT_REPORTED
+    if state == DONE:
+        return COMPLETED
+    if past_deadline:
+        return SEVERE
+    if state == NOT_STARTED and progress > resolve(settings)["not_started_grace"]:
+        return LAGGING
+    return ON_TRACK
+
+
+def roll_up(statuses: list[str]) -> str:
+    """One status for several: completed only when all are; else the worst reported; else not reported."""
+    reported = [s for s in statuses if s != NOT_REPORTED]
+    if not reported:
+        return NOT_REPORTED
+    if len(reported) == len(statuses) and all(s == COMPLETED for s in reported):
+        return COMPLETED
+    worst = max(reported, key=SEVERITY.__getitem__)
+    return ON_TRACK if worst == COMPLETED else worst
+
+
+def default_as_of(plan: Plan, newest_report: date | None, today: date | None = None) -> date:
+    """The newest report date, else today clamped to the plan period."""
+    if newest_report is not None:
+        return newest_report
+    today = today or date.today()
+    return min(max(today, plan.start), plan.end)
+
+
+TARGET_REPORT_COLUMNS = ["target_id", "as_of", "actual", "note"]
+TASK_REPORT_COLUMNS = ["task_id", "as_of", "state", "progress", "problems", "next_steps"]
+
+
+def evaluate_targets(plan: Plan, latest: pd.DataFrame, as_of: date,
+                     settings: dict[str, float] | None = None) -> pd.DataFrame:
+    """One row per target with actual, completion, time progress and status at as_of.
+
+    `latest` holds at most one report per target (the one in force at as_of).
+    """
+    frame = plan.targets.merge(latest.rename(columns={"as_of": "reported_on"}), on="target_id", how="left")
+    rows = []
+    for t in frame.itertuples(index=False):
+        actual = None if pd.isna(t.actual) else float(t.actual)
+        baseline = None if pd.isna(t.baseline) else float(t.baseline)
+        done = completion(actual, t.target_value, t.direction, baseline)
+        progress = time_progress(plan.start, t.deadline, as_of)
+        status = target_status(done, progress, t.kind, as_of > t.deadline, settings)
+        rows.append((actual, done, progress, status))
+    out = pd.DataFrame(rows, columns=["actual", "completion", "time_progress", "status"], index=frame.index)
+    result = pd.concat([frame.drop(columns=["actual"]), out], axis=1)
+    result["as_of"] = as_of
+    result["note"] = result["note"].fillna("") if "note" in result else ""
+    return result
+
+
+def evaluate_tasks(plan: Plan, targets: pd.DataFrame, task_reports: pd.DataFrame, as_of: date,
+                   settings: dict[str, float] | None = None) -> pd.DataFrame:
+    """One row per task: its targets' statuses and its own reported state rolled up."""
+    reports = task_reports.set_index("task_id") if len(task_reports) else None
+    by_task = targets.groupby("task_id")["status"].apply(list).to_dict()
+    progress = time_progress(plan.start, plan.end, as_of)
+    rows = []
+    for t in plan.tasks.itertuples(index=False):
+        report = reports.loc[t.task_id] if reports is not None and t.task_id in reports.index else None
+        state = None if report is None else report["state"] or None
+        statuses = list(by_task.get(t.task_id, []))
+        if state is not None or not statuses:
+            statuses.append(task_state_status(state, progress, as_of > plan.end, settings))
+        rows.append({
+            "task_id": t.task_id,
+            "targets": len(by_task.get(t.task_id, [])),
+            "state": state,
+            "reported_on": None if report is None else report["as_of"],
+            "progress_text": "" if report is None else report["progress"],
+            "status": roll_up(statuses),
+        })
+    return plan.tasks.merge(pd.DataFrame(rows), on="task_id")
+
+
+def capped(series: pd.Series) -> pd.Series:
+    """Completion capped at 100%, so one over-achiever cannot hide the others in an average."""
+    return series.clip(upper=1.0)
+
+
+def status_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """Number of rows in each status, every status present."""
+    counts = frame["status"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in STATUSES}
+
+
+def summarize(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per group: number of targets, reported, average (capped) completion and count per status."""
+    if frame.empty:
+        return pd.DataFrame(columns=[by, "targets", "reported", "avg_completion", *STATUSES])
+    grouped = frame.groupby(by, sort=False)
+    out = pd.DataFrame({
+        "targets": grouped.size(),
+        "reported": grouped["completion"].count(),
+        "avg_completion": grouped["completion"].apply(lambda s: capped(s.dropna()).mean() if s.notna().any() else None),
+    })
+    counts = frame.pivot_table(index=by, columns="status", aggfunc="size", fill_value=0)
+    for s in STATUSES:
+        out[s] = counts[s] if s in counts else 0
+    return out.reset_index()
+
+
+def by_unit(frame: pd.DataFrame) -> pd.DataFrame:
+    """summarize() per lead unit; a target with several lead units counts for each."""
+    exploded = frame.explode("lead_list").rename(columns={"lead_list": "unit"})
+    return summarize(exploded.dropna(subset=["unit"]), "unit")
+
+
+def overall_completion(frame: pd.DataFrame) -> float | None:
+    """Average capped completion of the reported targets, or None when none is reported."""
+    reported = frame["completion"].dropna()
+    return float(capped(reported).mean()) if len(reported) else None

@@ -1,0 +1,260 @@
+"""The progress store: batches of reports in SQLite, appended and never overwritten."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "progress.db"
+
+# Numbered, append-only: a released migration is never edited, a new one is added.
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "batches, target and task reports, settings", """
+        CREATE TABLE batches (
+            id          INTEGER PRIMARY KEY,
+            plan_id     TEXT NOT NULL,
+            file_name   TEXT NOT NULL,
+            sha256      TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            unit        TEXT,
+            user        TEXT,
+            source      TEXT NOT NULL,          -- upload, edit, cli, sample
+            is_sample   INTEGER NOT NULL DEFAULT 0,
+            row_count   INTEGER NOT NULL,
+            reverted_at TEXT,
+            reverted_by TEXT
+        );
+        CREATE INDEX batches_plan ON batches (plan_id, sha256);
+        CREATE TABLE target_reports (
+            id        INTEGER PRIMARY KEY,
+            batch_id  INTEGER NOT NULL REFERENCES batches (id),
+            target_id TEXT NOT NULL,
+            as_of     TEXT NOT NULL,
+            actual    REAL NOT NULL,
+            note      TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX target_reports_target ON target_reports (target_id, as_of);
+        CREATE TABLE task_reports (
+            id         INTEGER PRIMARY KEY,
+            batch_id   INTEGER NOT NULL REFERENCES batches (id),
+            task_id    INTEGER NOT NULL,
+            as_of      TEXT NOT NULL,
+            state      TEXT,
+            progress   TEXT NOT NULL DEFAULT '',
+            problems   TEXT NOT NULL DEFAULT '',
+            next_steps TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX task_reports_task ON task_reports (task_id, as_of);
+        CREATE TABLE settings (
+            name       TEXT PRIMARY KEY,
+            value      REAL NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT
+        );
+    """),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def db_path(spec: str | os.PathLike | None = None) -> Path:
+    """The database file from a path or sqlite URL, else $TRACKER_DB, else data/progress.db."""
+    spec = spec or os.environ.get("TRACKER_DB") or DEFAULT_DB
+    text = str(spec)
+    if "://" in text:
+        if not text.startswith("sqlite:///"):
+            raise ValueError(f"暂只支持 SQLite 数据库（sqlite:///路径 或文件路径），收到：{text}")
+        text = text[len("sqlite:///"):]
+    return Path(text)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch_id: int
+    duplicate: bool  # the same file was already stored and not reverted: nothing changed
+
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+class Store:
+    """Progress store over one SQLite file; every method opens its own short connection."""
+
+    def __init__(self, spec: str | os.PathLike | None = None):
+        self.path = db_path(spec)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.migrate()
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in WAL mode with a busy timeout; commits on success, rolls back on error."""
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA foreign_keys=ON")
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locking) transaction: all of it lands or none of it."""
+        with self.connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def migrate(self) -> None:
+        """Apply every migration not yet recorded in the database."""
+        with self.transaction() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                         "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            done = {v for (v,) in conn.execute("SELECT version FROM schema_migrations")}
+            for version, name, sql in MIGRATIONS:
+                if version in done:
+                    continue
+                for statement in filter(str.strip, sql.split(";")):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (version, name, _now()))
+
+    def schema_version(self) -> int:
+        """The newest migration applied."""
+        with self.connect() as conn:
+            return conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0
+
+    def add_batch(self, plan_id: str, file_name: str, sha256: str, target_rows: pd.DataFrame,
+                  task_rows: pd.DataFrame | None = None, *, unit: str | None = None, user: str | None = None,
+                  source: str = "upload", is_sample: bool = False) -> BatchResult:
+        """Store one batch of reports in one transaction; the same file twice changes nothing."""
+        task_rows = task_rows if task_rows is not None else pd.DataFrame(columns=["task_id"])
+        with self.transaction() as conn:
+            existing = conn.execute(
+                "SELECT id FROM batches WHERE plan_id = ? AND sha256 = ? AND reverted_at IS NULL",
+                (plan_id, sha256)).fetchone()
+            if existing:
+                return BatchResult(existing[0], True)
+            cursor = conn.execute(
+                "INSERT INTO batches (plan_id, file_name, sha256, created_at, unit, user, source, is_sample,"
+                " row_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (plan_id, file_name, sha256, _now(), unit, user, source, int(is_sample),
+                 len(target_rows) + len(task_rows)))
+            batch_id = cursor.lastrowid
+            conn.executemany(
+                "INSERT INTO target_reports (batch_id, target_id, as_of, actual, note) VALUES (?, ?, ?, ?, ?)",
+                [(batch_id, r.target_id, _iso(r.as_of), float(r.actual), str(getattr(r, "note", "") or ""))
+                 for r in target_rows.itertuples(index=False)])
+            conn.executemany(
+                "INSERT INTO task_reports (batch_id, task_id, as_of, state, progress, problems, next_steps)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(batch_id, int(r.task_id), _iso(r.as_of), r.state or None, r.progress or "",
+                  r.problems or "", r.next_steps or "") for r in task_rows.itertuples(index=False)])
+        return BatchResult(batch_id, False)
+
+    def revert_batch(self, batch_id: int, user: str | None = None) -> bool:
+        """Stop counting a batch's rows (nothing is deleted); False if it was already reverted."""
+        with self.transaction() as conn:
+            cursor = conn.execute("UPDATE batches SET reverted_at = ?, reverted_by = ? "
+                                  "WHERE id = ? AND reverted_at IS NULL", (_now(), user, batch_id))
+            return cursor.rowcount == 1
+
+    def revert_samples(self, plan_id: str, user: str | None = None) -> int:
+        """Revert every active sample batch of a plan; returns how many."""
+        with self.transaction() as conn:
+            cursor = conn.execute("UPDATE batches SET reverted_at = ?, reverted_by = ? WHERE plan_id = ? "
+                                  "AND is_sample = 1 AND reverted_at IS NULL", (_now(), user, plan_id))
+            return cursor.rowcount
+
+    def has_samples(self, plan_id: str) -> bool:
+        """True when sample data (示例数据) currently counts."""
+        with self.connect() as conn:
+            return conn.execute("SELECT 1 FROM batches WHERE plan_id = ? AND is_sample = 1 "
+                                "AND reverted_at IS NULL LIMIT 1", (plan_id,)).fetchone() is not None
+
+    def version(self, plan_id: str) -> tuple:
+        """A cheap token that changes whenever what counts for the plan changes."""
+        with self.connect() as conn:
+            return tuple(conn.execute(
+                "SELECT COUNT(*), MAX(id), COUNT(reverted_at), MAX(reverted_at) FROM batches WHERE plan_id = ?",
+                (plan_id,)).fetchone()) + tuple(conn.execute("SELECT COUNT(*), MAX(updated_at) FROM settings"
+                                                             ).fetchone())
+
+    def _latest(self, table: str, key: str, columns: str, plan_id: str, as_of: date | None) -> pd.DataFrame:
+        # The newest date on or before as_of wins; on the same date the later batch supersedes.
+        sql = f"""
+            SELECT {key}, as_of, {columns} FROM (
+                SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.{key} ORDER BY r.as_of DESC, r.id DESC) AS rank
+                FROM {table} r JOIN batches b ON b.id = r.batch_id
+                WHERE b.plan_id = ? AND b.reverted_at IS NULL AND r.as_of <= ?
+            ) WHERE rank = 1 ORDER BY {key}"""
+        with self.connect() as conn:
+            frame = pd.read_sql_query(sql, conn, params=(plan_id, _iso(as_of or date.max)))
+        frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+        return frame
+
+    def latest_target_reports(self, plan_id: str, as_of: date | None = None) -> pd.DataFrame:
+        """The report in force per target at as_of: target_id, as_of, actual, note."""
+        return self._latest("target_reports", "target_id", "actual, note", plan_id, as_of)
+
+    def latest_task_reports(self, plan_id: str, as_of: date | None = None) -> pd.DataFrame:
+        """The report in force per task at as_of: task_id, as_of, state, progress, problems, next_steps."""
+        return self._latest("task_reports", "task_id", "state, progress, problems, next_steps", plan_id, as_of)
+
+    def target_history(self, plan_id: str, target_ids: list[str] | None = None) -> pd.DataFrame:
+        """Every report of the given targets (all when None), reverted ones flagged, oldest first."""
+        sql = ("SELECT r.target_id, r.as_of, r.actual, r.note, r.batch_id, b.file_name, b.created_at, b.user,"
+               " b.is_sample, b.reverted_at IS NOT NULL AS reverted FROM target_reports r"
+               " JOIN batches b ON b.id = r.batch_id WHERE b.plan_id = ?")
+        params: list = [plan_id]
+        if target_ids is not None:
+            sql += f" AND r.target_id IN ({','.join('?' * len(target_ids))})"
+            params += list(target_ids)
+        with self.connect() as conn:
+            frame = pd.read_sql_query(sql + " ORDER BY r.target_id, r.as_of, r.id", conn, params=params)
+        frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+        return frame
+
+    def task_history(self, plan_id: str, task_id: int) -> pd.DataFrame:
+        """Every report of one task, reverted ones flagged, oldest first."""
+        with self.connect() as conn:
+            frame = pd.read_sql_query(
+                "SELECT r.as_of, r.state, r.progress, r.problems, r.next_steps, r.batch_id, b.file_name,"
+                " b.reverted_at IS NOT NULL AS reverted FROM task_reports r JOIN batches b ON b.id = r.batch_id"
+                " WHERE b.plan_id = ? AND r.task_id = ? ORDER BY r.as_of, r.id", conn, params=(plan_id, task_id))
+        frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+        return frame
+
+    def batches(self, plan_id: str) -> pd.DataFrame:
+        """All batches of a plan, newest first."""
+        with self.connect() as conn:
+            return pd.read_sql_query("SELECT * FROM batches WHERE plan_id = ? ORDER BY id DESC", conn,
+                                     params=(plan_id,))
+
+    def newest_report_date(self, plan_id: str) -> date | None:
+        """The newest as_of among reports that count, or None."""
+        with self.connect() as conn:
+            row = conn.execute(
+                "SELECT MAX(d) FROM (SELECT MAX(r.as_of) d FROM target_reports r JOIN batches b ON b.id = r.batch_id"
+                " WHERE b.plan_id = ? AND b.reverted_at IS NULL UNION ALL SELECT MAX(r.as_of) FROM task_reports r"
+                " JOIN batches b ON b.id = r.batch_id WHERE b.plan_id = ? AND b.reverted_at IS NULL)",
+                (plan_id, plan_id)).fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
+    def settings(self) -> dict[str, float]:
+        """Stored overrides of the settings table."""
+        with self.connect() as conn:
+            return dict(conn.execute("SELECT name, value FROM settings"))
+
+
+def _iso(value) -> str:
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
