@@ -21,8 +21,8 @@ FONT = dict(family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif",
 
 
 def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
-    fig.update_layout(font=FONT, height=height, margin=dict(l=10, r=10, t=40, b=10),
-                      paper_bgcolor="white", plot_bgcolor="white", **extra)
+    extra.setdefault("margin", dict(l=10, r=10, t=40, b=10))
+    fig.update_layout(font=FONT, height=height, paper_bgcolor="white", plot_bgcolor="white", **extra)
     return fig
 
 

@@ -130,7 +130,7 @@ def evaluate_tasks(plan: Plan, targets: pd.DataFrame, task_reports: pd.DataFrame
     rows = []
     for t in plan.tasks.itertuples(index=False):
         report = reports.loc[t.task_id] if reports is not None and t.task_id in reports.index else None
-        state = None if report is None else report["state"] or None
+        state = None if report is None or pd.isna(report["state"]) else report["state"] or None
         statuses = list(by_task.get(t.task_id, []))
         if state is not None or not statuses:
             statuses.append(task_state_status(state, progress, as_of > plan.end, settings))
@@ -174,8 +174,8 @@ def summarize(frame: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def by_unit(frame: pd.DataFrame) -> pd.DataFrame:
     """summarize() per lead unit; a target with several lead units counts for each."""
-    exploded = frame.explode("lead_list").rename(columns={"lead_list": "unit"})
-    return summarize(exploded.dropna(subset=["unit"]), "unit")
+    exploded = frame.explode("lead_list").rename(columns={"lead_list": "lead_unit"})
+    return summarize(exploded.dropna(subset=["lead_unit"]), "lead_unit")
 
 
 def overall_completion(frame: pd.DataFrame) -> float | None:

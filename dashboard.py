@@ -1,0 +1,38 @@
+"""督办看板 entry point: page setup, shared sidebar controls and navigation."""
+import streamlit as st
+
+import ui
+from tracker.problems import ProblemsError
+
+st.set_page_config(page_title="督办看板", page_icon="📋", layout="wide")
+st.markdown("""<style>
+[data-testid="stMetricValue"] { font-size: 2.8rem; font-weight: 700; }
+[data-testid="stMetricLabel"] p { font-size: 1.15rem; }
+h1 { font-size: 2.4rem !important; }
+[data-testid="stCaptionContainer"] { font-size: 1.05rem; }
+</style>""", unsafe_allow_html=True)
+
+with st.sidebar:
+    st.radio(ui.i18n.t("language"), ["zh", "en"], key="lang", horizontal=True,
+             format_func=lambda code: "中文" if code == "zh" else "English")
+
+try:
+    plan = ui.plan()
+except ProblemsError as exc:
+    st.error(ui.T("plan_error") + "\n\n" + "\n".join(f"- {p.message()}" for p in exc.problems))
+    st.stop()
+
+with st.sidebar:
+    if "as_of" not in st.session_state:
+        st.session_state["as_of"] = ui.default_date()
+    st.date_input(ui.T("as_of"), key="as_of", min_value=plan.start, max_value=plan.end, format="YYYY-MM-DD")
+    st.selectbox(ui.T("unit_filter"), [None, *plan.units], key="unit",
+                 format_func=lambda unit: ui.T("all_units") if unit is None else unit)
+
+pages = [
+    st.Page("pages/overview.py", title=ui.T("overview"), icon="📊", url_path="overview", default=True),
+    st.Page("pages/departments.py", title=ui.T("departments"), icon="🏛️", url_path="departments"),
+    st.Page("pages/tasks.py", title=ui.T("tasks"), icon="📋", url_path="tasks"),
+    st.Page("pages/targets.py", title=ui.T("targets"), icon="🎯", url_path="targets"),
+]
+st.navigation(pages).run()

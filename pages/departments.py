@@ -1,0 +1,75 @@
+"""部门: per-unit charts, a ranking table, and one unit's tasks and targets."""
+import pandas as pd
+import streamlit as st
+
+import ui
+from tracker import charts
+from tracker.status import STATUSES, by_unit
+
+snap = ui.page_header(ui.T("departments"))
+plan = snap.plan
+
+units = by_unit(snap.targets)
+tasks_led = snap.tasks.explode("lead_list").groupby("lead_list").size()
+units["tasks_led"] = units["lead_unit"].map(tasks_led).fillna(0).astype(int)
+units = units.sort_values(["avg_completion", "targets"], ascending=[False, False], na_position="last")
+units["label"] = units["lead_unit"]
+
+left, right = st.columns(2)
+left.plotly_chart(charts.completion_bars(units, "label", snap.time_progress, ui.T("completion_by_unit"), ui.lang()),
+                  config={"displayModeBar": False})
+right.plotly_chart(charts.status_stack(units, "label", ui.T("status_counts_by_unit"), ui.lang()),
+                   config={"displayModeBar": False})
+
+st.subheader(ui.T("ranking"))
+kinds = plan.departments.set_index("unit")["kind"]
+ranking = pd.DataFrame({
+    ui.T("rank"): units["avg_completion"].rank(ascending=False, method="min").map(
+        lambda r: "" if pd.isna(r) else str(int(r))),
+    ui.T("unit"): units["lead_unit"],
+    ui.T("kind"): units["lead_unit"].map(kinds),
+    ui.T("tasks_led"): units["tasks_led"],
+    ui.T("targets_led"): units["targets"],
+    ui.T("reported"): units["reported"],
+    ui.T("avg_completion"): units["avg_completion"].map(ui.pct),
+    **{ui.status_text(s): units[s] for s in STATUSES},
+})
+st.dataframe(ranking, hide_index=True, width="stretch")
+
+st.subheader(ui.T("choose_unit"))
+default = ui.unit_filter()
+unit = st.selectbox(ui.T("unit"), plan.units, index=plan.units.index(default) if default else 0,
+                    key="department_unit")
+tasks, targets = ui.for_unit(snap.tasks, unit), ui.for_unit(snap.targets, unit)
+participating = snap.tasks[snap.tasks["participating_list"].map(lambda names: unit in names)]
+st.markdown(f"**{ui.T('kind')}**：{kinds.get(unit, '')} · **{ui.T('unit_tasks')}**：{len(tasks)} · "
+            f"**{ui.T('unit_targets')}**：{len(targets)} · **{ui.T('unit_participating')}**：{len(participating)}")
+
+st.markdown(f"#### {ui.T('unit_tasks')}")
+if tasks.empty:
+    st.write(ui.T("none"))
+else:
+    table = pd.DataFrame({ui.T("task_id"): tasks["task_id"], ui.T("title"): tasks["title"],
+                          ui.T("lead_units"): tasks["lead_units"], ui.T("status"): tasks["status"].map(ui.status_text)})
+    st.dataframe(ui.style_status(table, ui.T("status")), hide_index=True, width="stretch")
+
+st.markdown(f"#### {ui.T('unit_targets')}")
+if targets.empty:
+    st.write(ui.T("none"))
+else:
+    table = pd.DataFrame({
+        ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
+        ui.T("target_value"): [f"{ui.number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
+        ui.T("actual"): [ui.number(v) for v in targets["actual"]],
+        ui.T("completion"): targets["completion"].map(ui.pct),
+        ui.T("reported_on"): targets["reported_on"].map(lambda d: "" if pd.isna(d) else str(d)),
+        ui.T("status"): targets["status"].map(ui.status_text),
+    })
+    st.dataframe(ui.style_status(table, ui.T("status")), hide_index=True, width="stretch")
+
+if not participating.empty:
+    st.markdown(f"#### {ui.T('unit_participating')}")
+    table = pd.DataFrame({ui.T("task_id"): participating["task_id"], ui.T("title"): participating["title"],
+                          ui.T("lead_units"): participating["lead_units"],
+                          ui.T("status"): participating["status"].map(ui.status_text)})
+    st.dataframe(ui.style_status(table, ui.T("status")), hide_index=True, width="stretch")

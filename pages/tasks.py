@@ -1,0 +1,106 @@
+"""任务台账: the ledger of all tasks with search and filters, and one task in full."""
+import pandas as pd
+import streamlit as st
+
+import ui
+from tracker import charts
+from tracker.i18n import TASK_STATE_LABELS, label
+from tracker.plan import is_open_list
+from tracker.status import STATUSES
+
+snap = ui.page_header(ui.T("tasks"))
+plan = snap.plan
+tasks = ui.for_unit(snap.tasks, ui.unit_filter())
+
+chapter_titles = plan.tasks.drop_duplicates("chapter").set_index("chapter")["chapter_title"].to_dict()
+search_col, chapter_col, status_col = st.columns([2, 2, 2])
+query = search_col.text_input(ui.T("search"), key="task_search").strip()
+chapters = chapter_col.multiselect(ui.T("filter_chapter"), list(chapter_titles), key="task_chapters",
+                                   format_func=lambda c: f"{c}. {chapter_titles[c]}")
+statuses = status_col.multiselect(ui.T("filter_status"), list(STATUSES), key="task_statuses",
+                                  format_func=ui.status_text)
+if query:
+    haystack = tasks["title"] + tasks["text"] + tasks["lead_units"] + tasks["participating_units"]
+    tasks = tasks[haystack.str.contains(query, regex=False)]
+if chapters:
+    tasks = tasks[tasks["chapter"].isin(chapters)]
+if statuses:
+    tasks = tasks[tasks["status"].isin(statuses)]
+
+st.caption(ui.T("rows_shown", n=len(tasks)))
+if tasks.empty:
+    st.info(ui.T("no_match"))
+    st.stop()
+
+ledger = pd.DataFrame({
+    ui.T("task_id"): tasks["task_id"],
+    ui.T("chapter"): tasks["chapter"],
+    ui.T("title"): tasks["title"],
+    ui.T("lead_units"): tasks["lead_units"],
+    ui.T("participating_units"): tasks["participating_units"],
+    ui.T("targets_n"): tasks["targets"],
+    ui.T("status"): tasks["status"].map(ui.status_text),
+    ui.T("reported_on"): tasks["reported_on"].map(lambda d: "" if d is None or pd.isna(d) else str(d)),
+})
+st.dataframe(ui.style_status(ledger, ui.T("status")), hide_index=True, width="stretch", height=520,
+             column_config={ui.T("title"): st.column_config.TextColumn(width="medium"),
+                            ui.T("lead_units"): st.column_config.TextColumn(width="large")})
+
+st.subheader(ui.T("choose_task"))
+choice = st.selectbox(ui.T("title"), list(tasks["task_id"]), key="task_choice",
+                      format_func=lambda i: f"{i}. {tasks.set_index('task_id').at[i, 'title']}")
+task = tasks.set_index("task_id").loc[choice]
+st.markdown(f"### {choice}. {task['title']}  ·  {ui.status_text(task['status'])}")
+st.text(task["text"])  # notice text shown as text, never interpreted as Markdown
+lead = task["lead_units"] or ui.T("none")
+part = task["participating_units"] or ui.T("none")
+st.markdown(f"**{ui.T('lead_units')}**：{lead}")
+st.markdown(f"**{ui.T('participating_units')}**：{part}"
+            + (f" {ui.T('open_list')}" if is_open_list(task["participating_units"]) else ""))
+if task["state"]:
+    st.markdown(f"**{ui.T('task_state')}**：{label(TASK_STATE_LABELS, task['state'], ui.lang())}"
+                f"（{task['reported_on']}）")
+if task["progress_text"]:
+    st.markdown(f"**{ui.T('progress_text')}**：")
+    st.text(task["progress_text"])
+
+targets = snap.targets[snap.targets["task_id"] == choice]
+st.markdown(f"#### {ui.T('task_targets')}")
+if targets.empty:
+    st.write(ui.T("no_targets"))
+else:
+    table = pd.DataFrame({
+        ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
+        ui.T("target_value"): [f"{ui.number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
+        ui.T("actual"): [ui.number(v) for v in targets["actual"]],
+        ui.T("completion"): targets["completion"].map(ui.pct),
+        ui.T("deadline"): targets["deadline"].astype(str),
+        ui.T("status"): targets["status"].map(ui.status_text),
+        ui.T("source_text"): targets["source_text"],
+    })
+    st.dataframe(ui.style_status(table, ui.T("status")), hide_index=True, width="stretch")
+
+st.markdown(f"#### {ui.T('history')}")
+history = ui.store().target_history(plan.id, list(targets["target_id"]))
+task_history = ui.store().task_history(plan.id, int(choice))
+if history.empty and task_history.empty:
+    st.write(ui.T("no_history"))
+for target in targets.itertuples(index=False):
+    rows = history[history["target_id"] == target.target_id]
+    if rows.empty:
+        continue
+    st.markdown(f"**{target.target_id} {target.indicator}**")
+    st.plotly_chart(charts.history_line(rows, target.target_value, target.unit, ui.lang()),
+                    config={"displayModeBar": False}, key=f"history_{target.target_id}")
+    st.dataframe(pd.DataFrame({
+        ui.T("reported_on"): rows["as_of"].astype(str), ui.T("actual"): rows["actual"].map(ui.number),
+        ui.T("note"): rows["note"], "批次 / Batch": rows["batch_id"],
+        ui.T("reverted"): rows["reverted"].map(lambda r: "✓" if r else ""),
+    }), hide_index=True, width="stretch")
+if not task_history.empty:
+    st.dataframe(pd.DataFrame({
+        ui.T("reported_on"): task_history["as_of"].astype(str),
+        ui.T("task_state"): task_history["state"].map(lambda s: label(TASK_STATE_LABELS, s, ui.lang())),
+        ui.T("progress_text"): task_history["progress"], ui.T("reverted"): task_history["reverted"].map(
+            lambda r: "✓" if r else ""),
+    }), hide_index=True, width="stretch")

@@ -1,0 +1,126 @@
+"""Command line: python -m tracker import|status|sample ..."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from .ingest import ingest
+from .plan import DATA_DIR, load_plan
+from .problems import ProblemsError
+from .samples import load_sample, remove_sample
+from .snapshot import status_records, take
+from .store import Store
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD：{text}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="progress database: file path or sqlite:/// URL (default $TRACKER_DB or "
+                                     "data/progress.db)")
+    common.add_argument("--plan", default=str(DATA_DIR), help="plan directory (default data/)")
+    parser = argparse.ArgumentParser(prog="python -m tracker", description="督办看板 command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    imp = sub.add_parser("import", parents=[common], help="validate and store a progress file (CSV or XLSX)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--unit", help="the uploading unit: rows for items it does not lead are rejected")
+    imp.add_argument("--user", help="who is importing (recorded with the batch)")
+    imp.add_argument("--dry-run", action="store_true", help="validate only, store nothing")
+    imp.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    st = sub.add_parser("status", parents=[common], help="status of every target (or task) at a date")
+    st.add_argument("--as-of", type=_date)
+    st.add_argument("--json", action="store_true", help="print a JSON array")
+    st.add_argument("--tasks", action="store_true", help="one object per task instead of per target")
+
+    sample = sub.add_parser("sample", parents=[common], help="load or remove the sample data (示例数据)")
+    sample.add_argument("action", choices=["load", "remove"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        plan = load_plan(args.plan)
+    except ProblemsError as exc:
+        print("计划文件有误：", file=sys.stderr)
+        for problem in exc.problems:
+            print(problem.message(), file=sys.stderr)
+        return 1
+    try:
+        store = Store(args.db)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return {"import": _import, "status": _status, "sample": _sample}[args.command](args, plan, store)
+
+
+def _import(args, plan, store) -> int:
+    if not args.file.exists():
+        print(f"{args.file}：文件不存在", file=sys.stderr)
+        return 1
+    unit = None
+    if args.unit:
+        unit = plan.canonical(args.unit)
+        if unit is None:
+            print(f"--unit：“{args.unit}”不是本计划中的单位", file=sys.stderr)
+            return 1
+    last = store.latest_target_reports(plan.id).set_index("target_id")["actual"].to_dict()
+    result = ingest(plan, args.file.read_bytes(), args.file.name, unit=unit, last_values=last)
+    for problem in result.errors:
+        print(problem.message())
+    for problem in result.warnings:
+        print("警告：" + problem.message())
+    if result.errors or (args.strict and result.warnings):
+        print(f"未导入：发现 {len(result.errors)} 个错误、{len(result.warnings)} 个警告，数据库未作任何改动。")
+        return 1
+    summary = f"{len(result.targets)} 条指标上报、{len(result.tasks)} 条任务上报"
+    if args.dry_run:
+        print(f"检查通过（试运行，未写入）：{summary}。")
+        return 0
+    batch = store.add_batch(plan.id, args.file.name, result.sha256, result.targets, result.tasks,
+                            unit=unit, user=args.user, source="cli")
+    if batch.duplicate:
+        print(f"该文件已于批次 {batch.batch_id} 导入过，未作改动。")
+    else:
+        print(f"已导入为批次 {batch.batch_id}：{summary}。")
+    return 0
+
+
+def _status(args, plan, store) -> int:
+    snapshot = take(plan, store, args.as_of)
+    if args.tasks:
+        records = [{"task_id": int(r.task_id), "chapter": int(r.chapter), "title": r.title,
+                    "lead_units": r.lead_list, "targets": int(r.targets), "state": r.state,
+                    "reported_on": r.reported_on.isoformat() if r.reported_on else None,
+                    "as_of": snapshot.as_of.isoformat(), "status": r.status}
+                   for r in snapshot.tasks.itertuples(index=False)]
+    else:
+        records = status_records(snapshot)
+    if args.json:
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    else:
+        for r in records:
+            key = r.get("target_id") or r["task_id"]
+            print(f"{key}\t{r['status']}\t{r.get('completion', '')}")
+    return 0
+
+
+def _sample(args, plan, store) -> int:
+    if args.action == "load":
+        batch = load_sample(plan, store)
+        print("示例数据已载入过，未作改动。" if batch.duplicate else f"示例数据已载入为批次 {batch.batch_id}。")
+    else:
+        print(f"已撤销 {remove_sample(plan, store)} 个示例数据批次（记录保留）。")
+    return 0

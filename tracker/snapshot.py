@@ -1,0 +1,58 @@
+"""The state of a plan at one date: every target and task evaluated from the store."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from .plan import Plan
+from .settings import resolve
+from .status import default_as_of, evaluate_targets, evaluate_tasks, time_progress
+from .store import Store
+
+
+@dataclass
+class Snapshot:
+    plan: Plan
+    as_of: date
+    targets: pd.DataFrame
+    tasks: pd.DataFrame
+    settings: dict[str, float]
+
+    @property
+    def time_progress(self) -> float:
+        return time_progress(self.plan.start, self.plan.end, self.as_of)
+
+    @property
+    def reported_any(self) -> bool:
+        return bool(self.targets["completion"].notna().any() or self.tasks["state"].notna().any())
+
+
+def take(plan: Plan, store: Store, as_of: date | None = None) -> Snapshot:
+    """Evaluate the plan at as_of (default: newest report, else today within the plan period)."""
+    as_of = as_of or default_as_of(plan, store.newest_report_date(plan.id))
+    settings = resolve(store.settings())
+    targets = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of), as_of, settings)
+    tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of), as_of, settings)
+    return Snapshot(plan, as_of, targets, tasks, settings)
+
+
+STATUS_JSON_FIELDS = ["target_id", "task_id", "indicator", "target_value", "target_max", "unit", "direction",
+                      "kind", "deadline", "lead_units", "actual", "reported_on", "as_of", "completion",
+                      "time_progress", "status"]
+
+
+def status_records(snapshot: Snapshot) -> list[dict]:
+    """The per-target status objects of `python -m tracker status --json`."""
+    records = []
+    for row in snapshot.targets[STATUS_JSON_FIELDS].to_dict("records"):
+        for key, value in row.items():
+            if isinstance(value, date):
+                row[key] = value.isoformat()
+            elif isinstance(value, float) and pd.isna(value):
+                row[key] = None
+        row["completion"] = None if row["completion"] is None else round(row["completion"], 4)
+        row["time_progress"] = round(row["time_progress"], 4)
+        records.append(row)
+    return records
