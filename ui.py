@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from tracker import i18n
 from tracker.charts import STATUS_COLORS
@@ -16,6 +17,13 @@ from tracker.status import default_as_of
 from tracker.store import Store
 
 PLAN_DIR = Path(os.environ.get("TRACKER_PLAN", DATA_DIR))
+
+# Streamlit runs files in pages/ on their own (multipage "v1") until the process's first st.navigation
+# call, so a bookmark such as /tasks opened on a fresh server would skip dashboard.py. Switch v1 off and
+# rerun: the entry script then routes the URL through st.navigation like any other visit.
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 
 def lang() -> str:

@@ -14,9 +14,9 @@ chapter_titles = plan.tasks.drop_duplicates("chapter").set_index("chapter")["cha
 search_col, chapter_col, status_col, sort_col = st.columns([2, 2, 2, 1])
 query = search_col.text_input(ui.T("search"), key="target_search").strip()
 chapters = chapter_col.multiselect(ui.T("filter_chapter"), sorted(targets["chapter"].unique()), key="target_chapters",
-                                   format_func=lambda c: f"{c}. {chapter_titles[c]}")
+                                   format_func=lambda c: f"{c}. {chapter_titles[c]}", placeholder=ui.T("all"))
 statuses = status_col.multiselect(ui.T("filter_status"), list(STATUSES), key="target_statuses",
-                                  format_func=ui.status_text)
+                                  format_func=ui.status_text, placeholder=ui.T("all"))
 order = sort_col.radio(ui.T("sort_by"), ["id", "completion"], key="target_sort",
                        format_func=lambda o: ui.T("sort_id") if o == "id" else ui.T("sort_completion"))
 if query:

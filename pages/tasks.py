@@ -16,9 +16,9 @@ chapter_titles = plan.tasks.drop_duplicates("chapter").set_index("chapter")["cha
 search_col, chapter_col, status_col = st.columns([2, 2, 2])
 query = search_col.text_input(ui.T("search"), key="task_search").strip()
 chapters = chapter_col.multiselect(ui.T("filter_chapter"), list(chapter_titles), key="task_chapters",
-                                   format_func=lambda c: f"{c}. {chapter_titles[c]}")
+                                   format_func=lambda c: f"{c}. {chapter_titles[c]}", placeholder=ui.T("all"))
 statuses = status_col.multiselect(ui.T("filter_status"), list(STATUSES), key="task_statuses",
-                                  format_func=ui.status_text)
+                                  format_func=ui.status_text, placeholder=ui.T("all"))
 if query:
     haystack = tasks["title"] + tasks["text"] + tasks["lead_units"] + tasks["participating_units"]
     tasks = tasks[haystack.str.contains(query, regex=False)]

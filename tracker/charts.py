@@ -37,7 +37,7 @@ def overall_gauge(completion: float | None, time_progress: float, lang: str = "z
     fig = go.Figure(go.Indicator(
         mode="gauge+number" if completion is not None else "gauge",
         value=value,
-        number=dict(suffix="%", font=dict(size=64)),
+        number=dict(suffix="%", valueformat=".0f", font=dict(size=64)),
         gauge=dict(axis=dict(range=[0, 100], ticksuffix="%", tickfont=dict(size=16)),
                    bar=dict(color="#2563eb", thickness=0.6),
                    threshold=dict(line=dict(color=TIME_LINE, width=6), thickness=0.9, value=time_progress * 100)),
@@ -47,7 +47,7 @@ def overall_gauge(completion: float | None, time_progress: float, lang: str = "z
     if completion is None:
         fig.add_annotation(text=status_label("not_reported", lang), x=0.5, y=0.1, showarrow=False,
                            font=dict(size=40, color=STATUS_COLORS["not_reported"]))
-    return _layout(fig, 340, margin=dict(l=30, r=30, t=90, b=10))
+    return _layout(fig, 340, margin=dict(l=60, r=60, t=90, b=10))
 
 
 def status_donut(counts: dict[str, int], lang: str = "zh") -> go.Figure:
@@ -111,12 +111,12 @@ def gauge_grid(frame: pd.DataFrame, lang: str = "zh", columns: int = 4) -> go.Fi
     """One figure holding one completion gauge per target (far faster than one figure each)."""
     rows = max(1, math.ceil(len(frame) / columns))
     fig = go.Figure()
-    gap_x, gap_y = 0.04, 0.6 / rows
+    cell_w, cell_h, gap = 1 / columns, 1 / rows, 0.04 / columns
     for i, r in enumerate(frame.itertuples(index=False)):
         row, col = divmod(i, columns)
-        x0 = col / columns + gap_x / 2
-        y1 = 1 - row / rows - gap_y / 2 - 0.35 / rows
-        y0 = 1 - (row + 1) / rows + gap_y / 2
+        x0, x1 = col * cell_w + gap, (col + 1) * cell_w - gap
+        top = 1 - row * cell_h
+        y0, y1 = top - 0.92 * cell_h, top - 0.40 * cell_h  # the title takes the top of the cell
         reported = r.completion is not None and not pd.isna(r.completion)
         value = r.completion * 100 if reported else 0
         color = STATUS_COLORS[r.status]
@@ -132,15 +132,15 @@ def gauge_grid(frame: pd.DataFrame, lang: str = "zh", columns: int = 4) -> go.Fi
         fig.add_trace(go.Indicator(
             mode="gauge+number" if reported else "gauge",
             value=value,
-            number=dict(suffix="%", font=dict(size=30, color=color)),
+            number=dict(suffix="%", valueformat=".0f", font=dict(size=30, color=color)),
             gauge=gauge,
-            domain=dict(x=[x0, (col + 1) / columns - gap_x / 2], y=[y0, y1]),
+            domain=dict(x=[x0, x1], y=[y0, y1]),
             title=dict(text=f"<b>{_wrap(r.indicator, 13)}</b><br>{subtitle}", font=dict(size=17),
                        align="center"),
         ))
         if not reported:
             fig.add_annotation(text=status_label("not_reported", lang), showarrow=False,
-                               x=(x0 + (col + 1) / columns - gap_x / 2) / 2, y=y0 + 0.05 / rows,
+                               x=(x0 + x1) / 2, y=y0 + 0.1 * cell_h,
                                xref="paper", yref="paper", font=dict(size=22, color=color))
     return _layout(fig, 290 * rows, margin=dict(l=10, r=10, t=20, b=10))
 

@@ -28,6 +28,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "as_of": ("统计截至", "As of"),
     "unit_filter": ("单位筛选", "Unit filter"),
     "all_units": ("全部单位", "All units"),
+    "all": ("全部", "All"),
     "tasks_n": ("重点任务", "Tasks"),
     "targets_n": ("量化指标", "Targets"),
     "time_progress": ("时序进度", "Time progress"),
