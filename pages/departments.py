@@ -4,30 +4,26 @@ import streamlit as st
 
 import ui
 from tracker import charts
-from tracker.status import STATUSES, by_unit
+from tracker.status import STATUSES, unit_overview
 
 snap = ui.page_header(ui.T("departments"))
 plan = snap.plan
 
-units = by_unit(snap.targets)
-tasks_led = snap.tasks.explode("lead_list").groupby("lead_list").size()
-units["tasks_led"] = units["lead_unit"].map(tasks_led).fillna(0).astype(int)
-units = units.sort_values(["avg_completion", "targets"], ascending=[False, False], na_position="last")
-units["label"] = units["lead_unit"]
+units = unit_overview(snap.targets, snap.tasks, plan.departments)
+with_targets = units[units["targets"] > 0]
 
 left, right = st.columns(2)
-left.plotly_chart(charts.completion_bars(units, "label", snap.time_progress, ui.T("completion_by_unit"), ui.lang()),
+left.plotly_chart(charts.completion_bars(with_targets, "lead_unit", snap.time_progress, ui.T("completion_by_unit"), ui.lang()),
                   config={"displayModeBar": False})
-right.plotly_chart(charts.status_stack(units, "label", ui.T("status_counts_by_unit"), ui.lang()),
+right.plotly_chart(charts.status_stack(with_targets, "lead_unit", ui.T("status_counts_by_unit"), ui.lang()),
                    config={"displayModeBar": False})
 
 st.subheader(ui.T("ranking"))
 kinds = plan.departments.set_index("unit")["kind"]
 ranking = pd.DataFrame({
-    ui.T("rank"): units["avg_completion"].rank(ascending=False, method="min").map(
-        lambda r: "" if pd.isna(r) else str(int(r))),
+    ui.T("rank"): units["rank"].map(lambda r: "" if pd.isna(r) else str(int(r))),
     ui.T("unit"): units["lead_unit"],
-    ui.T("kind"): units["lead_unit"].map(kinds),
+    ui.T("kind"): units["kind"],
     ui.T("tasks_led"): units["tasks_led"],
     ui.T("targets_led"): units["targets"],
     ui.T("reported"): units["reported"],
@@ -37,9 +33,8 @@ ranking = pd.DataFrame({
 st.dataframe(ranking, hide_index=True, width="stretch")
 
 st.subheader(ui.T("choose_unit"))
-default = ui.unit_filter()
-unit = st.selectbox(ui.T("unit"), plan.units, index=plan.units.index(default) if default else 0,
-                    key="department_unit")
+unit = ui.unit_filter() or st.selectbox(ui.T("unit"), list(units["lead_unit"]), key="department_unit")
+st.markdown(f"### {unit}")
 tasks, targets = ui.for_unit(snap.tasks, unit), ui.for_unit(snap.targets, unit)
 participating = snap.tasks[snap.tasks["participating_list"].map(lambda names: unit in names)]
 st.markdown(f"**{ui.T('kind')}**：{kinds.get(unit, '')} · **{ui.T('unit_tasks')}**：{len(tasks)} · "

@@ -40,11 +40,12 @@ ledger = pd.DataFrame({
     ui.T("participating_units"): tasks["participating_units"],
     ui.T("targets_n"): tasks["targets"],
     ui.T("status"): tasks["status"].map(ui.status_text),
-    ui.T("reported_on"): tasks["reported_on"].map(lambda d: "" if d is None or pd.isna(d) else str(d)),
+    ui.T("reported_on"): tasks["reported_on"].map(lambda d: "" if d is None else str(d)),
 })
 st.dataframe(ui.style_status(ledger, ui.T("status")), hide_index=True, width="stretch", height=520,
              column_config={ui.T("title"): st.column_config.TextColumn(width="medium"),
-                            ui.T("lead_units"): st.column_config.TextColumn(width="large")})
+                            ui.T("lead_units"): st.column_config.TextColumn(width="medium"),
+                            ui.T("participating_units"): st.column_config.TextColumn(width="medium")})
 
 st.subheader(ui.T("choose_task"))
 choice = st.selectbox(ui.T("title"), list(tasks["task_id"]), key="task_choice",

@@ -126,6 +126,7 @@ def evaluate_tasks(plan: Plan, targets: pd.DataFrame, task_reports: pd.DataFrame
     """One row per task: its targets' statuses and its own reported state rolled up."""
     reports = task_reports.set_index("task_id") if len(task_reports) else None
     by_task = targets.groupby("task_id")["status"].apply(list).to_dict()
+    last_target_report = targets.dropna(subset=["reported_on"]).groupby("task_id")["reported_on"].max().to_dict()
     progress = time_progress(plan.start, plan.end, as_of)
     rows = []
     for t in plan.tasks.itertuples(index=False):
@@ -138,11 +139,15 @@ def evaluate_tasks(plan: Plan, targets: pd.DataFrame, task_reports: pd.DataFrame
             "task_id": t.task_id,
             "targets": len(by_task.get(t.task_id, [])),
             "state": state,
-            "reported_on": None if report is None else report["as_of"],
+            "reported_on": max([d for d in (last_target_report.get(t.task_id),
+                                            None if report is None else report["as_of"]) if d is not None],
+                               default=None),
             "progress_text": "" if report is None else report["progress"],
             "status": roll_up(statuses),
         })
-    return plan.tasks.merge(pd.DataFrame(rows), on="task_id")
+    result = plan.tasks.merge(pd.DataFrame(rows), on="task_id")
+    # Missing values stay None (not NaN) so that pages and JSON can test them plainly.
+    return result.astype({"state": object, "reported_on": object}).where(result.notna(), None)
 
 
 def capped(series: pd.Series) -> pd.Series:
@@ -176,6 +181,20 @@ def by_unit(frame: pd.DataFrame) -> pd.DataFrame:
     """summarize() per lead unit; a target with several lead units counts for each."""
     exploded = frame.explode("lead_list").rename(columns={"lead_list": "lead_unit"})
     return summarize(exploded.dropna(subset=["lead_unit"]), "lead_unit")
+
+
+def unit_overview(targets: pd.DataFrame, tasks: pd.DataFrame, departments: pd.DataFrame) -> pd.DataFrame:
+    """Every unit that leads a task: kind, tasks and targets led, average completion, status counts,
+    best first (units without reported targets last)."""
+    led = tasks.explode("lead_list").dropna(subset=["lead_list"])
+    frame = pd.DataFrame({"lead_unit": led["lead_list"].unique()})
+    frame = frame.merge(by_unit(targets), on="lead_unit", how="left")
+    frame["tasks_led"] = frame["lead_unit"].map(led.groupby("lead_list").size()).astype(int)
+    for column in ["targets", "reported", *STATUSES]:
+        frame[column] = frame[column].fillna(0).astype(int)
+    frame["kind"] = frame["lead_unit"].map(departments.set_index("unit")["kind"])
+    frame["rank"] = frame["avg_completion"].astype(float).rank(ascending=False, method="min")
+    return frame.sort_values(["rank", "targets"], ascending=[True, False], na_position="last").reset_index(drop=True)
 
 
 def overall_completion(frame: pd.DataFrame) -> float | None:
