@@ -1,0 +1,34 @@
+"""Shared fixtures: the plan, temporary stores, and AppTest runs against a temporary database."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tracker.plan import load_plan
+from tracker.samples import load_sample
+from tracker.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTICE = ROOT / "data" / "notices" / "hedong-2023.txt"
+
+
+@pytest.fixture(scope="session")
+def plan():
+    return load_plan()
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "progress.db")
+
+
+@pytest.fixture
+def sample_store(plan, store):
+    load_sample(plan, store)
+    return store
+
+
+@pytest.fixture
+def notice_text():
+    return NOTICE.read_text(encoding="utf-8")
