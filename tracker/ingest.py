@@ -1,6 +1,7 @@
 """Read a progress file (CSV or XLSX) and validate every row against the plan."""
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -109,12 +110,11 @@ def read_table(data: bytes, file_name: str) -> pd.DataFrame:
     if "\x00" in text:
         raise ValueError("不是文本格式的 CSV 文件（可能是改了扩展名的其他文件）")
     try:
-        return pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                           skip_blank_lines=False)
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
-    except pd.errors.ParserError as exc:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
         raise ValueError(f"CSV 格式错误：{exc}") from exc
+    width = max((len(r) for r in rows), default=0)  # a title row above the header has fewer cells
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
 
 
 def _find_header(frame: pd.DataFrame) -> int | None:
@@ -161,7 +161,7 @@ def ingest(plan: Plan, data: bytes, file_name: str, *, unit: str | None = None,
     label = {key: shown for key, (_, shown) in columns.items()}
     today = today or date.today()
     targets = plan.targets.set_index("target_id")
-    task_ids = set(plan.tasks["task_id"])
+    task_leads = plan.tasks.set_index("task_id")["lead_list"].to_dict()
     target_rows, task_rows, seen = [], [], {}
     body = raw.iloc[header + 1:]
     for offset, (_, cells) in enumerate(body.iterrows()):
@@ -211,8 +211,12 @@ def ingest(plan: Plan, data: bytes, file_name: str, *, unit: str | None = None,
                                                f"是上次上报值（{last:g}）的十倍以上，请确认", "warning"))
             target_rows.append((tid, as_of, value, text("note"), excel))
         else:
-            if not kid.isdigit() or int(kid) not in task_ids:
+            if not kid.isdigit() or int(kid) not in task_leads:
                 fail(excel, label["task_id"], kid, "不是本计划中的任务编号")
+                continue
+            if unit and unit not in task_leads[int(kid)]:
+                leads = "、".join(task_leads[int(kid)]) or "（无）"
+                fail(excel, label["task_id"], kid, f"该任务的牵头单位是{leads}，{unit}不能填报")
                 continue
             state = STATE_WORDS.get(text("state")) if cell("state") is not None else None
             if cell("state") is not None and state is None:

@@ -1,0 +1,118 @@
+"""The command line, run in-process against temporary databases."""
+import json
+
+import pytest
+
+from tracker.cli import main
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "progress.db"
+
+
+def _write(tmp_path, text, name="progress.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_import_stores_a_valid_file_and_says_so(capsys, tmp_path, db):
+    path = _write(tmp_path, "target_id,as_of,actual,note\nT15-1,2023-09-30,60,\nT68-1,2023-09-30,150,\n")
+    code, out, err = run(capsys, "import", path, "--db", db)
+    assert code == 0, out + err
+    assert "批次 1" in out and "2 条指标上报" in out
+    code, out, _ = run(capsys, "import", path, "--db", db)
+    assert code == 0 and "已于批次 1 导入过" in out
+
+
+def test_import_rejects_an_invalid_file_and_stores_nothing(capsys, tmp_path, db):
+    path = _write(tmp_path, "target_id,as_of,actual,note\nT15-1,2023-09-30,60,\nT99-9,2023-09-30,abc,\n"
+                            "T68-1,2023-13-01,5,\n")
+    run(capsys, "status", "--db", db, "--json")  # creates the empty database
+    before = db.read_bytes()
+    code, out, err = run(capsys, "import", path, "--db", db)
+    assert code == 1, out + err
+    lines = [line for line in out.splitlines() if line.startswith("progress.csv")]
+    assert len(lines) == 2 and "第3行" in lines[0] and "T99-9" in lines[0] and "第4行" in lines[1]
+    assert db.read_bytes() == before
+
+
+def test_import_with_unit_rejects_rows_the_unit_does_not_lead(capsys, tmp_path, db):
+    path = _write(tmp_path, "target_id,as_of,actual\nT15-1,2023-09-30,60\n")
+    code, out, _ = run(capsys, "import", path, "--db", db, "--unit", "区民政局")
+    assert code == 1 and "区民政局不能填报" in out
+    code, out, _ = run(capsys, "import", path, "--db", db, "--unit", "区科技局")
+    assert code == 0, out
+
+
+def test_import_dry_run_stores_nothing(capsys, tmp_path, db):
+    path = _write(tmp_path, "target_id,as_of,actual\nT15-1,2023-09-30,60\n")
+    code, out, _ = run(capsys, "import", path, "--db", db, "--dry-run")
+    assert code == 0 and "试运行" in out
+    code, out, _ = run(capsys, "status", "--db", db, "--json")
+    assert all(r["status"] == "not_reported" for r in json.loads(out))
+
+
+def test_strict_import_refuses_warnings(capsys, tmp_path, db):
+    run(capsys, "import", _write(tmp_path, "target_id,as_of,actual\nT15-1,2023-06-30,5\n", "a.csv"), "--db", db)
+    jump = _write(tmp_path, "target_id,as_of,actual\nT15-1,2023-09-30,80\n", "b.csv")
+    code, out, _ = run(capsys, "import", jump, "--db", db, "--strict")
+    assert code == 1 and "警告" in out
+    code, out, _ = run(capsys, "import", jump, "--db", db)
+    assert code == 0 and "警告" in out
+
+
+def test_status_json_has_one_object_per_target_with_the_contract_fields(capsys, plan, tmp_path, db):
+    run(capsys, "import", _write(tmp_path, "target_id,as_of,actual\nT15-1,2023-06-30,30\n"), "--db", db)
+    code, out, err = run(capsys, "status", "--db", db, "--as-of", "2023-07-02", "--json")
+    assert code == 0, err
+    records = json.loads(out)
+    assert len(records) == len(plan.targets)
+    required = {"target_id", "task_id", "indicator", "target_value", "unit", "direction", "kind", "deadline",
+                "actual", "as_of", "completion", "time_progress", "status"}
+    assert all(required <= set(r) for r in records)
+    row = next(r for r in records if r["target_id"] == "T15-1")
+    assert row["actual"] == 30 and row["completion"] == pytest.approx(30 / 85, abs=1e-4)
+    assert row["time_progress"] == pytest.approx(183 / 365, abs=1e-4)
+    assert row["status"] == "lagging" and row["as_of"] == "2023-07-02" and row["deadline"] == "2023-12-31"
+
+
+def test_status_of_an_empty_store_is_the_plan_end_with_nothing_reported(capsys, db):
+    code, out, _ = run(capsys, "status", "--db", db, "--json")
+    records = json.loads(out)
+    assert code == 0 and {r["status"] for r in records} == {"not_reported"}
+    assert {r["as_of"] for r in records} == {"2023-12-31"}
+
+
+def test_status_tasks_gives_one_object_per_task(capsys, db):
+    code, out, _ = run(capsys, "status", "--tasks", "--db", db, "--json")
+    records = json.loads(out)
+    assert code == 0 and len(records) == 77
+    assert {"task_id", "title", "lead_units", "status"} <= set(records[0])
+
+
+def test_sample_load_and_remove(capsys, db):
+    assert run(capsys, "sample", "load", "--db", db)[0] == 0
+    statuses = {r["status"] for r in json.loads(run(capsys, "status", "--db", db, "--json")[1])}
+    assert statuses == {"completed", "on_track", "lagging", "severe", "not_reported"}
+    code, out, _ = run(capsys, "sample", "remove", "--db", db)
+    assert code == 0 and "1 个" in out
+    statuses = {r["status"] for r in json.loads(run(capsys, "status", "--db", db, "--json")[1])}
+    assert statuses == {"not_reported"}
+
+
+def test_db_may_be_given_as_sqlite_url_or_environment(capsys, tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'url.db'}"
+    assert run(capsys, "sample", "load", "--db", url)[0] == 0
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "url.db"))
+    out = run(capsys, "status", "--json")[1]
+    assert any(r["actual"] is not None for r in json.loads(out))
+    code, _, err = run(capsys, "status", "--db", "postgresql://x/y")
+    assert code == 2 and "SQLite" in err

@@ -1,0 +1,107 @@
+"""Reading progress files: encodings, headers, numbers, dates, and every problem reported at once."""
+from datetime import date
+
+import pytest
+
+from tracker.ingest import ingest, parse_date, parse_number
+
+TODAY = date(2026, 11, 30)
+HEADER = "target_id,as_of,actual,note\n"
+
+
+def _check(plan, text, encoding="utf-8", name="progress.csv", **kwargs):
+    return ingest(plan, text.encode(encoding), name, today=kwargs.pop("today", TODAY), **kwargs)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("85", 85.0), ("1,234", 1234.0), ("１２３", 123.0), ("85家", 85.0), (" 2.5 ", 2.5), ("-3", -3.0),
+    ("abc", None), ("", None), ("八十五", None),
+])
+def test_parse_number(text, expected):
+    assert parse_number(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2023-09-30", date(2023, 9, 30)), ("2023/9/30", date(2023, 9, 30)), ("2023年9月30日", date(2023, 9, 30)),
+    ("20230930", date(2023, 9, 30)), ("45199", date(2023, 9, 30)), ("2023-02-30", None), ("9月底", None),
+])
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected
+
+
+def test_a_valid_file_yields_rows_and_no_problems(plan):
+    result = _check(plan, HEADER + "T15-1,2023-09-30,60,已认定\nT68-1,2023/9/30,120,\n")
+    assert result.ok and result.problems == []
+    assert result.targets[["target_id", "as_of", "actual"]].values.tolist() == [
+        ["T15-1", date(2023, 9, 30), 60.0], ["T68-1", date(2023, 9, 30), 120.0]]
+
+
+def test_gbk_csv_with_chinese_headers_is_read(plan):
+    result = _check(plan, "指标编号,截至日期,完成值,备注\nT15-1,2023年9月30日,60,进展顺利\n", encoding="gbk")
+    assert result.ok, [p.message() for p in result.problems]
+    assert result.targets.iloc[0]["note"] == "进展顺利"
+
+
+def test_every_problem_is_reported_with_excel_row_column_and_value(plan):
+    text = HEADER + ("T99-1,2023-09-30,5,\n"        # row 2: unknown target
+                     "T15-1,2023-09-30,很多,\n"     # row 3: not a number
+                     "T15-2,2024-03-01,5,\n"        # row 4: outside the plan period
+                     "T68-1,2023-09-30,-4,\n"       # row 5: negative count
+                     "T36-1,2023-09-30,10,\n"
+                     "T36-1,2023-09-30,12,\n")      # row 7: same target and date, another value
+    result = _check(plan, text)
+    got = [(p.row, p.column, p.value) for p in result.errors]
+    assert got == [(2, "target_id", "T99-1"), (3, "actual", "很多"), (4, "as_of", "2024-03-01"),
+                   (5, "actual", "-4"), (7, "actual", "12")]
+    assert "第3行" in result.errors[1].message() and "应为数字" in result.errors[1].message()
+    assert "第6行" in result.errors[4].message()
+
+
+def test_a_date_in_the_future_is_refused(plan):
+    result = _check(plan, HEADER + "T15-1,2023-09-30,60,\n", today=date(2023, 9, 1))
+    assert [p.column for p in result.errors] == ["as_of"] and "今天" in result.errors[0].message()
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("", "空"),
+    (HEADER, "没有任何填报内容"),
+    ("target_id,actual\nT15-1,60\n", "截至日期"),
+    ("名称,数量\n甲,1\n", "找不到表头"),
+])
+def test_files_without_reports_are_refused(plan, text, fragment):
+    result = _check(plan, text)
+    assert not result.ok and fragment in result.errors[0].message()
+
+
+def test_a_binary_file_named_csv_is_refused(plan):
+    result = ingest(plan, b"PK\x03\x04\x00\x00\xff\xfe\x00garbage", "progress.csv", today=TODAY)
+    assert not result.ok and "progress.csv" in result.errors[0].message()
+
+
+def test_empty_rows_and_a_total_row_are_skipped(plan):
+    result = _check(plan, "河东区进度表\n" + HEADER + "T15-1,2023-09-30,60,\n,,,\nT15-2,2023-09-30,,\n合计,,60,\n")
+    assert result.ok and result.targets["target_id"].tolist() == ["T15-1"]
+    assert result.targets.iloc[0]["excel_row"] == 3
+
+
+def test_a_unit_may_report_only_what_it_leads(plan):
+    result = _check(plan, HEADER + "T15-1,2023-09-30,60,\nT68-1,2023-09-30,100,\n", unit="区民政局")
+    assert [(p.row, p.value) for p in result.errors] == [(2, "T15-1")]
+    assert "区科学技术局" in result.errors[0].message()
+
+
+def test_a_tenfold_jump_is_a_warning_not_an_error(plan):
+    result = _check(plan, HEADER + "T15-1,2023-09-30,600,\n", last_values={"T15-1": 50.0})
+    assert result.ok and [p.severity for p in result.problems] == ["warning"]
+
+
+def test_task_rows_carry_state_and_narrative(plan):
+    text = "task_id,as_of,state,note\n2,2023-09-30,推进中,链长制已落实\n8,2023-09-30,完成了,\n"
+    result = _check(plan, text)
+    assert result.tasks[["task_id", "state", "progress"]].values.tolist() == [[2, "in_progress", "链长制已落实"]]
+    assert [(p.row, p.column) for p in result.errors] == [(3, "state")]
+
+
+def test_a_unit_may_report_only_tasks_it_leads(plan):
+    result = _check(plan, "task_id,as_of,state\n66,2023-09-30,推进中\n2,2023-09-30,推进中\n", unit="区民政局")
+    assert [(p.row, p.value) for p in result.errors] == [(3, "2")]
