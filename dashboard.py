@@ -4,6 +4,7 @@ import streamlit as st
 import ui
 from tracker.problems import ProblemsError
 
+ui.route()
 st.set_page_config(page_title="督办看板", page_icon="📋", layout="wide")
 st.markdown("""<style>
 [data-testid="stMetricValue"] { font-size: 2.8rem; font-weight: 700; }

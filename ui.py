@@ -18,12 +18,18 @@ from tracker.store import Store
 
 PLAN_DIR = Path(os.environ.get("TRACKER_PLAN", DATA_DIR))
 
-# Streamlit runs files in pages/ on their own (multipage "v1") until the process's first st.navigation
-# call, so a bookmark such as /tasks opened on a fresh server would skip dashboard.py. Switch v1 off and
-# rerun: the entry script then routes the URL through st.navigation like any other visit.
-if PagesManager.uses_pages_directory:
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+
+
+def route() -> None:
+    """Make sure the entry script routes this run.
+
+    Streamlit runs files in pages/ on their own (multipage "v1") until st.navigation has been called,
+    so a bookmark such as /tasks opened on a fresh server would skip dashboard.py and its sidebar.
+    Switching v1 off and rerunning lets dashboard.py route the URL like any other visit.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def lang() -> str:
@@ -109,6 +115,7 @@ def style_status(frame: pd.DataFrame, column: str):
 
 def page_header(title: str) -> Snapshot:
     """Title, plan line, as-of date and the sample-data banner shared by every page."""
+    route()
     snap = snapshot()
     p = snap.plan
     st.title(title)

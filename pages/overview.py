@@ -10,17 +10,17 @@ snap = ui.page_header(ui.T("overview"))
 plan, unit = snap.plan, ui.unit_filter()
 targets, tasks = ui.for_unit(snap.targets, unit), ui.for_unit(snap.tasks, unit)
 
+def _change_sample(action) -> None:
+    action(plan, ui.store())
+    ui.after_write()
+
+
 if not snap.reported_any:
     st.info(ui.T("empty_store"))
-    if st.button(ui.T("load_sample"), type="primary", help=ui.T("sample_help")):
-        load_sample(plan, ui.store())
-        ui.after_write()
-        st.rerun()
+    st.button(ui.T("load_sample"), type="primary", help=ui.T("sample_help"), on_click=_change_sample,
+              args=(load_sample,))
 elif ui.store().has_samples(plan.id):
-    if st.button(ui.T("remove_sample"), help=ui.T("sample_help")):
-        remove_sample(plan, ui.store())
-        ui.after_write()
-        st.rerun()
+    st.button(ui.T("remove_sample"), help=ui.T("sample_help"), on_click=_change_sample, args=(remove_sample,))
 
 counts = status_counts(targets)
 figures = [(ui.T("tasks_n"), len(tasks)), (ui.T("targets_n"), len(targets))]

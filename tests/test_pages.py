@@ -1,0 +1,142 @@
+"""Every page through AppTest, with an empty store and with the sample data, asserting what is shown."""
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tracker.samples import load_sample
+
+ENTRY = "../dashboard.py"
+PAGES = ["pages/overview.py", "pages/departments.py", "pages/tasks.py", "pages/targets.py"]
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    """A fresh app on an empty temporary store."""
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield AppTest.from_file(ENTRY, default_timeout=60)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def sample_app(app, plan, tmp_path):
+    from tracker.store import Store
+    load_sample(plan, Store(tmp_path / "progress.db"))
+    return app
+
+
+def _open(app, page):
+    app.run()
+    app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def metrics(app):
+    return {m.label: m.value for m in app.metric}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_an_empty_store(app, page):
+    _open(app, page)
+    assert not app.error
+    assert "2023-12-31" in app.caption[0].value  # a 2023 plan opened later is shown as of its end
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_the_sample_and_says_it_is_sample(sample_app, page):
+    _open(sample_app, page)
+    assert any("示例数据" in w.value for w in sample_app.warning)
+    assert "2023-09-30" in sample_app.caption[0].value
+
+
+def test_overview_of_an_empty_store_shows_the_whole_plan_not_reported(app):
+    _open(app, PAGES[0])
+    assert metrics(app) == {"重点任务": "77", "量化指标": "62", "已完成": "0", "正常推进": "0",
+                            "进度滞后": "0", "严重滞后": "0", "未上报": "62"}
+    assert "尚无任何进度上报" in app.info[0].value
+    assert len(app.get("plotly_chart")) == 3
+
+
+def test_the_sample_can_be_loaded_and_removed_from_the_overview(app):
+    _open(app, PAGES[0])
+    app.button[0].click().run()
+    shown = metrics(app)
+    assert shown["已完成"] == "20" and shown["严重滞后"] == "7" and shown["未上报"] == "6"
+    assert any("示例数据" in w.value for w in app.warning)
+    assert app.button[0].label == "移除示例数据"
+    app.button[0].click().run()
+    assert metrics(app)["未上报"] == "62"
+    assert not app.warning
+
+
+def test_the_unit_filter_narrows_the_overview(sample_app):
+    _open(sample_app, PAGES[0])
+    sample_app.selectbox(key="unit").select("区民政局").run()
+    shown = metrics(sample_app)
+    assert shown["重点任务"] == "3" and shown["量化指标"] == "4"
+
+
+def test_the_english_switch_translates_the_page(sample_app):
+    _open(sample_app, PAGES[0])
+    sample_app.radio(key="lang").set_value("en").run()
+    assert sample_app.title[0].value == "Overview"
+    assert "Completed" in metrics(sample_app)
+
+
+def test_departments_ranks_every_lead_unit(sample_app, plan):
+    _open(sample_app, PAGES[1])
+    ranking = sample_app.dataframe[0].value
+    lead_units = {u for units in plan.tasks["lead_list"] for u in units}
+    assert set(ranking["单位"]) == lead_units
+    assert ranking.iloc[0]["名次"] == "1"
+    assert ranking.set_index("单位").at["区政府办公室", "平均完成率"] == "—"
+    sample_app.selectbox(key="department_unit").select("区民政局").run()
+    targets = sample_app.dataframe[2].value
+    assert list(targets["指标编号"]) == ["T66-1", "T66-2", "T67-1", "T68-1"]
+
+
+def test_task_ledger_lists_77_tasks_and_filters(sample_app):
+    _open(sample_app, PAGES[2])
+    assert len(sample_app.dataframe[0].value) == 77
+    sample_app.text_input(key="task_search").input("光伏").run()
+    assert sorted(sample_app.dataframe[0].value["序号"]) == [1, 21, 36]
+    sample_app.text_input(key="task_search").input("").run()
+    sample_app.multiselect(key="task_chapters").select(12).run()
+    assert list(sample_app.dataframe[0].value["序号"]) == [75, 76, 77]
+
+
+def test_task_view_shows_text_units_targets_and_history(sample_app):
+    _open(sample_app, PAGES[2])
+    sample_app.selectbox(key="task_choice").select(15).run()
+    assert any("15. 大力培育科技型企业" in m.value for m in sample_app.markdown)
+    assert any("国家高新技术企业总量达到85家以上" in t.value for t in sample_app.text)
+    targets = sample_app.dataframe[1].value
+    assert list(targets["指标编号"]) == ["T15-1", "T15-2"]
+    history = sample_app.dataframe[2].value
+    assert list(history["上报日期"]) == ["2023-03-31", "2023-06-30", "2023-09-30"]
+
+
+def test_task_view_marks_an_open_unit_list(app):
+    _open(app, PAGES[2])
+    app.selectbox(key="task_choice").select(40).run()
+    assert any("以“等”结尾" in m.value for m in app.markdown)
+
+
+def test_targets_page_filters_by_status(sample_app):
+    _open(sample_app, PAGES[3])
+    assert len(sample_app.dataframe[0].value) == 62
+    sample_app.multiselect(key="target_statuses").select("severe").run()
+    table = sample_app.dataframe[0].value
+    assert len(table) == 7 and set(table["状态"]) == {"严重滞后"}
+    assert "共 7 项" in sample_app.caption[1].value
+
+
+def test_an_earlier_as_of_date_changes_what_is_shown(sample_app):
+    import datetime
+    _open(sample_app, PAGES[0])
+    sample_app.date_input(key="as_of").set_value(datetime.date(2023, 3, 31)).run()
+    assert "2023-03-31" in sample_app.caption[0].value
+    assert metrics(sample_app)["已完成"] != "20"
