@@ -31,7 +31,7 @@ with st.sidebar:
                  format_func=lambda unit: ui.T("all_units") if unit is None else unit)
 
 pages = [
-    st.Page("pages/overview.py", title=ui.T("overview"), icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("pages/overview.py", title=ui.T("overview"), icon=":material/dashboard:", default=True),
     st.Page("pages/departments.py", title=ui.T("departments"), icon=":material/account_balance:", url_path="departments"),
     st.Page("pages/tasks.py", title=ui.T("tasks"), icon=":material/list_alt:", url_path="tasks"),
     st.Page("pages/targets.py", title=ui.T("targets"), icon=":material/speed:", url_path="targets"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-PAGES = ["overview", "departments", "tasks", "targets"]
+PAGES = {"overview": "", "departments": "departments", "tasks": "tasks", "targets": "targets"}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -27,8 +27,8 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": int(sys.argv[3]) if len(sys.argv) > 3 else 900})
-        for name in PAGES:
-            page.goto(f"{base}/{name}")
+        for name, path in PAGES.items():
+            page.goto(f"{base}/{path}")
             wait_idle(page)
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
             print(out / f"{name}.png")

@@ -1,0 +1,87 @@
+"""The running app in Debian's chromium, driven by Playwright: every page opens without an error."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() or shutil.which("streamlit") is None,
+                                reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PAGES = {"": "总览", "departments": "部门", "tasks": "任务台账", "targets": "指标"}  # the overview is the root
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A streamlit server on an empty temporary store."""
+    port = _free_port()
+    env = dict(os.environ, TRACKER_DB=str(tmp_path_factory.mktemp("browser") / "progress.db"))
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+                                "--server.port", str(port), "--server.address", "127.0.0.1"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("streamlit did not become healthy within 60 s")
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def wait_idle(page) -> None:
+    """Wait until the app has drawn its title and stopped running."""
+    page.wait_for_selector('[data-testid="stApp"] h1', timeout=30000)
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')
+        && !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=30000)
+
+
+def test_every_page_opens_without_an_error_before_and_after_loading_the_sample(server, browser):
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    for loaded in (False, True):
+        for path, title in PAGES.items():
+            page.goto(f"{server}/{path}")
+            wait_idle(page)
+            assert page.locator("h1").first.inner_text().strip() == title
+            assert page.locator('[data-testid="stException"]').count() == 0, path
+            assert page.get_by_text("Page not found").count() == 0, path
+            assert page.locator('[data-testid="stSidebar"]').get_by_text("统计截至").count() == 1
+        if not loaded:
+            page.goto(server)
+            wait_idle(page)
+            page.locator("button:visible").filter(has_text="载入示例数据").first.click()
+            page.get_by_text("当前显示的是示例数据").wait_for(timeout=30000)
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="已完成")
+    page.goto(server)
+    wait_idle(page)
+    assert metric.locator('[data-testid="stMetricValue"]').inner_text() == "20"
+    page.close()
