@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from tracker import i18n
+from tracker import i18n, views
 from tracker.charts import STATUS_COLORS
 from tracker.plan import DATA_DIR, Plan, load_plan
 from tracker.snapshot import Snapshot, take
@@ -30,6 +30,9 @@ def route() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+CHART_CONFIG = {"displayModeBar": False}
 
 
 def lang() -> str:
@@ -82,17 +85,34 @@ def default_date() -> date:
     return default_as_of(p, store().newest_report_date(p.id))
 
 
+def _snapshot_key() -> tuple:
+    p = plan()
+    as_of = st.session_state.get("as_of") or default_date()
+    return str(PLAN_DIR), _plan_stamp(PLAN_DIR), os.environ.get("TRACKER_DB", ""), as_of, store().version(p.id)
+
+
 def snapshot() -> Snapshot:
     """The plan evaluated at the sidebar's as-of date; cached until the store changes."""
-    p, s = plan(), store()
-    as_of = st.session_state.get("as_of") or default_date()
-    return _snapshot(str(PLAN_DIR), _plan_stamp(PLAN_DIR), os.environ.get("TRACKER_DB", ""), as_of,
-                     s.version(p.id))
+    return _snapshot(*_snapshot_key())
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _memo(name: str, key: tuple, args: tuple):
+    return getattr(views, name)(_snapshot(*key), *args)
+
+
+def memo(fn, *args):
+    """fn(snapshot, *args) for a pure function of tracker.views, computed once per snapshot and arguments.
+
+    The result is shared between sessions: read it, never change it in place.
+    """
+    return _memo(fn.__name__, _snapshot_key(), args)
 
 
 def after_write() -> None:
     """Forget everything a write made stale, and let the as-of date follow the new data."""
     _snapshot.clear()
+    _memo.clear()
     st.session_state.pop("as_of", None)
 
 
@@ -101,16 +121,18 @@ def unit_filter() -> str | None:
     return st.session_state.get("unit") or None
 
 
-def for_unit(frame: pd.DataFrame, unit: str | None) -> pd.DataFrame:
-    """Rows led by `unit` (all rows when None)."""
-    return frame if unit is None else frame[frame["lead_list"].map(lambda units: unit in units)]
+def status_cells(statuses: pd.Series) -> pd.Series:
+    """Status codes as cells of a status_table() column (one coloured label each)."""
+    return statuses.map(lambda s: [status_text(s)])
 
 
-def style_status(frame: pd.DataFrame, column: str):
-    """A Styler colouring the status column, with status names in the chosen language."""
-    colors = {status_text(s): c for s, c in STATUS_COLORS.items()}
-    return frame.style.map(lambda v: f"background-color: {colors[v]}; color: white; font-weight: 600"
-                           if v in colors else "", subset=[column])
+def status_table(frame: pd.DataFrame, status_column: str, column_config: dict | None = None, **kwargs) -> None:
+    """A read-only table whose status column shows coloured labels (cheaper to draw than a Styler)."""
+    labels = [status_text(s) for s in STATUS_COLORS]
+    config = {status_column: st.column_config.MultiselectColumn(options=labels, color=list(STATUS_COLORS.values()),
+                                                                width="small")}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={**config, **(column_config or {})},
+                 **kwargs)
 
 
 def page_header(title: str) -> Snapshot:

@@ -3,20 +3,18 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker import charts
-from tracker.status import STATUSES, unit_overview
+from tracker import views
+from tracker.status import STATUSES
 
 snap = ui.page_header(ui.T("departments"))
 plan = snap.plan
 
-units = unit_overview(snap.targets, snap.tasks, plan.departments)
-with_targets = units[units["targets"] > 0]
+view = ui.memo(views.units, ui.lang())
+units = view.table
 
 left, right = st.columns(2)
-left.plotly_chart(charts.completion_bars(with_targets, "lead_unit", snap.time_progress, ui.T("completion_by_unit"), ui.lang()),
-                  config={"displayModeBar": False})
-right.plotly_chart(charts.status_stack(with_targets, "lead_unit", ui.T("status_counts_by_unit"), ui.lang()),
-                   config={"displayModeBar": False})
+left.plotly_chart(view.completion, config=ui.CHART_CONFIG)
+right.plotly_chart(view.statuses, config=ui.CHART_CONFIG)
 
 st.subheader(ui.T("ranking"))
 kinds = plan.departments.set_index("unit")["kind"]
@@ -35,7 +33,7 @@ st.dataframe(ranking, hide_index=True, width="stretch")
 st.subheader(ui.T("choose_unit"))
 unit = ui.unit_filter() or st.selectbox(ui.T("unit"), list(units["lead_unit"]), key="department_unit")
 st.markdown(f"### {unit}")
-tasks, targets = ui.for_unit(snap.tasks, unit), ui.for_unit(snap.targets, unit)
+tasks, targets = views.led_by(snap.tasks, unit), views.led_by(snap.targets, unit)
 participating = snap.tasks[snap.tasks["participating_list"].map(lambda names: unit in names)]
 st.markdown(f"**{ui.T('kind')}**：{kinds.get(unit, '')} · **{ui.T('unit_tasks')}**：{len(tasks)} · "
             f"**{ui.T('unit_targets')}**：{len(targets)} · **{ui.T('unit_participating')}**：{len(participating)}")
@@ -45,8 +43,8 @@ if tasks.empty:
     st.write(ui.T("none"))
 else:
     table = pd.DataFrame({ui.T("task_id"): tasks["task_id"], ui.T("title"): tasks["title"],
-                          ui.T("lead_units"): tasks["lead_units"], ui.T("status"): tasks["status"].map(ui.status_text)})
-    st.dataframe(ui.style_status(table, ui.T("status")), hide_index=True, width="stretch")
+                          ui.T("lead_units"): tasks["lead_units"], ui.T("status"): ui.status_cells(tasks["status"])})
+    ui.status_table(table, ui.T("status"))
 
 st.markdown(f"#### {ui.T('unit_targets')}")
 if targets.empty:
@@ -58,13 +56,13 @@ else:
         ui.T("actual"): [ui.number(v) for v in targets["actual"]],
         ui.T("completion"): targets["completion"].map(ui.pct),
         ui.T("reported_on"): targets["reported_on"].map(lambda d: "" if pd.isna(d) else str(d)),
-        ui.T("status"): targets["status"].map(ui.status_text),
+        ui.T("status"): ui.status_cells(targets["status"]),
     })
-    st.dataframe(ui.style_status(table, ui.T("status")), hide_index=True, width="stretch")
+    ui.status_table(table, ui.T("status"))
 
 if not participating.empty:
     st.markdown(f"#### {ui.T('unit_participating')}")
     table = pd.DataFrame({ui.T("task_id"): participating["task_id"], ui.T("title"): participating["title"],
                           ui.T("lead_units"): participating["lead_units"],
-                          ui.T("status"): participating["status"].map(ui.status_text)})
-    st.dataframe(ui.style_status(table, ui.T("status")), hide_index=True, width="stretch")
+                          ui.T("status"): ui.status_cells(participating["status"])})
+    ui.status_table(table, ui.T("status"))

@@ -2,13 +2,13 @@
 import streamlit as st
 
 import ui
-from tracker import charts
+from tracker import views
 from tracker.samples import load_sample, remove_sample
-from tracker.status import STATUSES, overall_completion, status_counts, summarize
+from tracker.status import STATUSES
 
 snap = ui.page_header(ui.T("overview"))
-plan, unit = snap.plan, ui.unit_filter()
-targets, tasks = ui.for_unit(snap.targets, unit), ui.for_unit(snap.tasks, unit)
+plan = snap.plan
+
 
 def _change_sample(action) -> None:
     action(plan, ui.store())
@@ -22,22 +22,16 @@ if not snap.reported_any:
 elif ui.store().has_samples(plan.id):
     st.button(ui.T("remove_sample"), help=ui.T("sample_help"), on_click=_change_sample, args=(remove_sample,))
 
-counts = status_counts(targets)
-figures = [(ui.T("tasks_n"), len(tasks)), (ui.T("targets_n"), len(targets))]
-figures += [(ui.status_text(s), counts[s]) for s in STATUSES]
+view = ui.memo(views.overview, ui.unit_filter(), ui.lang())
+figures = [(ui.T("tasks_n"), view.tasks), (ui.T("targets_n"), view.targets)]
+figures += [(ui.status_text(s), view.counts[s]) for s in STATUSES]
 for column, (name, value) in zip(st.columns(len(figures)), figures):
     column.metric(name, value)
 
 left, right = st.columns(2)
-left.plotly_chart(charts.overall_gauge(overall_completion(targets), snap.time_progress, ui.lang()),
-                  config={"displayModeBar": False})
-right.plotly_chart(charts.status_donut(counts, ui.lang()), config={"displayModeBar": False})
-
-chapters = summarize(targets, "chapter")
-if chapters.empty:
+left.plotly_chart(view.gauge, config=ui.CHART_CONFIG)
+right.plotly_chart(view.donut, config=ui.CHART_CONFIG)
+if view.chapters is None:
     st.info(ui.T("no_match"))
 else:
-    titles = plan.tasks.drop_duplicates("chapter").set_index("chapter")["chapter_title"]
-    chapters["label"] = chapters["chapter"].map(lambda c: f"{c}. {titles[c]}")
-    st.plotly_chart(charts.completion_bars(chapters, "label", snap.time_progress, ui.T("by_chapter"), ui.lang()),
-                    config={"displayModeBar": False})
+    st.plotly_chart(view.chapters, config=ui.CHART_CONFIG)

@@ -3,29 +3,21 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker import charts
+from tracker import views
 from tracker.i18n import TASK_STATE_LABELS, label
 from tracker.plan import is_open_list
 from tracker.status import STATUSES
 
 snap = ui.page_header(ui.T("tasks"))
 plan = snap.plan
-tasks = ui.for_unit(snap.tasks, ui.unit_filter())
-
-chapter_titles = plan.tasks.drop_duplicates("chapter").set_index("chapter")["chapter_title"].to_dict()
+chapter_titles = views.chapter_titles(snap)
 search_col, chapter_col, status_col = st.columns([2, 2, 2])
 query = search_col.text_input(ui.T("search"), key="task_search").strip()
 chapters = chapter_col.multiselect(ui.T("filter_chapter"), list(chapter_titles), key="task_chapters",
                                    format_func=lambda c: f"{c}. {chapter_titles[c]}", placeholder=ui.T("all"))
 statuses = status_col.multiselect(ui.T("filter_status"), list(STATUSES), key="task_statuses",
                                   format_func=ui.status_text, placeholder=ui.T("all"))
-if query:
-    haystack = tasks["title"] + tasks["text"] + tasks["lead_units"] + tasks["participating_units"]
-    tasks = tasks[haystack.str.contains(query, regex=False)]
-if chapters:
-    tasks = tasks[tasks["chapter"].isin(chapters)]
-if statuses:
-    tasks = tasks[tasks["status"].isin(statuses)]
+tasks = ui.memo(views.tasks, ui.unit_filter(), query, tuple(chapters), tuple(statuses))
 
 st.caption(ui.T("rows_shown", n=len(tasks)))
 if tasks.empty:
@@ -39,17 +31,17 @@ ledger = pd.DataFrame({
     ui.T("lead_units"): tasks["lead_units"],
     ui.T("participating_units"): tasks["participating_units"],
     ui.T("targets_n"): tasks["targets"],
-    ui.T("status"): tasks["status"].map(ui.status_text),
+    ui.T("status"): ui.status_cells(tasks["status"]),
     ui.T("reported_on"): tasks["reported_on"].map(lambda d: "" if d is None else str(d)),
 })
-st.dataframe(ui.style_status(ledger, ui.T("status")), hide_index=True, width="stretch", height=520,
-             column_config={ui.T("title"): st.column_config.TextColumn(width="medium"),
-                            ui.T("lead_units"): st.column_config.TextColumn(width="medium"),
-                            ui.T("participating_units"): st.column_config.TextColumn(width="medium")})
+ui.status_table(ledger, ui.T("status"), height=520,
+                column_config={ui.T("title"): st.column_config.TextColumn(width="medium"),
+                               ui.T("lead_units"): st.column_config.TextColumn(width="medium"),
+                               ui.T("participating_units"): st.column_config.TextColumn(width="medium")})
 
 st.subheader(ui.T("choose_task"))
-choice = st.selectbox(ui.T("title"), list(tasks["task_id"]), key="task_choice",
-                      format_func=lambda i: f"{i}. {tasks.set_index('task_id').at[i, 'title']}")
+titles = dict(zip(tasks["task_id"], tasks["title"]))
+choice = st.selectbox(ui.T("title"), list(titles), key="task_choice", format_func=lambda i: f"{i}. {titles[i]}")
 task = tasks.set_index("task_id").loc[choice]
 st.markdown(f"### {choice}. {task['title']}  ·  {ui.status_text(task['status'])}")
 st.text(task["text"])  # notice text shown as text, never interpreted as Markdown
@@ -76,14 +68,14 @@ else:
         ui.T("actual"): [ui.number(v) for v in targets["actual"]],
         ui.T("completion"): targets["completion"].map(ui.pct),
         ui.T("deadline"): targets["deadline"].astype(str),
-        ui.T("status"): targets["status"].map(ui.status_text),
+        ui.T("status"): ui.status_cells(targets["status"]),
         ui.T("source_text"): targets["source_text"],
     })
-    st.dataframe(ui.style_status(table, ui.T("status")), hide_index=True, width="stretch")
+    ui.status_table(table, ui.T("status"))
 
 st.markdown(f"#### {ui.T('history')}")
-history = ui.store().target_history(plan.id, list(targets["target_id"]))
-task_history = ui.store().task_history(plan.id, int(choice))
+history = snap.history[snap.history["target_id"].isin(targets["target_id"])]
+task_history = snap.task_history[snap.task_history["task_id"] == choice]
 if history.empty and task_history.empty:
     st.write(ui.T("no_history"))
 for target in targets.itertuples(index=False):
@@ -91,8 +83,8 @@ for target in targets.itertuples(index=False):
     if rows.empty:
         continue
     st.markdown(f"**{target.target_id} {target.indicator}**")
-    st.plotly_chart(charts.history_line(rows, target.target_value, target.unit, ui.lang()),
-                    config={"displayModeBar": False}, key=f"history_{target.target_id}")
+    st.plotly_chart(ui.memo(views.history_figure, target.target_id, ui.lang()), config=ui.CHART_CONFIG,
+                    key=f"history_{target.target_id}")
     st.dataframe(pd.DataFrame({
         ui.T("reported_on"): rows["as_of"].astype(str), ui.T("actual"): rows["actual"].map(ui.number),
         ui.T("note"): rows["note"], "批次 / Batch": rows["batch_id"],

@@ -19,6 +19,8 @@ class Snapshot:
     targets: pd.DataFrame
     tasks: pd.DataFrame
     settings: dict[str, float]
+    history: pd.DataFrame  # every target report of the plan, reverted ones flagged
+    task_history: pd.DataFrame  # every task report of the plan, reverted ones flagged
 
     @property
     def time_progress(self) -> float:
@@ -35,7 +37,8 @@ def take(plan: Plan, store: Store, as_of: date | None = None) -> Snapshot:
     settings = resolve(store.settings())
     targets = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of), as_of, settings)
     tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of), as_of, settings)
-    return Snapshot(plan, as_of, targets, tasks, settings)
+    return Snapshot(plan, as_of, targets, tasks, settings, store.target_history(plan.id),
+                    store.task_history(plan.id))
 
 
 STATUS_JSON_FIELDS = ["target_id", "task_id", "indicator", "target_value", "target_max", "unit", "direction",

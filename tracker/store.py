@@ -224,13 +224,17 @@ class Store:
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         return frame
 
-    def task_history(self, plan_id: str, task_id: int) -> pd.DataFrame:
-        """Every report of one task, reverted ones flagged, oldest first."""
+    def task_history(self, plan_id: str, task_id: int | None = None) -> pd.DataFrame:
+        """Every report of one task (all tasks when None), reverted ones flagged, oldest first."""
+        sql = ("SELECT r.task_id, r.as_of, r.state, r.progress, r.problems, r.next_steps, r.batch_id, b.file_name,"
+               " b.reverted_at IS NOT NULL AS reverted FROM task_reports r JOIN batches b ON b.id = r.batch_id"
+               " WHERE b.plan_id = ?")
+        params: list = [plan_id]
+        if task_id is not None:
+            sql += " AND r.task_id = ?"
+            params.append(task_id)
         with self.connect() as conn:
-            frame = pd.read_sql_query(
-                "SELECT r.as_of, r.state, r.progress, r.problems, r.next_steps, r.batch_id, b.file_name,"
-                " b.reverted_at IS NOT NULL AS reverted FROM task_reports r JOIN batches b ON b.id = r.batch_id"
-                " WHERE b.plan_id = ? AND r.task_id = ? ORDER BY r.as_of, r.id", conn, params=(plan_id, task_id))
+            frame = pd.read_sql_query(sql + " ORDER BY r.task_id, r.as_of, r.id", conn, params=params)
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         return frame
 

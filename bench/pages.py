@@ -1,0 +1,120 @@
+"""Median warm rerun time of every page, and the browser's time to a ready first page.
+
+Runs against a temporary store holding a year of monthly reports for every target and task.
+Usage: python bench/pages.py [--reruns N] [--no-browser]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from year_of_reports import fill  # noqa: E402
+
+from tracker.plan import load_plan  # noqa: E402
+from tracker.store import Store  # noqa: E402
+
+PAGES = ["pages/overview.py", "pages/departments.py", "pages/tasks.py", "pages/targets.py"]
+
+
+def rerun_times(reruns: int) -> dict[str, float]:
+    """Median milliseconds of a warm AppTest rerun per page (after a widget change, caches warm)."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest
+
+    # AppTest forgets between runs that st.navigation has been called, which a live server remembers;
+    # remember it here so that each rerun is measured the way the server runs it.
+    original = PagesManager.__init__
+
+    def steady_state(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = steady_state
+    results = {}
+    for page in PAGES:
+        app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        app.run()
+        app.switch_page(page).run()
+        assert not app.exception, [e.value for e in app.exception]
+        samples = []
+        for i in range(reruns):
+            app.selectbox(key="unit").select(None if i % 2 else "区科学技术局")  # a filter change
+            start = time.perf_counter()
+            app.run()
+            samples.append((time.perf_counter() - start) * 1000)
+        results[page] = statistics.median(samples)
+    PagesManager.__init__ = original
+    return results
+
+
+def browser_ready(db: str, visits: int = 5) -> tuple[float, float]:
+    """Seconds from navigation to a ready overview in chromium: first visit and median of later ones."""
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+                               "--server.port", str(port)], cwd=ROOT, env=dict(os.environ, TRACKER_DB=db),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.25)
+        times = []
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"])
+            for _ in range(visits):
+                page = browser.new_page(viewport={"width": 1600, "height": 900})
+                start = time.perf_counter()
+                page.goto(url)
+                page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60000)
+                page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')
+                    && !document.querySelector('[data-testid="stStatusWidget"]')
+                    && document.querySelectorAll('.js-plotly-plot').length >= 3""", timeout=60000)
+                times.append(time.perf_counter() - start)
+                page.close()
+            browser.close()
+        return times[0], statistics.median(times[1:])
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reruns", type=int, default=20)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "progress.db")
+        rows = fill(load_plan(), Store(db))
+        os.environ["TRACKER_DB"] = db
+        print(f"store: a year of monthly reports, {rows} rows")
+        for page, ms in rerun_times(args.reruns).items():
+            print(f"{page:<24} median warm rerun {ms:6.1f} ms")
+        if not args.no_browser:
+            first, later = browser_ready(db)
+            print(f"browser, first visit to a ready overview   {first:5.2f} s")
+            print(f"browser, later visits (median of 4)         {later:5.2f} s")
+
+
+if __name__ == "__main__":
+    main()

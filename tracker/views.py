@@ -1,0 +1,108 @@
+"""What each page shows, computed from a snapshot: pure functions whose results the UI may cache."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import charts
+from .i18n import t
+from .snapshot import Snapshot
+from .status import overall_completion, status_counts, summarize, unit_overview
+
+
+def led_by(frame: pd.DataFrame, unit: str | None) -> pd.DataFrame:
+    """Rows (tasks or targets) led by `unit`; all rows when unit is None."""
+    return frame if unit is None else frame[frame["lead_list"].map(lambda units: unit in units)]
+
+
+def chapter_titles(snapshot: Snapshot) -> dict[int, str]:
+    """Chapter number -> title, in order."""
+    tasks = snapshot.plan.tasks
+    return dict(zip(tasks["chapter"], tasks["chapter_title"]))
+
+
+@dataclass
+class Overview:
+    tasks: int
+    targets: int
+    counts: dict[str, int]
+    gauge: go.Figure
+    donut: go.Figure
+    chapters: go.Figure | None
+
+
+def overview(snapshot: Snapshot, unit: str | None, lang: str) -> Overview:
+    """Headline counts and the three overview figures, for one unit or all."""
+    targets, tasks = led_by(snapshot.targets, unit), led_by(snapshot.tasks, unit)
+    counts = status_counts(targets)
+    chapters = summarize(targets, "chapter")
+    chapter_figure = None
+    if not chapters.empty:
+        titles = chapter_titles(snapshot)
+        chapters["label"] = [f"{c}. {titles[c]}" for c in chapters["chapter"]]
+        chapter_figure = charts.completion_bars(chapters, "label", snapshot.time_progress, t("by_chapter", lang), lang)
+    return Overview(len(tasks), len(targets), counts,
+                    charts.overall_gauge(overall_completion(targets), snapshot.time_progress, lang),
+                    charts.status_donut(counts, lang), chapter_figure)
+
+
+@dataclass
+class Units:
+    table: pd.DataFrame
+    completion: go.Figure
+    statuses: go.Figure
+
+
+def units(snapshot: Snapshot, lang: str) -> Units:
+    """Every lead unit ranked, with the completion and status charts of those that lead targets."""
+    table = unit_overview(snapshot.targets, snapshot.tasks, snapshot.plan.departments)
+    with_targets = table[table["targets"] > 0]
+    return Units(table,
+                 charts.completion_bars(with_targets, "lead_unit", snapshot.time_progress,
+                                        t("completion_by_unit", lang), lang),
+                 charts.status_stack(with_targets, "lead_unit", t("status_counts_by_unit", lang), lang))
+
+
+def tasks(snapshot: Snapshot, unit: str | None, query: str, chapters: tuple, statuses: tuple) -> pd.DataFrame:
+    """Tasks led by `unit` whose title, text or units contain `query`, in the chapters and statuses given."""
+    frame = led_by(snapshot.tasks, unit)
+    if query:
+        haystack = frame["title"] + frame["text"] + frame["lead_units"] + frame["participating_units"]
+        frame = frame[haystack.str.contains(query, regex=False)]
+    if chapters:
+        frame = frame[frame["chapter"].isin(chapters)]
+    if statuses:
+        frame = frame[frame["status"].isin(statuses)]
+    return frame
+
+
+def targets(snapshot: Snapshot, unit: str | None, query: str, chapters: tuple, statuses: tuple,
+            order: str) -> pd.DataFrame:
+    """Targets filtered like tasks(); ordered by ID or by completion, lowest (and unreported) first."""
+    frame = led_by(snapshot.targets, unit)
+    if query:
+        frame = frame[(frame["indicator"] + frame["source_text"] + frame["lead_units"]).str.contains(query, regex=False)]
+    if chapters:
+        frame = frame[frame["chapter"].isin(chapters)]
+    if statuses:
+        frame = frame[frame["status"].isin(statuses)]
+    if order == "completion":
+        frame = frame.sort_values("completion", na_position="first", kind="stable")
+    return frame
+
+
+def gauges(snapshot: Snapshot, unit: str | None, query: str, chapters: tuple, statuses: tuple, order: str,
+           lang: str) -> go.Figure:
+    """The gauge grid of the targets chosen as in targets()."""
+    return charts.gauge_grid(targets(snapshot, unit, query, chapters, statuses, order), lang)
+
+
+def history_figure(snapshot: Snapshot, target_id: str, lang: str) -> go.Figure | None:
+    """The reported history of one target as a line with its target, or None before any report."""
+    rows = snapshot.history[snapshot.history["target_id"] == target_id]
+    if rows.empty:
+        return None
+    target = snapshot.plan.targets.set_index("target_id").loc[target_id]
+    return charts.history_line(rows, target["target_value"], target["unit"], lang)
