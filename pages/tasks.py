@@ -36,7 +36,7 @@ ledger = pd.DataFrame({
 })
 ui.status_table(ledger, ui.T("status"), height=520,
                 column_config={ui.T("title"): st.column_config.TextColumn(width="medium"),
-                               ui.T("lead_units"): st.column_config.TextColumn(width="medium"),
+                               ui.T("lead_units"): st.column_config.TextColumn(width="large"),
                                ui.T("participating_units"): st.column_config.TextColumn(width="medium")})
 
 st.subheader(ui.T("choose_task"))
