@@ -75,8 +75,8 @@ def _import(args, plan, store) -> int:
         if unit is None:
             print(f"--unit：“{args.unit}”不是本计划中的单位", file=sys.stderr)
             return 1
-    last = store.latest_target_reports(plan.id).set_index("target_id")["actual"].to_dict()
-    result = ingest(plan, args.file.read_bytes(), args.file.name, unit=unit, last_values=last)
+    result = ingest(plan, args.file.read_bytes(), args.file.name, unit=unit,
+                    previous=store.latest_target_reports(plan.id))
     for problem in result.errors:
         print(problem.message())
     for problem in result.warnings:

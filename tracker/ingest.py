@@ -1,4 +1,4 @@
-"""Read a progress file (CSV or XLSX) and validate every row against the plan."""
+"""Read a progress file (CSV or XLSX) and validate every row against the plan, reporting every problem."""
 from __future__ import annotations
 
 import csv
@@ -6,29 +6,37 @@ import hashlib
 import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pandas as pd
 
 from .plan import Plan
 from .problems import Problem
 from .status import DONE, IN_PROGRESS, NOT_STARTED
+from .values import parse_date, to_target_unit
 
-# Canonical column -> headers clerks write for it (compared after normalising case and spaces).
+MAX_FILE_BYTES = 20 * 1024 * 1024          # a month's report is a few kilobytes
+MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024  # refuse zip bombs before opening them
+
+# Canonical column -> headers clerks write for it (compared after normalising width, case and spaces).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "target_id": ("target_id", "指标编号", "目标编号", "指标id", "编号"),
+    "target_id": ("target_id", "指标编号", "目标编号", "指标id", "指标代码"),
     "task_id": ("task_id", "任务编号", "任务序号", "任务号"),
-    "as_of": ("as_of", "截至日期", "统计日期", "报告日期", "填报日期", "日期"),
-    "actual": ("actual", "完成值", "实际完成", "累计完成", "完成情况（数值）", "实际值"),
-    "state": ("state", "status", "任务状态", "状态"),
-    "note": ("note", "备注", "进展情况", "说明"),
-    "problems": ("problems", "存在问题", "问题"),
-    "next_steps": ("next_steps", "下步计划", "下一步计划"),
+    "as_of": ("as_of", "截至日期", "截止日期（填报）", "统计日期", "报告日期", "填报日期", "数据日期"),
+    "actual": ("actual", "完成值", "实际完成", "累计完成", "实际完成值", "累计完成值", "完成数", "实际值"),
+    "state": ("state", "status", "任务状态", "推进状态"),
+    "note": ("note", "progress", "进展情况", "备注", "说明", "工作进展"),
+    "problems": ("problems", "存在问题", "问题", "困难问题"),
+    "next_steps": ("next_steps", "下步计划", "下一步计划", "下步打算"),
 }
+REQUIRED_HINT = "需要“指标编号”（或“任务编号”）列和“完成值”（或“任务状态”）列"
 STATE_WORDS = {"未启动": NOT_STARTED, "推进中": IN_PROGRESS, "已完成": DONE,
                NOT_STARTED: NOT_STARTED, IN_PROGRESS: IN_PROGRESS, DONE: DONE}
-EXCEL_EPOCH = date(1899, 12, 30)
+TOTAL_WORDS = ("合计", "总计", "小计")
+TARGET_COLUMNS = ["target_id", "as_of", "actual", "note", "excel_row"]
+TASK_COLUMNS = ["task_id", "as_of", "state", "progress", "problems", "next_steps", "excel_row"]
 
 
 @dataclass
@@ -37,8 +45,8 @@ class Ingested:
 
     file_name: str
     sha256: str
-    targets: pd.DataFrame
-    tasks: pd.DataFrame
+    targets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TARGET_COLUMNS))
+    tasks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TASK_COLUMNS))
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -53,52 +61,70 @@ class Ingested:
     def ok(self) -> bool:
         return not self.errors
 
-
-def _normalise_header(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
-
-
-_HEADER_LOOKUP = {_normalise_header(v): key for key, variants in HEADER_ALIASES.items() for v in variants}
+    def fail(self, row: int | None, column: str | None, value, expected: str, severity: str = "error") -> None:
+        self.problems.append(Problem(self.file_name, row, column, None if value is None else str(value), expected,
+                                     severity))
 
 
-def parse_number(text: str) -> float | None:
-    """A number from what clerks type (1,234 / １２３ / 85家); None when there is none."""
-    cleaned = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "")
-    match = re.fullmatch(r"([-+]?\d+(?:\.\d+)?)\s*[^\d\s]*", cleaned)
-    return float(match.group(1)) if match else None
+def _header_key(text) -> str | None:
+    if text is None:
+        return None
+    key = re.sub(r"[\s*＊:：]+", "", unicodedata.normalize("NFKC", str(text))).lower()
+    return _HEADER_LOOKUP.get(key)
 
 
-def parse_date(value) -> date | None:
-    """A date from 2023-09-30, 2023/9/30, 2023年9月30日, 20230930 or an Excel serial; else None."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+00:00:00)?", text)
-    if not match:
-        match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
-    if match:
-        try:
-            return date(*map(int, match.groups()))
-        except ValueError:
-            return None
-    if re.fullmatch(r"\d{5}(\.0)?", text):
-        return EXCEL_EPOCH + timedelta(days=int(float(text)))
-    return None
+_HEADER_LOOKUP = {re.sub(r"\s+", "", unicodedata.normalize("NFKC", v)).lower(): key
+                  for key, variants in HEADER_ALIASES.items() for v in variants}
 
 
-def read_table(data: bytes, file_name: str) -> pd.DataFrame:
-    """The file's cells as strings, with no header applied; raises ValueError when unreadable."""
-    if file_name.lower().endswith((".xlsx", ".xlsm")):
-        try:
-            sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object)
-        except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-            raise ValueError(f"无法作为 Excel 工作簿打开（{exc.__class__.__name__}）") from exc
-        for frame in sheets.values():
-            if _find_header(frame) is not None:
-                return frame
-        return next(iter(sheets.values()), pd.DataFrame())
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
+
+
+def _xlsx_rows(data: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise ValueError("不是有效的 Excel（.xlsx）文件，可能已损坏或只是改了扩展名") from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ValueError(f"解压后超过 {MAX_XLSX_UNPACKED_BYTES // 2**20} MB，已拒绝（疑似异常文件）")
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise ValueError(f"无法作为 Excel 工作簿打开（{exc.__class__.__name__}）") from None
+    try:
+        first = None
+        for sheet in book.worksheets:
+            rows = []
+            for cells in sheet.iter_rows(min_row=1):
+                row = []
+                for cell in cells:
+                    value = cell.value
+                    # A cell formatted as a percentage holds 0.35 for 35%: keep what the clerk saw.
+                    if isinstance(value, (int, float)) and "%" in str(getattr(cell, "number_format", "")):
+                        value = f"{value * 100:.10g}%"
+                    row.append(value)
+                rows.append(row)
+            first = rows if first is None else first
+            if _find_header(rows) is not None:
+                return rows
+        return first or []
+    finally:
+        book.close()
+
+
+def read_rows(data: bytes, file_name: str) -> list[list]:
+    """The file's cells, row by row as Excel numbers them (row 1 first); raises ValueError when unreadable."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"文件过大（{len(data) / 2**20:.1f} MB），上限 {MAX_FILE_BYTES // 2**20} MB")
+    name = file_name.lower()
+    if name.endswith(".xls"):
+        raise ValueError("不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV 后上传")
+    if name.endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
+        return _xlsx_rows(data)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -110,121 +136,205 @@ def read_table(data: bytes, file_name: str) -> pd.DataFrame:
     if "\x00" in text:
         raise ValueError("不是文本格式的 CSV 文件（可能是改了扩展名的其他文件）")
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        return list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise ValueError(f"CSV 格式错误：{exc}") from exc
-    width = max((len(r) for r in rows), default=0)  # a title row above the header has fewer cells
-    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
+        raise ValueError(f"CSV 格式错误：{exc}") from None
 
 
-def _find_header(frame: pd.DataFrame) -> int | None:
-    for i in range(min(len(frame), 20)):
-        keys = {_HEADER_LOOKUP.get(_normalise_header(v)) for v in frame.iloc[i] if not _blank(v)}
-        if ("target_id" in keys or "task_id" in keys) and ("actual" in keys or "state" in keys):
-            return i
+@dataclass
+class Header:
+    row: int                      # index of the (last) header row
+    columns: dict[str, int]       # canonical key -> column index
+    labels: dict[str, str]        # canonical key -> header as written
+
+
+def _header_from(cells: list) -> tuple[dict[str, int], dict[str, str]]:
+    columns, labels = {}, {}
+    for j, name in enumerate(cells):
+        key = _header_key(name)
+        if key and key not in columns:
+            columns[key], labels[key] = j, str(name).strip()
+    return columns, labels
+
+
+def _usable(columns: dict) -> bool:
+    return ("target_id" in columns or "task_id" in columns) and ("actual" in columns or "state" in columns)
+
+
+def _find_header(rows: list[list]) -> Header | None:
+    for i in range(min(len(rows), 30)):
+        columns, labels = _header_from(rows[i])
+        if _usable(columns):
+            return Header(i, columns, labels)
+        if i + 1 < len(rows) and columns:
+            # A two-row header (merged group cells above sub-headers): the lower row's names win.
+            merged = [low if not _blank(low) else up for up, low in
+                      zip(list(rows[i]) + [None] * len(rows[i + 1]), rows[i + 1])]
+            merged += rows[i][len(merged):]
+            columns, labels = _header_from(merged)
+            if _usable(columns):
+                return Header(i + 1, columns, labels)
     return None
 
 
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
+def _is_growth(indicator: str) -> bool:
+    return any(word in indicator for word in ("增长", "提高", "增速"))
 
 
-def ingest(plan: Plan, data: bytes, file_name: str, *, unit: str | None = None,
-           today: date | None = None, last_values: dict[str, float] | None = None) -> Ingested:
-    """Parse and validate a progress file; nothing is stored here."""
-    sha = hashlib.sha256(data).hexdigest()
-    empty_t = pd.DataFrame(columns=["target_id", "as_of", "actual", "note", "excel_row"])
-    empty_k = pd.DataFrame(columns=["task_id", "as_of", "state", "progress", "problems", "next_steps", "excel_row"])
-    result = Ingested(file_name, sha, empty_t, empty_k)
-    fail = lambda row, col, value, expected: result.problems.append(  # noqa: E731
-        Problem(file_name, row, col, value, expected))
-    if not data.strip():
-        fail(None, None, None, "文件是空的，请填写后再上传")
+def _is_share(indicator: str) -> bool:
+    return not _is_growth(indicator) and any(word in indicator for word in ("率", "占比", "比重", "覆盖"))
+
+
+def validate(plan: Plan, rows: list[list], file_name: str, sha256: str, *, unit: str | None = None,
+             today: date | None = None, previous: pd.DataFrame | None = None) -> Ingested:
+    """Check every row; the result holds the rows to store and every error and warning found."""
+    result = Ingested(file_name, sha256)
+    if not any(not _blank(v) for row in rows for v in row):
+        result.fail(None, None, None, "文件是空的，请填写后再上传")
         return result
-    try:
-        raw = read_table(data, file_name)
-    except ValueError as exc:
-        fail(None, None, None, str(exc))
-        return result
-    header = _find_header(raw)
+    header = _find_header(rows)
     if header is None:
-        fail(None, None, None, "找不到表头：需要“指标编号”（或“任务编号”）列和“完成值”（或“任务状态”）列")
+        result.fail(None, None, None, f"找不到表头：{REQUIRED_HINT}")
         return result
-    columns = {}
-    for j, name in enumerate(raw.iloc[header]):
-        key = _HEADER_LOOKUP.get(_normalise_header(name)) if not _blank(name) else None
-        if key and key not in columns:
-            columns[key] = (j, str(name).strip())
-    if "as_of" not in columns:
-        fail(header + 1, "截至日期", None, "缺少必需的列“截至日期”")
+    col, label = header.columns, header.labels
+    if "as_of" not in col:
+        result.fail(header.row + 1, "截至日期", None, "缺少必需的列“截至日期”")
         return result
-    label = {key: shown for key, (_, shown) in columns.items()}
     today = today or date.today()
     targets = plan.targets.set_index("target_id")
-    task_leads = plan.tasks.set_index("task_id")["lead_list"].to_dict()
+    task_leads = dict(zip(plan.tasks["task_id"], plan.tasks["lead_list"]))
+    last = {} if previous is None else {r.target_id: (r.as_of, r.actual) for r in previous.itertuples(index=False)}
     target_rows, task_rows, seen = [], [], {}
-    body = raw.iloc[header + 1:]
-    for offset, (_, cells) in enumerate(body.iterrows()):
-        excel = header + 2 + offset
-        cell = lambda key: None if key not in columns or _blank(cells.iloc[columns[key][0]]) \
-            else cells.iloc[columns[key][0]]  # noqa: E731
-        text = lambda key: "" if cell(key) is None else str(cell(key)).strip()  # noqa: E731
+
+    for index in range(header.row + 1, len(rows)):
+        cells = rows[index]
+        excel = index + 1
+
+        def get(key):
+            j = col.get(key)
+            return None if j is None or j >= len(cells) or _blank(cells[j]) else cells[j]
+
+        def text(key):
+            value = get(key)
+            return "" if value is None else str(value).strip()
+
         tid, kid = text("target_id"), text("task_id")
-        if not tid and not kid or tid in ("合计", "总计", "小计") or kid in ("合计", "总计", "小计"):
+        if (not tid and not kid) or tid in TOTAL_WORDS or kid in TOTAL_WORDS:
             continue
-        if cell("actual") is None and cell("state") is None:
-            continue  # left empty in the template: no report
-        as_of = parse_date(cell("as_of")) if cell("as_of") is not None else None
-        if as_of is None:
-            fail(excel, label["as_of"], text("as_of"), "应为日期，如 2023-09-30")
-        elif not plan.start <= as_of <= plan.end:
-            fail(excel, label["as_of"], text("as_of"), f"日期应在计划期 {plan.start} 至 {plan.end} 之内")
-        elif as_of > today:
-            fail(excel, label["as_of"], text("as_of"), f"日期不能晚于今天（{today}）")
-        if tid:
-            if tid not in targets.index:
-                fail(excel, label["target_id"], tid, "不是本计划中的指标编号（应形如 T15-1，见模板）")
-                continue
-            target = targets.loc[tid]
-            if unit and unit not in target["lead_list"]:
-                fail(excel, label["target_id"], tid, f"该指标的牵头单位是{target['lead_units']}，{unit}不能填报")
-                continue
-            if "actual" not in columns:
-                fail(header + 1, "完成值", None, "缺少必需的列“完成值”")
-                return result
-            value = parse_number(text("actual")) if cell("actual") is not None else None
-            if value is None:
-                fail(excel, label["actual"], text("actual"), f"应为数字（单位：{target['unit']}）")
-                continue
-            if value < 0 and target["unit"] != "%":
-                fail(excel, label["actual"], text("actual"), "完成值不能为负数")
-                continue
-            key = (tid, as_of)
-            if key in seen and seen[key][0] != value:
-                fail(excel, label["actual"], text("actual"),
-                     f"与第{seen[key][1]}行同一指标同一日期的值（{seen[key][0]:g}）不同")
-                continue
-            seen[key] = (value, excel)
-            last = (last_values or {}).get(tid)
-            if last and value > 10 * last:
-                result.problems.append(Problem(file_name, excel, label["actual"], text("actual"),
-                                               f"是上次上报值（{last:g}）的十倍以上，请确认", "warning"))
-            target_rows.append((tid, as_of, value, text("note"), excel))
+        if get("actual") is None and get("state") is None:
+            continue  # a template row left empty: no report
+        as_of = None
+        if get("as_of") is None:
+            result.fail(excel, label["as_of"], "", "请填写截至日期，如 2023-09-30")
         else:
-            if not kid.isdigit() or int(kid) not in task_leads:
-                fail(excel, label["task_id"], kid, "不是本计划中的任务编号")
-                continue
-            if unit and unit not in task_leads[int(kid)]:
-                leads = "、".join(task_leads[int(kid)]) or "（无）"
-                fail(excel, label["task_id"], kid, f"该任务的牵头单位是{leads}，{unit}不能填报")
-                continue
-            state = STATE_WORDS.get(text("state")) if cell("state") is not None else None
-            if cell("state") is not None and state is None:
-                fail(excel, label["state"], text("state"), "任务状态应为 未启动、推进中 或 已完成")
-                continue
-            task_rows.append((int(kid), as_of, state, text("note"), text("problems"), text("next_steps"), excel))
+            as_of = parse_date(get("as_of"))
+            shown = get("as_of") if not isinstance(get("as_of"), date) else get("as_of").isoformat()[:10]
+            if as_of is None:
+                result.fail(excel, label["as_of"], shown, "应为日期，如 2023-09-30、2023/9/30 或 2023年9月30日")
+            elif not plan.start <= as_of <= plan.end:
+                result.fail(excel, label["as_of"], shown, f"日期应在计划期 {plan.start} 至 {plan.end} 之内")
+                as_of = None
+            elif as_of > today:
+                result.fail(excel, label["as_of"], shown, f"日期不能晚于今天（{today}）")
+                as_of = None
+        if tid:
+            _target_row(result, targets, tid, kid, excel, get, text, label, col, unit, as_of, seen, last,
+                        target_rows)
+        else:
+            _task_row(result, task_leads, kid, excel, get, text, label, unit, as_of, task_rows)
     if not target_rows and not task_rows and not result.errors:
-        fail(None, None, None, "文件中没有任何填报内容（只有表头或全部留空）")
-    result.targets = pd.DataFrame(target_rows, columns=empty_t.columns)
-    result.tasks = pd.DataFrame(task_rows, columns=empty_k.columns)
+        result.fail(None, None, None, "文件中没有任何填报内容（只有表头，或完成值和任务状态全部留空）")
+    result.targets = pd.DataFrame(target_rows, columns=TARGET_COLUMNS)
+    result.tasks = pd.DataFrame(task_rows, columns=TASK_COLUMNS)
     return result
+
+
+def _target_row(result, targets, tid, kid, excel, get, text, label, col, unit, as_of, seen, last, out) -> None:
+    tid = unicodedata.normalize("NFKC", tid).upper()
+    if tid not in targets.index:
+        result.fail(excel, label["target_id"], tid, "不是本计划中的指标编号（应形如 T15-1，见填报模板）")
+        return
+    target = targets.loc[tid]
+    if kid and kid.isdigit() and int(kid) != target["task_id"]:
+        result.fail(excel, label["task_id"], kid, f"指标 {tid} 属于任务 {target['task_id']}，任务编号不符")
+        return
+    if unit and unit not in target["lead_list"]:
+        result.fail(excel, label["target_id"], tid, f"该指标的牵头单位是{target['lead_units']}，{unit}不能填报")
+        return
+    if "actual" not in col:
+        result.fail(None, "完成值", None, "缺少必需的列“完成值”")
+        return
+    if get("actual") is None:
+        result.fail(excel, label["actual"], "", "指标行请填写完成值（任务状态只用于没有量化指标的任务行）")
+        return
+    value, error, warning = to_target_unit(get("actual"), target["unit"], target["target_value"])
+    if error:
+        result.fail(excel, label["actual"], text("actual"), error)
+        return
+    if value < 0 and not _is_growth(target["indicator"]):
+        result.fail(excel, label["actual"], text("actual"), "完成值不能为负数")
+        return
+    if target["unit"] == "%" and _is_share(target["indicator"]) and value > 100:
+        result.fail(excel, label["actual"], text("actual"), "比率不能超过 100%")
+        return
+    if warning:
+        result.fail(excel, label["actual"], text("actual"), warning, "warning")
+    if as_of is None:
+        return
+    key = (tid, as_of)
+    if key in seen:
+        if seen[key][0] != value:
+            result.fail(excel, label["actual"], text("actual"),
+                        f"与第{seen[key][1]}行同一指标同一日期的值（{seen[key][0]:g}）不同，请只保留一个")
+        return
+    seen[key] = (value, excel)
+    if tid in last:
+        last_date, last_value = last[tid]
+        if last_value and value > 10 * last_value:
+            result.fail(excel, label["actual"], text("actual"),
+                        f"是上次上报值（{last_value:g}，{last_date}）的十倍以上，请确认", "warning")
+        elif target["kind"] == "cumulative" and as_of >= last_date and value < last_value:
+            result.fail(excel, label["actual"], text("actual"),
+                        f"累计值比上次上报（{last_value:g}，{last_date}）还少，请确认", "warning")
+    out.append((tid, as_of, value, text("note"), excel))
+
+
+def _task_row(result, task_leads, kid, excel, get, text, label, unit, as_of, out) -> None:
+    if not kid.isdigit() or int(kid) not in task_leads:
+        result.fail(excel, label["task_id"], kid, "不是本计划中的任务编号（1 至 {}）".format(max(task_leads)))
+        return
+    if unit and unit not in task_leads[int(kid)]:
+        leads = "、".join(task_leads[int(kid)]) or "（无）"
+        result.fail(excel, label["task_id"], kid, f"该任务的牵头单位是{leads}，{unit}不能填报")
+        return
+    state = None
+    if get("state") is not None:
+        state = STATE_WORDS.get(text("state"))
+        if state is None:
+            result.fail(excel, label["state"], text("state"), "任务状态应为 未启动、推进中 或 已完成")
+            return
+    elif get("actual") is not None:
+        result.fail(excel, label["actual"], text("actual"), "任务行没有量化指标，请填写任务状态而不是完成值")
+        return
+    if as_of is not None:
+        out.append((int(kid), as_of, state, text("note"), text("problems"), text("next_steps"), excel))
+
+
+def ingest(plan: Plan, data: bytes, file_name: str, *, unit: str | None = None, today: date | None = None,
+           previous: pd.DataFrame | None = None) -> Ingested:
+    """Read and validate a progress file; nothing is stored here."""
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        rows = read_rows(data, file_name)
+    except ValueError as exc:
+        result = Ingested(file_name, sha)
+        result.fail(None, None, None, str(exc))
+        return result
+    return validate(plan, rows, file_name, sha, unit=unit, today=today, previous=previous)
+
+
+def ingest_frame(plan: Plan, frame: pd.DataFrame, name: str, **kwargs) -> Ingested:
+    """Validate rows entered in the app (columns named as in HEADER_ALIASES) exactly like an uploaded file."""
+    rows = [list(frame.columns)] + [[None if _blank(v) else v for v in row] for row in frame.itertuples(index=False)]
+    sha = hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
+    return validate(plan, rows, name, sha, **kwargs)

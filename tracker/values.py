@@ -1,0 +1,78 @@
+"""Reading values as clerks type them: numbers with units, percentages, 万/亿, and dates."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+
+EXCEL_EPOCH = date(1899, 12, 30)
+SCALES = {"万": 1e4, "亿": 1e8}
+_NUMBER = re.compile(r"([-+]?\d+(?:\.\d+)?)\s*(.*)")
+
+
+def normalise(text) -> str:
+    """Full-width to half-width, thousands separators and surrounding spaces removed."""
+    return unicodedata.normalize("NFKC", str(text)).strip().replace(",", "").replace("，", "")
+
+
+def parse_number(text) -> float | None:
+    """The leading number of what clerks type (1,234 / １２３ / 85家); None when there is none."""
+    match = _NUMBER.fullmatch(normalise(text))
+    return float(match.group(1)) if match else None
+
+
+def split_scale(unit: str) -> tuple[float, str]:
+    """A unit's 万/亿 multiplier and the rest: 万平方米 -> (1e4, 平方米), 家 -> (1, 家)."""
+    unit = unit.strip()
+    if unit[:1] in SCALES:
+        return SCALES[unit[0]], unit[1:]
+    return 1.0, unit
+
+
+def to_target_unit(text, target_unit: str, target_value: float) -> tuple[float | None, str | None, str | None]:
+    """A typed value in the target's unit: (value, error, warning).
+
+    Rules:
+    - a unit written after the number must be the target's, optionally with 万 or 亿, and the value is scaled to
+      the target's unit (1.5万 for a target in 人 is 15000; 15000平方米 for one in 万平方米 is 1.5);
+    - for a percentage target, 35% and 35 mean 35%; a bare number between 0 and 1 for a target of 5% or more is
+      read as a fraction (0.35 is 35%), with a warning to confirm, because a growth of 0.35% is possible too.
+    """
+    match = _NUMBER.fullmatch(normalise(text))
+    if not match:
+        return None, f"应为数字（单位：{target_unit}）", None
+    value, suffix = float(match.group(1)), match.group(2).strip()
+    if target_unit == "%":
+        if suffix in ("%", "％"):
+            return value, None, None
+        if suffix:
+            return None, "单位应为 %", None
+        if 0 < value <= 1 and target_value >= 5:
+            return value * 100, None, f"按比例理解为 {value * 100:g}%，请确认"
+        return value, None, None
+    if not suffix or suffix == target_unit:
+        return value, None, None
+    target_scale, target_base = split_scale(target_unit)
+    scale, base = split_scale(suffix)
+    if base and base != target_base:
+        return None, f"单位“{suffix}”与指标单位“{target_unit}”不符", None
+    return value * scale / target_scale, None, None
+
+
+def parse_date(value) -> date | None:
+    """A date from 2023-09-30, 2023/9/30, 2023.9.30, 2023年9月30日, 20230930, an Excel serial or a datetime."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = normalise(value)
+    match = (re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0{1,2}:00(?::00)?)?", text)
+             or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text))
+    if match:
+        try:
+            return date(*map(int, match.groups()))
+        except ValueError:
+            return None
+    if re.fullmatch(r"\d{5}(\.0+)?", text):
+        return EXCEL_EPOCH + timedelta(days=int(float(text)))
+    return None
