@@ -35,5 +35,7 @@ pages = [
     st.Page("pages/departments.py", title=ui.T("departments"), icon=":material/account_balance:", url_path="departments"),
     st.Page("pages/tasks.py", title=ui.T("tasks"), icon=":material/list_alt:", url_path="tasks"),
     st.Page("pages/targets.py", title=ui.T("targets"), icon=":material/speed:", url_path="targets"),
+    st.Page("pages/report.py", title=ui.T("report"), icon=":material/upload_file:", url_path="report"),
+    st.Page("pages/batches.py", title=ui.T("batches"), icon=":material/history:", url_path="batches"),
 ]
 st.navigation(pages).run()

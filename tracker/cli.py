@@ -13,6 +13,7 @@ from .problems import ProblemsError
 from .samples import load_sample, remove_sample
 from .snapshot import status_records, take
 from .store import Store
+from .template import default_report_date, template_frame, template_title, to_csv, to_xlsx
 
 
 def _date(text: str) -> date:
@@ -42,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true", help="print a JSON array")
     st.add_argument("--tasks", action="store_true", help="one object per task instead of per target")
 
+    tpl = sub.add_parser("template", parents=[common], help="write a reporting template (XLSX or CSV)")
+    tpl.add_argument("--unit", help="the unit whose targets and tasks the template lists (default: all)")
+    tpl.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
+    tpl.add_argument("--as-of", type=_date, help="date pre-filled in 截至日期 (default: today within the plan)")
+
     sample = sub.add_parser("sample", parents=[common], help="load or remove the sample data (示例数据)")
     sample.add_argument("action", choices=["load", "remove"])
     return parser
@@ -62,19 +68,27 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    return {"import": _import, "status": _status, "sample": _sample}[args.command](args, plan, store)
+    commands = {"import": _import, "status": _status, "template": _template, "sample": _sample}
+    return commands[args.command](args, plan, store)
+
+
+def _unit(plan, name: str | None) -> tuple[bool, str | None]:
+    if not name:
+        return True, None
+    unit = plan.canonical(name)
+    if unit is None:
+        print(f"--unit：“{name}”不是本计划中的单位（见 data/departments.csv）", file=sys.stderr)
+        return False, None
+    return True, unit
 
 
 def _import(args, plan, store) -> int:
     if not args.file.exists():
         print(f"{args.file}：文件不存在", file=sys.stderr)
         return 1
-    unit = None
-    if args.unit:
-        unit = plan.canonical(args.unit)
-        if unit is None:
-            print(f"--unit：“{args.unit}”不是本计划中的单位", file=sys.stderr)
-            return 1
+    known, unit = _unit(plan, args.unit)
+    if not known:
+        return 1
     result = ingest(plan, args.file.read_bytes(), args.file.name, unit=unit,
                     previous=store.latest_target_reports(plan.id))
     for problem in result.errors:
@@ -114,6 +128,22 @@ def _status(args, plan, store) -> int:
         for r in records:
             key = r.get("target_id") or r["task_id"]
             print(f"{key}\t{r['status']}\t{r.get('completion', '')}")
+    return 0
+
+
+def _template(args, plan, store) -> int:
+    known, unit = _unit(plan, args.unit)
+    if not known:
+        return 1
+    suffix = args.out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        print("--out 应以 .xlsx 或 .csv 结尾", file=sys.stderr)
+        return 1
+    frame = template_frame(plan, store.latest_target_reports(plan.id), store.latest_task_reports(plan.id), unit,
+                           args.as_of or default_report_date(plan))
+    data = to_xlsx(frame, template_title(plan, unit)) if suffix == ".xlsx" else to_csv(frame)
+    args.out.write_bytes(data)
+    print(f"已写出 {args.out}：{(frame['指标编号'].notna()).sum()} 个指标、{frame['指标编号'].isna().sum()} 项任务。")
     return 0
 
 

@@ -244,6 +244,15 @@ class Store:
             return pd.read_sql_query("SELECT * FROM batches WHERE plan_id = ? ORDER BY id DESC", conn,
                                      params=(plan_id,))
 
+    def batch_rows(self, batch_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The target and task reports of one batch, as stored."""
+        with self.connect() as conn:
+            targets = pd.read_sql_query("SELECT target_id, as_of, actual, note FROM target_reports WHERE batch_id = ?"
+                                        " ORDER BY id", conn, params=(batch_id,))
+            tasks = pd.read_sql_query("SELECT task_id, as_of, state, progress, problems, next_steps FROM task_reports"
+                                      " WHERE batch_id = ? ORDER BY id", conn, params=(batch_id,))
+        return targets, tasks
+
     def newest_report_date(self, plan_id: str) -> date | None:
         """The newest as_of among reports that count, or None."""
         with self.connect() as conn:

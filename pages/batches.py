@@ -1,0 +1,63 @@
+"""上报记录: every upload and in-app edit as a batch, its rows, and reverting a batch (nothing is deleted)."""
+import pandas as pd
+import streamlit as st
+
+import ui
+from tracker.i18n import TASK_STATE_LABELS, label
+
+snap = ui.page_header(ui.T("batches"))
+plan, store = snap.plan, ui.store()
+if "revert_done" in st.session_state:
+    st.success(st.session_state.pop("revert_done"))
+
+batches = store.batches(plan.id)
+if batches.empty:
+    st.info(ui.T("no_batches"))
+    st.stop()
+
+st.dataframe(pd.DataFrame({
+    ui.T("batch"): batches["id"],
+    ui.T("created_at"): batches["created_at"].str.replace("T", " "),
+    ui.T("file_name"): batches["file_name"],
+    ui.T("unit"): batches["unit"].fillna(""),
+    ui.T("user"): batches["user"].fillna(""),
+    ui.T("rows_n"): batches["row_count"],
+    ui.T("source"): batches["source"],
+    ui.T("sample_flag"): batches["is_sample"].map(lambda s: "✓" if s else ""),
+    ui.T("reverted"): batches["reverted_at"].fillna("").str.replace("T", " "),
+}), hide_index=True, width="stretch")
+
+choice = st.selectbox(ui.T("choose_batch"), list(batches["id"]), key="batch_choice",
+                      format_func=lambda b: f"{b} · {batches.set_index('id').at[b, 'file_name']}")
+batch = batches.set_index("id").loc[choice]
+st.subheader(ui.T("batch_rows", batch=choice))
+targets, tasks = store.batch_rows(int(choice))
+indicators = dict(zip(plan.targets["target_id"], plan.targets["indicator"]))
+titles = dict(zip(plan.tasks["task_id"], plan.tasks["title"]))
+if not targets.empty:
+    st.dataframe(pd.DataFrame({
+        ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["target_id"].map(indicators),
+        ui.T("reported_on"): targets["as_of"], ui.T("actual"): targets["actual"].map(ui.number),
+        ui.T("note"): targets["note"],
+    }), hide_index=True, width="stretch")
+if not tasks.empty:
+    st.dataframe(pd.DataFrame({
+        ui.T("task_id"): tasks["task_id"], ui.T("title"): tasks["task_id"].map(titles),
+        ui.T("reported_on"): tasks["as_of"],
+        ui.T("task_state"): tasks["state"].map(lambda s: label(TASK_STATE_LABELS, s, ui.lang())),
+        ui.T("progress_text"): tasks["progress"], "存在问题 / Problems": tasks["problems"],
+        "下步计划 / Next steps": tasks["next_steps"],
+    }), hide_index=True, width="stretch")
+
+
+def _revert() -> None:
+    if store.revert_batch(int(choice)):
+        st.session_state["revert_done"] = ui.T("reverted_ok", batch=choice)
+    ui.after_write()
+
+
+if batch["reverted_at"] is None or pd.isna(batch["reverted_at"]):
+    sure = st.checkbox(ui.T("revert_confirm"), key=f"revert_sure_{choice}")
+    st.button(ui.T("revert"), disabled=not sure, on_click=_revert, key="revert_button")
+else:
+    st.info(f"{ui.T('reverted')}：{batch['reverted_at'].replace('T', ' ')}")

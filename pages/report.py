@@ -1,0 +1,120 @@
+"""进度上报: download the unit's template, upload it or edit in the app, preview every change, confirm."""
+import pandas as pd
+import streamlit as st
+
+import ui
+from tracker.changes import preview
+from tracker.i18n import TASK_STATE_LABELS, label
+from tracker.ingest import ingest, ingest_frame
+from tracker.template import (STATE_CHOICES, default_report_date, template_frame, template_title, to_csv,
+                              to_xlsx)
+
+snap = ui.page_header(ui.T("report"))
+plan, store = snap.plan, ui.store()
+if "report_done" in st.session_state:
+    st.success(st.session_state.pop("report_done"))
+
+units = [None, *plan.units]
+unit = st.selectbox(ui.T("report_as"), units, key="report_unit", index=units.index(ui.unit_filter()),
+                    format_func=lambda u: ui.T("office_all") if u is None else u)
+
+
+def _latest():
+    return store.latest_target_reports(plan.id), store.latest_task_reports(plan.id)
+
+
+def _store(ingested, source: str) -> None:
+    batch = store.add_batch(plan.id, ingested.file_name, ingested.sha256, ingested.targets, ingested.tasks,
+                            unit=unit, source=source)
+    rows = len(ingested.targets) + len(ingested.tasks)
+    st.session_state["report_done"] = (ui.T("duplicate", batch=batch.batch_id) if batch.duplicate else
+                                       ui.T("imported", batch=batch.batch_id, rows=rows, name=ingested.file_name))
+    st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+    st.session_state.pop("pending_edit", None)
+    ui.after_write()
+
+
+def show(ingested, source: str, key: str) -> None:
+    """Every problem of a rejected file, or the preview of an accepted one with its confirmation."""
+    if ingested.errors:
+        st.error(ui.T("problems_found", name=ingested.file_name, n=len(ingested.errors)))
+        st.dataframe(pd.DataFrame({
+            ui.T("row"): [p.row or "" for p in ingested.errors],
+            ui.T("column"): [p.column or "" for p in ingested.errors],
+            ui.T("value"): [p.value or "" for p in ingested.errors],
+            ui.T("expected"): [p.expected for p in ingested.errors],
+        }), hide_index=True, width="stretch")
+        return
+    latest_targets, latest_tasks = _latest()
+    changes = preview(plan, ingested, latest_targets, latest_tasks, snap.settings)
+    st.subheader(ui.T("preview", n=len(changes)))
+    shown = lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)  # noqa: E731
+    ui.status_table(pd.DataFrame({
+        ui.T("row"): changes["row"],
+        ui.T("id"): changes["id"],
+        ui.T("indicator"): changes["name"],
+        ui.T("previous"): [label(TASK_STATE_LABELS, v, ui.lang()) if k == "task" else ui.number(v)
+                           for k, v in zip(changes["kind"], changes["previous"])],
+        ui.T("previous_on"): changes["previous_on"].map(shown),
+        ui.T("new_value"): [label(TASK_STATE_LABELS, v, ui.lang()) if k == "task" else v
+                            for k, v in zip(changes["kind"], changes["new"])],
+        ui.T("new_on"): changes["new_on"].map(shown),
+        ui.T("completion"): changes["completion"].map(ui.pct),
+        ui.T("status"): ui.status_cells(changes["status"]),
+    }), ui.T("status"))
+    confirmed = True
+    if ingested.warnings:
+        st.warning(ui.T("warnings_found", n=len(ingested.warnings)))
+        for problem in ingested.warnings:
+            st.text(problem.message())  # file content shown as text, never as Markdown
+        confirmed = st.checkbox(ui.T("confirm_warnings"), key=f"confirm_{key}")
+    st.button(ui.T("confirm_import"), type="primary", disabled=not confirmed, key=f"import_{key}",
+              on_click=_store, args=(ingested, source))
+
+
+upload_tab, edit_tab, template_tab = st.tabs([ui.T("tab_upload"), ui.T("tab_edit"), ui.T("tab_template")])
+
+with template_tab:
+    st.write(ui.T("template_help"))
+    as_of = st.date_input(ui.T("template_date"), value=default_report_date(plan), min_value=plan.start,
+                          max_value=plan.end, key="template_date", format="YYYY-MM-DD")
+    name = f"进度填报模板_{unit or '全部单位'}_{as_of:%Y%m%d}"
+    frame = template_frame(plan, *_latest(), unit, as_of)
+    left, right = st.columns(2)
+    left.download_button(ui.T("download_xlsx"), lambda: to_xlsx(frame, template_title(plan, unit)),
+                         file_name=f"{name}.xlsx", type="primary", on_click="ignore",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    right.download_button(ui.T("download_csv"), lambda: to_csv(frame), file_name=f"{name}.csv", mime="text/csv",
+                          on_click="ignore")
+
+with upload_tab:
+    uploaded = st.file_uploader(ui.T("upload_label"), type=["csv", "xlsx"],
+                                key=f"upload_{st.session_state.get('upload_round', 0)}")
+    if uploaded is not None:
+        show(ingest(plan, uploaded.getvalue(), uploaded.name, unit=unit, previous=_latest()[0]), "upload", "upload")
+
+with edit_tab:
+    st.write(ui.T("edit_help"))
+    rows = template_frame(plan, *_latest(), unit, default_report_date(plan))
+    rows = rows.astype({c: "string" for c in ("完成值", "任务状态", "进展情况", "存在问题", "下步计划")})
+    rows["截至日期"] = pd.to_datetime(rows["截至日期"])
+    edited = st.data_editor(
+        rows, hide_index=True, width="stretch", key=f"editor_{unit}_{st.session_state.get('upload_round', 0)}",
+        disabled=[c for c in rows.columns if c not in ("截至日期", "完成值", "任务状态", "进展情况", "存在问题", "下步计划")],
+        column_config={
+            "截至日期": st.column_config.DateColumn(min_value=plan.start, max_value=plan.end, format="YYYY-MM-DD"),
+            "完成值": st.column_config.TextColumn(),
+            "任务状态": st.column_config.SelectboxColumn(options=list(STATE_CHOICES)),
+            "进展情况": st.column_config.TextColumn(width="medium"),
+            "存在问题": st.column_config.TextColumn(width="medium"),
+            "下步计划": st.column_config.TextColumn(width="medium"),
+        })
+
+    def _check() -> None:
+        stamp = pd.Timestamp.now().strftime("%Y-%m-%d %H:%M")
+        st.session_state["pending_edit"] = ingest_frame(plan, edited, f"{ui.T('edit_name')} {stamp}", unit=unit,
+                                                        previous=_latest()[0])
+
+    st.button(ui.T("check_edit"), on_click=_check)
+    if "pending_edit" in st.session_state:
+        show(st.session_state["pending_edit"], "edit", "edit")
