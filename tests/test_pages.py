@@ -1,4 +1,5 @@
 """Every page through AppTest, with an empty store and with the sample data, asserting what is shown."""
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -140,3 +141,84 @@ def test_an_earlier_as_of_date_changes_what_is_shown(sample_app):
     sample_app.date_input(key="as_of").set_value(datetime.date(2023, 3, 31)).run()
     assert "2023-03-31" in sample_app.caption[0].value
     assert metrics(sample_app)["已完成"] != "20"
+
+
+GOOD = "指标编号,截至日期,完成值,进展情况\nT68-1,2023/9/30,150,完成入户评估\nT66-2,2023/9/30,1.31,\n".encode()
+BAD = b"target_id,as_of,actual,note\nT99-1,2023-09-30,3,\nT15-1,2023-09-30,lots,\n"
+
+
+def _upload(app, name, data):
+    app.file_uploader[0].upload(name, data, "text/csv").run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def test_report_page_refuses_a_bad_file_naming_every_problem(app, tmp_path):
+    _open(app, "pages/report.py")
+    _upload(app, "bad.csv", BAD)
+    assert "bad.csv 有 2 处问题" in app.error[0].value
+    problems = app.dataframe[0].value
+    assert problems[["行", "列", "值"]].values.tolist() == [[2, "target_id", "T99-1"], [3, "actual", "lots"]]
+    from tracker.store import Store
+    assert Store(tmp_path / "progress.db").batches("hedong-2023").empty
+
+
+def test_report_page_previews_then_stores_a_good_file(app, tmp_path):
+    _open(app, "pages/report.py")
+    _upload(app, "good.csv", GOOD)
+    preview = app.dataframe[0].value
+    assert preview["编号"].tolist() == ["T68-1", "T66-2"]
+    assert preview["新值"].tolist() == ["150户", "1.31:1"]
+    assert [s for cell in preview["状态"] for s in cell] == ["严重滞后", "正常推进"]
+    from tracker.store import Store
+    store = Store(tmp_path / "progress.db")
+    assert store.batches("hedong-2023").empty          # nothing is written before confirming
+    app.button(key="import_upload").click().run()
+    assert "已导入为批次 1：2 条记录（good.csv）" in app.success[0].value
+    assert store.latest_target_reports("hedong-2023")["actual"].tolist() == [1.31, 150.0]
+
+
+def test_report_page_asks_to_confirm_warnings(app):
+    _open(app, "pages/report.py")
+    _upload(app, "pct.csv", "指标编号,截至日期,完成值\nT19-2,2023-09-30,0.3\n".encode())
+    assert "按比例理解为 30%" in " ".join(t.value for t in app.text)
+    assert app.button(key="import_upload").disabled
+    app.checkbox(key="confirm_upload").check().run()
+    assert not app.button(key="import_upload").disabled
+
+
+def test_report_page_restricts_rows_to_the_chosen_unit(app):
+    _open(app, "pages/report.py")
+    app.selectbox(key="report_unit").select("区民政局").run()
+    _upload(app, "mixed.csv", b"target_id,as_of,actual\nT68-1,2023-09-30,100\nT15-1,2023-09-30,60\n")
+    assert app.dataframe[0].value["值"].tolist() == ["T15-1"]
+
+
+def test_quick_edit_goes_through_the_same_validation_and_batches(app, tmp_path):
+    _open(app, "pages/report.py")
+    app.selectbox(key="report_unit").select("区民政局").run()
+    assert any(b.label == "检查并预览" for b in app.button)
+    # AppTest cannot type into a data editor's cells: put the checked edit where the button's callback puts it.
+    from tracker.ingest import ingest_frame
+    from tracker.plan import load_plan
+    plan = load_plan()
+    frame = pd.DataFrame({"指标编号": ["T68-1"], "截至日期": ["2023-09-30"], "完成值": ["120"]})
+    app.session_state["pending_edit"] = ingest_frame(plan, frame, "在线填报 test", unit="区民政局")
+    app.run()
+    app.button(key="import_edit").click().run()
+    assert "已导入为批次 1" in app.success[0].value
+    from tracker.store import Store
+    batch = Store(tmp_path / "progress.db").batches("hedong-2023").iloc[0]
+    assert batch["source"] == "edit" and batch["unit"] == "区民政局"
+
+
+def test_batches_page_lists_and_reverts_a_batch(sample_app, tmp_path):
+    _open(sample_app, "pages/batches.py")
+    table = sample_app.dataframe[0].value
+    assert table["文件"].tolist() == ["progress_sample.csv"] and table["示例"].tolist() == ["✓"]
+    assert len(sample_app.dataframe[1].value) == 168        # the batch's target reports
+    assert sample_app.button(key="revert_button").disabled
+    sample_app.checkbox(key="revert_sure_1").check().run()
+    sample_app.button(key="revert_button").click().run()
+    assert "批次 1 已撤销" in sample_app.success[0].value
+    sample_app.switch_page("pages/overview.py").run()
+    assert metrics(sample_app)["未上报"] == "62"
