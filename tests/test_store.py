@@ -81,3 +81,74 @@ def test_sample_batches_are_flagged_and_removed_by_revert(plan, store):
     assert not store.has_samples(plan.id)
     assert store.latest_target_reports(plan.id).empty
     assert len(store.target_history(plan.id)) > 0  # history kept
+
+
+def _dump(path):
+    with sqlite3.connect(path) as conn:
+        return list(conn.iterdump())
+
+
+def test_two_imports_at_the_same_time_from_two_processes_both_land(tmp_path):
+    import subprocess
+    import sys
+    db = tmp_path / "p.db"
+    Store(db)
+    files = []
+    for n, target in enumerate(("T15-1", "T68-1")):
+        path = tmp_path / f"f{n}.csv"
+        lines = ["target_id,as_of,actual"] + [f"{target},2023-{m:02d}-28,{m}" for m in range(1, 13)]
+        path.write_text("\n".join(lines), encoding="utf-8")
+        files.append(path)
+    runs = [subprocess.Popen([sys.executable, "-m", "tracker", "import", str(f), "--db", str(db)],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for f in files]
+    outputs = [r.communicate(timeout=120)[0] for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], outputs
+    store = Store(db)
+    assert len(store.batches(PLAN)) == 2
+    assert len(store.target_history(PLAN)) == 24
+
+
+KILLED_IMPORT = """
+import sys, time
+import pandas as pd
+from datetime import date
+from tracker.store import Store
+
+db, signal = sys.argv[1], sys.argv[2]
+rows = pd.DataFrame([("T15-1", date(2023, 9, 30), float(i), "") for i in range(1000)],
+                    columns=["target_id", "as_of", "actual", "note"])
+original = pd.DataFrame.itertuples
+
+def slow(self, *args, **kwargs):
+    for i, row in enumerate(original(self, *args, **kwargs)):
+        if i == 10:
+            open(signal, "w").close()
+            time.sleep(120)
+        yield row
+
+pd.DataFrame.itertuples = slow
+Store(db).add_batch("hedong-2023", "big.csv", "sha-big", rows)
+"""
+
+
+def test_a_process_killed_in_the_middle_of_an_import_leaves_the_store_as_it_was(tmp_path):
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+    db, signal = tmp_path / "p.db", tmp_path / "inside-transaction"
+    store = Store(db)
+    store.add_batch(PLAN, "a.csv", "sha-a", _rows(("T15-1", date(2023, 6, 30), 50, "")))
+    before = _dump(db)
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, str(db), str(signal)], cwd=root)
+    deadline = time.time() + 60
+    while not signal.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert signal.exists(), "the import never reached the middle of its transaction"
+    process.kill()
+    process.wait()
+    assert _dump(db) == before
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert not Store(db).add_batch(PLAN, "b.csv", "sha-b", _rows(("T15-1", date(2023, 9, 30), 70, ""))).duplicate

@@ -201,7 +201,7 @@ def validate(plan: Plan, rows: list[list], file_name: str, sha256: str, *, unit:
         result.fail(header.row + 1, "截至日期", None, "缺少必需的列“截至日期”")
         return result
     today = today or date.today()
-    targets = plan.targets.set_index("target_id")
+    targets = plan.targets.set_index("target_id").to_dict("index")  # plain dicts: a row lookup per line
     task_leads = dict(zip(plan.tasks["task_id"], plan.tasks["lead_list"]))
     last = {} if previous is None else {r.target_id: (r.as_of, r.actual) for r in previous.itertuples(index=False)}
     target_rows, task_rows, seen = [], [], {}
@@ -251,10 +251,10 @@ def validate(plan: Plan, rows: list[list], file_name: str, sha256: str, *, unit:
 
 def _target_row(result, targets, tid, kid, excel, get, text, label, col, unit, as_of, seen, last, out) -> None:
     tid = unicodedata.normalize("NFKC", tid).upper()
-    if tid not in targets.index:
+    target = targets.get(tid)
+    if target is None:
         result.fail(excel, label["target_id"], tid, "不是本计划中的指标编号（应形如 T15-1，见填报模板）")
         return
-    target = targets.loc[tid]
     if kid and kid.isdigit() and int(kid) != target["task_id"]:
         result.fail(excel, label["task_id"], kid, f"指标 {tid} 属于任务 {target['task_id']}，任务编号不符")
         return
