@@ -85,3 +85,32 @@ def test_every_page_opens_without_an_error_before_and_after_loading_the_sample(s
     wait_idle(page)
     assert metric.locator('[data-testid="stMetricValue"]').inner_text() == "20"
     page.close()
+
+
+def test_a_clerk_uploads_a_file_confirms_and_sees_the_gauge_change(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1600, "height": 1400})
+    page.goto(f"{server}/targets")
+    wait_idle(page)
+    page.get_by_label("搜索（任务名称、内容或单位）").fill("适老化改造")
+    page.keyboard.press("Enter")
+    page.get_by_text("共 1 项").wait_for(timeout=30000)
+    gauge = page.locator(".js-plotly-plot").first
+    before = gauge.inner_text()
+    report = tmp_path / "民政局进度.csv"
+    report.write_text("指标编号,截至日期,完成值,进展情况\nT68-1,2023-09-30,270,入户改造270户\n", encoding="utf-8")
+    page.goto(f"{server}/report")
+    wait_idle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(report))
+    page.get_by_text("导入前预览").wait_for(timeout=30000)
+    page.locator("button:visible").filter(has_text="确认导入").first.click()
+    page.get_by_text("已导入为批次").wait_for(timeout=30000)
+    page.goto(f"{server}/targets")
+    wait_idle(page)
+    page.get_by_label("搜索（任务名称、内容或单位）").fill("适老化改造")
+    page.keyboard.press("Enter")
+    page.get_by_text("共 1 项").wait_for(timeout=30000)
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot').innerText.includes('270 / 300')",
+                           timeout=30000)
+    after = page.locator(".js-plotly-plot").first.inner_text()
+    assert "270 / 300户" not in before and "270 / 300户" in after and "90%" in after
+    page.close()
