@@ -65,7 +65,7 @@ def test_the_sample_can_be_loaded_and_removed_from_the_overview(app):
     _open(app, PAGES[0])
     app.button[0].click().run()
     shown = metrics(app)
-    assert shown["已完成"] == "20" and shown["严重滞后"] == "7" and shown["未上报"] == "6"
+    assert shown["已完成"] == "20" and shown["严重滞后"] == "6" and shown["未上报"] == "6"
     assert any("示例数据" in w.value for w in app.warning)
     assert app.button[0].label == "移除示例数据"
     app.button[0].click().run()
@@ -131,8 +131,8 @@ def test_targets_page_filters_by_status(sample_app):
     assert len(sample_app.dataframe[0].value) == 62
     sample_app.multiselect(key="target_statuses").select("severe").run()
     table = sample_app.dataframe[0].value
-    assert len(table) == 7 and {s for cell in table["状态"] for s in cell} == {"严重滞后"}
-    assert "共 7 项" in sample_app.caption[1].value
+    assert len(table) == 6 and {s for cell in table["状态"] for s in cell} == {"严重滞后"}
+    assert "共 6 项" in sample_app.caption[1].value
 
 
 def test_an_earlier_as_of_date_changes_what_is_shown(sample_app):

@@ -147,3 +147,16 @@ def test_an_alias_may_not_belong_to_two_units(plan_copy):
     with pytest.raises(ProblemsError) as caught:
         load_plan(plan_copy)
     assert any(p.value == "区科技局" and p.file == "departments.csv" for p in caught.value.problems)
+
+
+def test_targets_may_carry_a_schedule(plan):
+    schedules = plan.targets.set_index("target_id")["schedule"]
+    assert schedules["T15-1"] == "quarterly:0,0,40,100" and schedules["T36-1"] == "back_loaded"
+    assert (schedules.drop(["T15-1", "T36-1"]) == "").all()
+
+
+def test_a_bad_schedule_is_named_with_its_row(plan_copy):
+    _edit(plan_copy / "targets.csv", "quarterly:0,0,40,100", "quarterly:50,20,40,100")
+    with pytest.raises(ProblemsError) as caught:
+        load_plan(plan_copy)
+    assert [(p.column, p.value) for p in caught.value.problems] == [("schedule", "quarterly:50,20,40,100")]

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from tracker.status import (COMPLETED, LAGGING, NOT_REPORTED, ON_TRACK, SEVERE, completion, default_as_of,
-                            evaluate_targets, evaluate_tasks, roll_up, target_status, task_state_status,
-                            time_progress, unit_overview)
+                            evaluate_targets, evaluate_tasks, expected_share, roll_up, target_status,
+                            task_state_status, time_progress, unit_overview)
 
 START, END = date(2023, 1, 1), date(2023, 12, 31)
 
@@ -42,27 +42,47 @@ def test_completion(actual, target, direction, baseline, expected):
     assert result == (None if expected is None else pytest.approx(expected))
 
 
-@pytest.mark.parametrize("done, progress, kind, past, expected", [
-    (None, 0.5, "cumulative", False, NOT_REPORTED),
-    (1.0, 0.2, "cumulative", False, COMPLETED),
-    (1.3, 1.0, "level", True, COMPLETED),
-    (0.50, 0.50, "cumulative", False, ON_TRACK),
-    (0.46, 0.50, "cumulative", False, ON_TRACK),    # within the 5-point tolerance
-    (0.44, 0.50, "cumulative", False, LAGGING),
-    (0.30, 0.50, "cumulative", False, LAGGING),     # exactly tolerance + margin behind
-    (0.29, 0.50, "cumulative", False, SEVERE),
-    (0.96, 0.10, "level", False, ON_TRACK),         # a level target is judged against 100% all year
-    (0.90, 0.10, "level", False, LAGGING),
-    (0.70, 0.10, "level", False, SEVERE),
-    (0.99, 1.00, "cumulative", True, SEVERE),       # past the deadline and not completed
+@pytest.mark.parametrize("done, due, past, expected", [
+    (None, 0.5, False, NOT_REPORTED),
+    (1.0, 0.2, False, COMPLETED),
+    (1.3, 1.0, True, COMPLETED),
+    (0.50, 0.50, False, ON_TRACK),
+    (0.46, 0.50, False, ON_TRACK),     # within the 5-point tolerance
+    (0.44, 0.50, False, LAGGING),
+    (0.30, 0.50, False, LAGGING),      # exactly tolerance + margin behind
+    (0.29, 0.50, False, SEVERE),
+    (0.96, 1.00, False, ON_TRACK),     # a level target is due at 100% all year
+    (0.90, 1.00, False, LAGGING),
+    (0.70, 1.00, False, SEVERE),
+    (0.05, 0.00, False, ON_TRACK),     # a schedule that expects nothing yet
+    (0.99, 1.00, True, SEVERE),        # past the deadline and not completed
 ])
-def test_target_status(done, progress, kind, past, expected):
-    assert target_status(done, progress, kind, past) == expected
+def test_target_status(done, due, past, expected):
+    assert target_status(done, due, past) == expected
 
 
-def test_tolerance_comes_from_the_settings_table():
-    assert target_status(0.40, 0.50, "cumulative", False) == LAGGING
-    assert target_status(0.40, 0.50, "cumulative", False, {"tolerance": 0.10}) == ON_TRACK
+@pytest.mark.parametrize("kind, spec, as_of, expected", [
+    ("cumulative", "", date(2023, 7, 2), 183 / 365),
+    ("level", "", date(2023, 7, 2), 1.0),
+    ("cumulative", "quarterly:0,10,40,100", date(2023, 3, 30), 0.0),
+    ("cumulative", "quarterly:0,10,40,100", date(2023, 6, 30), 0.10),
+    ("cumulative", "quarterly:0,10,40,100", date(2023, 11, 30), 0.40),
+    ("cumulative", "quarterly:0,10,40,100", date(2023, 12, 31), 1.0),
+    ("cumulative", "back_loaded", date(2023, 6, 30), 0.30),
+    ("cumulative", "back_loaded", date(2023, 8, 15), 0.30 + 0.30 * 46 / 92),
+    ("cumulative", "year_end", date(2023, 9, 30), 0.0),
+    ("cumulative", "front_loaded", date(2023, 3, 31), 0.35),
+    ("level", "quarterly:25,50,75,100", date(2023, 7, 1), 0.50),
+])
+def test_expected_share_follows_the_schedule(kind, spec, as_of, expected):
+    assert expected_share(kind, spec, START, END, as_of) == pytest.approx(expected)
+
+
+def test_a_scheduled_target_is_on_track_where_the_straight_line_would_say_severe(plan):
+    due_linear = expected_share("cumulative", "", START, END, date(2023, 6, 30))
+    due_stepped = expected_share("cumulative", "quarterly:0,10,40,100", START, END, date(2023, 6, 30))
+    assert target_status(0.12, due_linear, False) == SEVERE
+    assert target_status(0.12, due_stepped, False) == ON_TRACK
 
 
 @pytest.mark.parametrize("state, progress, past, expected", [

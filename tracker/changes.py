@@ -6,7 +6,7 @@ import pandas as pd
 from .ingest import Ingested
 from .plan import Plan
 from .settings import resolve
-from .status import NOT_REPORTED, completion, target_status, task_state_status, time_progress
+from .status import NOT_REPORTED, completion, expected_share, target_status, task_state_status, time_progress
 
 PREVIEW_COLUMNS = ["kind", "id", "name", "previous", "previous_on", "new", "new_on", "completion", "status", "row"]
 
@@ -24,11 +24,11 @@ def preview(plan: Plan, ingested: Ingested, latest_targets: pd.DataFrame, latest
         t = targets.loc[r.target_id]
         baseline = None if pd.isna(t["baseline"]) else t["baseline"]
         done = completion(r.actual, t["target_value"], t["direction"], baseline)
-        progress = time_progress(plan.start, t["deadline"], r.as_of)
+        expected = expected_share(t["kind"], t["schedule"], plan.start, t["deadline"], r.as_of)
         known = r.target_id in before_t.index
         rows.append(("target", r.target_id, t["indicator"], before_t.at[r.target_id, "actual"] if known else None,
                      before_t.at[r.target_id, "as_of"] if known else None, f"{r.actual:g}{t['unit']}", r.as_of,
-                     done, target_status(done, progress, t["kind"], r.as_of > t["deadline"], settings),
+                     done, target_status(done, expected, r.as_of > t["deadline"], settings),
                      r.excel_row))
     for r in ingested.tasks.itertuples(index=False):
         known = r.task_id in before_k.index

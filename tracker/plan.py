@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import schedule
 from .problems import Problem, ProblemsError, excel_row
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -19,7 +20,7 @@ TARGET_ID = re.compile(r"^T(\d{2,3})-(\d+)$")
 TASK_COLUMNS = ["task_id", "chapter", "chapter_title", "title", "text", "lead_units", "participating_units"]
 TARGET_COLUMNS = ["target_id", "task_id", "indicator", "target_value", "target_max", "unit", "direction",
                   "kind", "deadline", "lead_units", "source_text"]
-OPTIONAL_TARGET_COLUMNS = ["baseline"]
+OPTIONAL_TARGET_COLUMNS = ["baseline", "schedule"]
 DEPARTMENT_COLUMNS = ["unit", "aliases", "kind"]
 DIRECTIONS = ("higher", "lower")
 KINDS = ("cumulative", "level")
@@ -165,6 +166,9 @@ def _check_targets(targets: pd.DataFrame, task_ids: set[int], plan_start: date, 
             add("baseline", "基期值应为数字，或留空")
         if not row["indicator"].strip():
             add("indicator", "指标名称不能为空")
+        if schedule.parse(row.get("schedule", "")) is None:
+            add("schedule", "进度安排应为空、linear、front_loaded、back_loaded、year_end，"
+                            "或 quarterly:a,b,c,d（各季度末累计应完成的百分比，递增且最后为 100）")
 
 
 def _alias_map(departments: pd.DataFrame, problems: list[Problem]) -> dict[str, str]:
@@ -216,8 +220,9 @@ def load_plan(directory: Path | str = DATA_DIR) -> Plan:
     departments = _read_csv(directory / "departments.csv", DEPARTMENT_COLUMNS, problems)
     if problems:
         raise ProblemsError(problems)
-    if "baseline" not in targets.columns:
-        targets["baseline"] = ""
+    for column in OPTIONAL_TARGET_COLUMNS:
+        if column not in targets.columns:
+            targets[column] = ""
 
     _check_tasks(tasks, problems)
     task_ids = {int(t) for t in tasks["task_id"] if t.isdigit()}

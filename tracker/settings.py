@@ -25,6 +25,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Severe margin: behind by more than tolerance plus this is severe; in between is lagging.",
     ),
     Setting(
+        "projection_risk", 0.10,
+        "预测风险界限：预计年底完成率低于100%但差距不超过此值为“有风险”，差距更大为“难完成”。",
+        "Projection risk margin: a projected completion short of 100% by at most this is at risk; "
+        "further short is unlikely.",
+    ),
+    Setting(
         "not_started_grace", 0.25,
         "未启动宽限：无量化指标的任务报“未启动”时，时序进度超过此值即算进度滞后。",
         "Not-started grace: a task without numeric targets reported as not started counts as "

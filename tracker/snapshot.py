@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 
 from .plan import Plan
+from .projection import add_projection
 from .settings import resolve
 from .status import default_as_of, evaluate_targets, evaluate_tasks, time_progress
 from .store import Store
@@ -35,15 +36,17 @@ def take(plan: Plan, store: Store, as_of: date | None = None) -> Snapshot:
     """Evaluate the plan at as_of (default: newest report, else today within the plan period)."""
     as_of = as_of or default_as_of(plan, store.newest_report_date(plan.id))
     settings = resolve(store.settings())
+    history = store.target_history(plan.id)
     targets = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of), as_of, settings)
+    targets = add_projection(targets, history, plan.start, as_of, settings)
     tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of), as_of, settings)
-    return Snapshot(plan, as_of, targets, tasks, settings, store.target_history(plan.id),
-                    store.task_history(plan.id))
+    return Snapshot(plan, as_of, targets, tasks, settings, history, store.task_history(plan.id))
 
 
 STATUS_JSON_FIELDS = ["target_id", "task_id", "indicator", "target_value", "target_max", "unit", "direction",
-                      "kind", "deadline", "lead_units", "actual", "reported_on", "as_of", "completion",
-                      "time_progress", "status"]
+                      "kind", "deadline", "lead_units", "schedule", "actual", "reported_on", "as_of", "completion",
+                      "time_progress", "expected", "status", "projected", "projected_completion",
+                      "projected_status"]
 
 
 def status_records(snapshot: Snapshot) -> list[dict]:
@@ -55,7 +58,9 @@ def status_records(snapshot: Snapshot) -> list[dict]:
                 row[key] = value.isoformat()
             elif isinstance(value, float) and pd.isna(value):
                 row[key] = None
-        row["completion"] = None if row["completion"] is None else round(row["completion"], 4)
-        row["time_progress"] = round(row["time_progress"], 4)
+        for key in ("completion", "time_progress", "expected", "projected_completion"):
+            row[key] = None if row[key] is None else round(row[key], 4)
+        row["projected"] = None if row["projected"] is None else round(row["projected"], 4)
+        row["schedule"] = row["schedule"] or "linear"
         records.append(row)
     return records

@@ -6,7 +6,9 @@ from datetime import date
 
 import pandas as pd
 
+from . import schedule
 from .plan import Plan
+from .schedule import time_progress
 from .settings import resolve
 
 NOT_REPORTED, COMPLETED, ON_TRACK, LAGGING, SEVERE = "not_reported", "completed", "on_track", "lagging", "severe"
@@ -16,13 +18,6 @@ SEVERITY = {COMPLETED: 0, ON_TRACK: 1, LAGGING: 2, SEVERE: 3}
 
 NOT_STARTED, IN_PROGRESS, DONE = "not_started", "in_progress", "done"
 TASK_STATES = (NOT_STARTED, IN_PROGRESS, DONE)
-
-
-def time_progress(start: date, deadline: date, as_of: date) -> float:
-    """Elapsed share of [start, deadline] at as_of (both days inclusive), clamped to [0, 1]."""
-    total = (deadline - start).days + 1
-    elapsed = (as_of - start).days + 1
-    return min(1.0, max(0.0, elapsed / total)) if total > 0 else 1.0
 
 
 def completion(actual: float | None, target: float, direction: str, baseline: float | None = None) -> float | None:
@@ -43,9 +38,18 @@ def completion(actual: float | None, target: float, direction: str, baseline: fl
     return max(0.0, actual / target)
 
 
-def target_status(done: float | None, progress: float, kind: str, past_deadline: bool,
+def expected_share(kind: str, spec: str | None, start: date, deadline: date, as_of: date) -> float:
+    """What completion a target should have reached by as_of: its schedule (the straight line of time
+    progress unless the plan gives another) for a cumulative target; 100% all year for a level target,
+    unless the plan gives it a schedule."""
+    if kind == "cumulative" or schedule.parse(spec) not in (None, ("linear", ())):
+        return schedule.expected(spec, start, deadline, as_of)
+    return 1.0
+
+
+def target_status(done: float | None, expected: float, past_deadline: bool,
                   settings: dict[str, float] | None = None) -> str:
-    """Status of one target from its completion, the time progress and its kind."""
+    """Status of one target from its completion and the completion expected by now."""
     if done is None:
         return NOT_REPORTED
     if done >= 1 - 1e-9:
@@ -53,7 +57,6 @@ def target_status(done: float | None, progress: float, kind: str, past_deadline:
     if past_deadline:
         return SEVERE
     s = resolve(settings)
-    expected = progress if kind == "cumulative" else 1.0
     behind = expected - done
     if behind <= s["tolerance"] + 1e-9:
         return ON_TRACK
@@ -112,9 +115,11 @@ def evaluate_targets(plan: Plan, latest: pd.DataFrame, as_of: date,
         baseline = None if pd.isna(t.baseline) else float(t.baseline)
         done = completion(actual, t.target_value, t.direction, baseline)
         progress = time_progress(plan.start, t.deadline, as_of)
-        status = target_status(done, progress, t.kind, as_of > t.deadline, settings)
-        rows.append((actual, done, progress, status))
-    out = pd.DataFrame(rows, columns=["actual", "completion", "time_progress", "status"], index=frame.index)
+        expected = expected_share(t.kind, t.schedule, plan.start, t.deadline, as_of)
+        status = target_status(done, expected, as_of > t.deadline, settings)
+        rows.append((actual, done, progress, expected, status))
+    out = pd.DataFrame(rows, columns=["actual", "completion", "time_progress", "expected", "status"],
+                       index=frame.index)
     result = pd.concat([frame.drop(columns=["actual"]), out], axis=1)
     result["as_of"] = as_of
     result["note"] = result["note"].fillna("") if "note" in result else ""
