@@ -70,7 +70,7 @@ def test_strict_import_refuses_warnings(capsys, tmp_path, db):
 
 
 def test_status_json_has_one_object_per_target_with_the_contract_fields(capsys, plan, tmp_path, db):
-    run(capsys, "import", _write(tmp_path, "target_id,as_of,actual\nT15-1,2023-06-30,30\n"), "--db", db)
+    run(capsys, "import", _write(tmp_path, "target_id,as_of,actual\nT15-2,2023-06-30,30\n"), "--db", db)
     code, out, err = run(capsys, "status", "--db", db, "--as-of", "2023-07-02", "--json")
     assert code == 0, err
     records = json.loads(out)
@@ -78,10 +78,14 @@ def test_status_json_has_one_object_per_target_with_the_contract_fields(capsys, 
     required = {"target_id", "task_id", "indicator", "target_value", "unit", "direction", "kind", "deadline",
                 "actual", "as_of", "completion", "time_progress", "status"}
     assert all(required <= set(r) for r in records)
-    row = next(r for r in records if r["target_id"] == "T15-1")
-    assert row["actual"] == 30 and row["completion"] == pytest.approx(30 / 85, abs=1e-4)
+    row = next(r for r in records if r["target_id"] == "T15-2")
+    assert row["actual"] == 30 and row["completion"] == pytest.approx(30 / 90, abs=1e-4)
     assert row["time_progress"] == pytest.approx(183 / 365, abs=1e-4)
     assert row["status"] == "lagging" and row["as_of"] == "2023-07-02" and row["deadline"] == "2023-12-31"
+    assert row["schedule"] == "linear" and row["expected"] == row["time_progress"]
+    assert row["projected"] == pytest.approx(30 * 365 / 181, abs=1e-3) and row["projected_status"] == "unlikely"
+    stepped = next(r for r in records if r["target_id"] == "T15-1")
+    assert stepped["schedule"] == "quarterly:0,0,40,100" and stepped["expected"] == 0
 
 
 def test_status_of_an_empty_store_is_the_plan_end_with_nothing_reported(capsys, db):

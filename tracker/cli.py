@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .ingest import ingest
+from .ingest import MAX_FILE_BYTES, ingest
 from .plan import DATA_DIR, load_plan
 from .problems import ProblemsError
 from .samples import load_sample, remove_sample
@@ -88,6 +88,10 @@ def _import(args, plan, store) -> int:
         return 1
     known, unit = _unit(plan, args.unit)
     if not known:
+        return 1
+    if args.file.stat().st_size > MAX_FILE_BYTES:  # refuse before reading it into memory
+        print(f"{args.file.name}，文件过大（{args.file.stat().st_size / 2**20:.1f} MB），上限 {MAX_FILE_BYTES // 2**20} MB")
+        print("未导入：数据库未作任何改动。")
         return 1
     result = ingest(plan, args.file.read_bytes(), args.file.name, unit=unit,
                     previous=store.latest_target_reports(plan.id))

@@ -17,6 +17,7 @@ from .problems import Problem
 from .status import DONE, IN_PROGRESS, NOT_STARTED
 from .values import parse_date, to_target_unit
 
+BINARY_MAGIC = (b"\x89PNG", b"%PDF", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0", b"Rar!", b"7z\xbc\xaf")
 MAX_FILE_BYTES = 20 * 1024 * 1024          # a month's report is a few kilobytes
 MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024  # refuse zip bombs before opening them
 
@@ -32,9 +33,11 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "next_steps": ("next_steps", "下步计划", "下一步计划", "下步打算"),
 }
 REQUIRED_HINT = "需要“指标编号”（或“任务编号”）列和“完成值”（或“任务状态”）列"
-STATE_WORDS = {"未启动": NOT_STARTED, "推进中": IN_PROGRESS, "已完成": DONE,
+STATE_WORDS = {"未启动": NOT_STARTED, "未开始": NOT_STARTED, "推进中": IN_PROGRESS, "进行中": IN_PROGRESS,
+               "实施中": IN_PROGRESS, "正在推进": IN_PROGRESS, "已完成": DONE, "完成": DONE, "已办结": DONE,
                NOT_STARTED: NOT_STARTED, IN_PROGRESS: IN_PROGRESS, DONE: DONE}
 TOTAL_WORDS = ("合计", "总计", "小计")
+FILLED = ("actual", "state", "note", "problems", "next_steps")  # the columns a clerk fills in a template
 TARGET_COLUMNS = ["target_id", "as_of", "actual", "note", "excel_row"]
 TASK_COLUMNS = ["task_id", "as_of", "state", "progress", "problems", "next_steps", "excel_row"]
 
@@ -66,15 +69,24 @@ class Ingested:
                                      severity))
 
 
+def _clean_header(text) -> str:
+    return re.sub(r"[\s*＊:：]+", "", unicodedata.normalize("NFKC", str(text)))
+
+
 def _header_key(text) -> str | None:
     if text is None:
         return None
-    key = re.sub(r"[\s*＊:：]+", "", unicodedata.normalize("NFKC", str(text))).lower()
-    return _HEADER_LOOKUP.get(key)
+    key = _clean_header(text).lower()
+    # 完成值（家） or 完成值(%) name the unit in brackets
+    return _HEADER_LOOKUP.get(key) or _HEADER_LOOKUP.get(re.sub(r"[(（][^()（）]*[)）]$", "", key))
 
 
 _HEADER_LOOKUP = {re.sub(r"\s+", "", unicodedata.normalize("NFKC", v)).lower(): key
                   for key, variants in HEADER_ALIASES.items() for v in variants}
+
+
+def _cell(row: list, j: int) -> str:
+    return "" if j >= len(row) or _blank(row[j]) else str(row[j]).strip()
 
 
 def _blank(value) -> bool:
@@ -96,7 +108,7 @@ def _xlsx_rows(data: bytes) -> list[list]:
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
         raise ValueError(f"无法作为 Excel 工作簿打开（{exc.__class__.__name__}）") from None
     try:
-        first = None
+        first, best, best_rows = None, None, -1
         for sheet in book.worksheets:
             rows = []
             for cells in sheet.iter_rows(min_row=1):
@@ -109,9 +121,13 @@ def _xlsx_rows(data: bytes) -> list[list]:
                     row.append(value)
                 rows.append(row)
             first = rows if first is None else first
-            if _find_header(rows) is not None:
-                return rows
-        return first or []
+            header = _find_header(rows)
+            if header is not None:
+                # an instructions sheet may hold a small example table: the data sheet has the most rows
+                filled = sum(1 for row in rows[header.row + 1:] if any(not _blank(v) for v in row))
+                if filled > best_rows:
+                    best, best_rows = rows, filled
+        return best if best is not None else first or []
     finally:
         book.close()
 
@@ -125,6 +141,8 @@ def read_rows(data: bytes, file_name: str) -> list[list]:
         raise ValueError("不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV 后上传")
     if name.endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
         return _xlsx_rows(data)
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.startswith(BINARY_MAGIC):
+        raise ValueError("不是文本格式的 CSV 文件（可能是图片、PDF 或其他文件改了扩展名）")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -135,8 +153,10 @@ def read_rows(data: bytes, file_name: str) -> list[list]:
         raise ValueError("无法识别文件编码（应为 UTF-8 或 GBK 编码的 CSV）")
     if "\x00" in text:
         raise ValueError("不是文本格式的 CSV 文件（可能是改了扩展名的其他文件）")
+    sample = "\n".join(text.splitlines()[:20])
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","  # cells pasted from Excel are tab-separated
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise ValueError(f"CSV 格式错误：{exc}") from None
 
@@ -153,7 +173,7 @@ def _header_from(cells: list) -> tuple[dict[str, int], dict[str, str]]:
     for j, name in enumerate(cells):
         key = _header_key(name)
         if key and key not in columns:
-            columns[key], labels[key] = j, str(name).strip()
+            columns[key], labels[key] = j, _clean_header(name)
     return columns, labels
 
 
@@ -177,6 +197,10 @@ def _find_header(rows: list[list]) -> Header | None:
     return None
 
 
+def _is_total(text: str) -> bool:
+    return re.sub(r"[\s:：]", "", text) in TOTAL_WORDS
+
+
 def _is_growth(indicator: str) -> bool:
     return any(word in indicator for word in ("增长", "提高", "增速"))
 
@@ -198,13 +222,20 @@ def validate(plan: Plan, rows: list[list], file_name: str, sha256: str, *, unit:
         return result
     col, label = header.columns, header.labels
     if "as_of" not in col:
-        result.fail(header.row + 1, "截至日期", None, "缺少必需的列“截至日期”")
+        result.fail(None, None, None, f"缺少必需的列“截至日期”（表头在第{header.row + 1}行）")
         return result
+    if "actual" not in col and any(_cell(row, col["target_id"]) for row in rows[header.row + 1:]
+                                   if "target_id" in col):
+        result.fail(None, None, None, f"有指标编号的行需要“完成值”列，表头（第{header.row + 1}行）中没有找到"
+                                      "（可写作 完成值、实际完成、累计完成）")
+        return result
+    if unit is not None:
+        unit = plan.canonical(unit) or unit
     today = today or date.today()
     targets = plan.targets.set_index("target_id").to_dict("index")  # plain dicts: a row lookup per line
     task_leads = dict(zip(plan.tasks["task_id"], plan.tasks["lead_list"]))
     last = {} if previous is None else {r.target_id: (r.as_of, r.actual) for r in previous.itertuples(index=False)}
-    target_rows, task_rows, seen = [], [], {}
+    target_rows, task_rows, seen, seen_tasks = [], [], {}, {}
 
     for index in range(header.row + 1, len(rows)):
         cells = rows[index]
@@ -219,9 +250,9 @@ def validate(plan: Plan, rows: list[list], file_name: str, sha256: str, *, unit:
             return "" if value is None else str(value).strip()
 
         tid, kid = text("target_id"), text("task_id")
-        if (not tid and not kid) or tid in TOTAL_WORDS or kid in TOTAL_WORDS:
+        if (not tid and not kid) or _is_total(tid) or _is_total(kid):
             continue
-        if get("actual") is None and get("state") is None:
+        if all(get(key) is None for key in FILLED):
             continue  # a template row left empty: no report
         as_of = None
         if get("as_of") is None:
@@ -241,7 +272,7 @@ def validate(plan: Plan, rows: list[list], file_name: str, sha256: str, *, unit:
             _target_row(result, targets, tid, kid, excel, get, text, label, col, unit, as_of, seen, last,
                         target_rows)
         else:
-            _task_row(result, task_leads, kid, excel, get, text, label, unit, as_of, task_rows)
+            _task_row(result, task_leads, kid, excel, get, text, label, unit, as_of, seen_tasks, task_rows)
     if not target_rows and not task_rows and not result.errors:
         result.fail(None, None, None, "文件中没有任何填报内容（只有表头，或完成值和任务状态全部留空）")
     result.targets = pd.DataFrame(target_rows, columns=TARGET_COLUMNS)
@@ -250,22 +281,21 @@ def validate(plan: Plan, rows: list[list], file_name: str, sha256: str, *, unit:
 
 
 def _target_row(result, targets, tid, kid, excel, get, text, label, col, unit, as_of, seen, last, out) -> None:
-    tid = unicodedata.normalize("NFKC", tid).upper()
+    typed, tid = tid, unicodedata.normalize("NFKC", tid).upper()
     target = targets.get(tid)
     if target is None:
-        result.fail(excel, label["target_id"], tid, "不是本计划中的指标编号（应形如 T15-1，见填报模板）")
+        result.fail(excel, label["target_id"], typed, "不是本计划中的指标编号（应形如 T15-1，见填报模板）")
         return
+    kid = _integer(kid) or kid
     if kid and kid.isdigit() and int(kid) != target["task_id"]:
         result.fail(excel, label["task_id"], kid, f"指标 {tid} 属于任务 {target['task_id']}，任务编号不符")
         return
     if unit and unit not in target["lead_list"]:
         result.fail(excel, label["target_id"], tid, f"该指标的牵头单位是{target['lead_units']}，{unit}不能填报")
         return
-    if "actual" not in col:
-        result.fail(None, "完成值", None, "缺少必需的列“完成值”")
-        return
     if get("actual") is None:
-        result.fail(excel, label["actual"], "", "指标行请填写完成值（任务状态只用于没有量化指标的任务行）")
+        result.fail(excel, label.get("actual", "完成值"), "",
+                    "写了进展的指标行请填写完成值（任务状态只用于没有量化指标的任务行）")
         return
     value, error, warning = to_target_unit(get("actual"), target["unit"], target["target_value"])
     if error:
@@ -299,7 +329,14 @@ def _target_row(result, targets, tid, kid, excel, get, text, label, col, unit, a
     out.append((tid, as_of, value, text("note"), excel))
 
 
-def _task_row(result, task_leads, kid, excel, get, text, label, unit, as_of, out) -> None:
+def _integer(text: str) -> str | None:
+    """'66' for 66 or 66.0 (as some systems export whole numbers), else None."""
+    match = re.fullmatch(r"(\d+)(?:\.0+)?", unicodedata.normalize("NFKC", text).strip())
+    return match.group(1) if match else None
+
+
+def _task_row(result, task_leads, kid, excel, get, text, label, unit, as_of, seen, out) -> None:
+    kid = _integer(kid) or kid
     if not kid.isdigit() or int(kid) not in task_leads:
         result.fail(excel, label["task_id"], kid, "不是本计划中的任务编号（1 至 {}）".format(max(task_leads)))
         return
@@ -316,8 +353,18 @@ def _task_row(result, task_leads, kid, excel, get, text, label, unit, as_of, out
     elif get("actual") is not None:
         result.fail(excel, label["actual"], text("actual"), "任务行没有量化指标，请填写任务状态而不是完成值")
         return
-    if as_of is not None:
-        out.append((int(kid), as_of, state, text("note"), text("problems"), text("next_steps"), excel))
+    else:
+        result.fail(excel, label.get("state", "任务状态"), "", "写了进展的任务行请同时填写任务状态（未启动、推进中 或 已完成）")
+        return
+    if as_of is None:
+        return
+    key = (int(kid), as_of)
+    if key in seen:
+        if seen[key][0] != state:
+            result.fail(excel, label["state"], text("state"), f"与第{seen[key][1]}行同一任务同一日期的状态不同，请只保留一个")
+        return
+    seen[key] = (state, excel)
+    out.append((int(kid), as_of, state, text("note"), text("problems"), text("next_steps"), excel))
 
 
 def ingest(plan: Plan, data: bytes, file_name: str, *, unit: str | None = None, today: date | None = None,

@@ -15,9 +15,13 @@ def normalise(text) -> str:
     return unicodedata.normalize("NFKC", str(text)).strip().replace(",", "").replace("，", "")
 
 
+def _number_text(text) -> str:
+    return re.sub(r"(?<=\d) +(?=\d)", "", normalise(text))  # 1 080 is 1080
+
+
 def parse_number(text) -> float | None:
     """The leading number of what clerks type (1,234 / １２３ / 85家); None when there is none."""
-    match = _NUMBER.fullmatch(normalise(text))
+    match = _NUMBER.fullmatch(_number_text(text))
     return float(match.group(1)) if match else None
 
 
@@ -38,7 +42,7 @@ def to_target_unit(text, target_unit: str, target_value: float) -> tuple[float |
     - for a percentage target, 35% and 35 mean 35%; a bare number between 0 and 1 for a target of 5% or more is
       read as a fraction (0.35 is 35%), with a warning to confirm, because a growth of 0.35% is possible too.
     """
-    match = _NUMBER.fullmatch(normalise(text))
+    match = _NUMBER.fullmatch(_number_text(text))
     if not match:
         return None, f"应为数字（单位：{target_unit}）", None
     value, suffix = float(match.group(1)), match.group(2).strip()
