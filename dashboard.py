@@ -35,6 +35,11 @@ pages = [
     st.Page("pages/departments.py", title=ui.T("departments"), icon=":material/account_balance:", url_path="departments"),
     st.Page("pages/tasks.py", title=ui.T("tasks"), icon=":material/list_alt:", url_path="tasks"),
     st.Page("pages/targets.py", title=ui.T("targets"), icon=":material/speed:", url_path="targets"),
+    st.Page("pages/warnings.py", title=ui.T("warnings"), icon=":material/warning:", url_path="warnings"),
+    st.Page("pages/trends.py", title=ui.T("trends"), icon=":material/trending_up:", url_path="trends"),
+    st.Page("pages/ranking.py", title=ui.T("ranking_page"), icon=":material/leaderboard:", url_path="ranking"),
+    st.Page("pages/problems.py", title=ui.T("problems_page"), icon=":material/report_problem:", url_path="problems"),
+    st.Page("pages/meeting.py", title=ui.T("meeting"), icon=":material/compare_arrows:", url_path="meeting"),
     st.Page("pages/report.py", title=ui.T("report"), icon=":material/upload_file:", url_path="report"),
     st.Page("pages/batches.py", title=ui.T("batches"), icon=":material/history:", url_path="batches"),
 ]

@@ -1,6 +1,7 @@
 """The one Streamlit helper: cached access to the plan and store, shared controls, and the wording."""
 from __future__ import annotations
 
+import importlib
 import os
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from tracker import i18n, views
+from tracker import i18n
 from tracker.charts import STATUS_COLORS
 from tracker.plan import DATA_DIR, Plan, load_plan
 from tracker.snapshot import Snapshot, take
@@ -96,17 +97,32 @@ def snapshot() -> Snapshot:
     return _snapshot(*_snapshot_key())
 
 
+def snapshot_at(as_of: date) -> Snapshot:
+    """The plan evaluated at another date (for comparisons over time)."""
+    key = list(_snapshot_key())
+    key[3] = as_of
+    return _snapshot(*key)
+
+
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _memo(name: str, key: tuple, args: tuple):
-    return getattr(views, name)(_snapshot(*key), *args)
+    module, function = name.rsplit(".", 1)
+    return getattr(importlib.import_module(module), function)(_snapshot(*key), *args)
+
+
+def memo_at(fn, as_of: date, *args):
+    """memo() for the snapshot at another as-of date (for comparisons over time)."""
+    key = list(_snapshot_key())
+    key[3] = as_of
+    return _memo(f"{fn.__module__}.{fn.__name__}", tuple(key), args)
 
 
 def memo(fn, *args):
-    """fn(snapshot, *args) for a pure function of tracker.views, computed once per snapshot and arguments.
+    """fn(snapshot, *args) for a pure function of the tracker package, computed once per snapshot and arguments.
 
     The result is shared between sessions: read it, never change it in place.
     """
-    return _memo(fn.__name__, _snapshot_key(), args)
+    return _memo(f"{fn.__module__}.{fn.__name__}", _snapshot_key(), args)
 
 
 def after_write() -> None:
@@ -126,11 +142,15 @@ def status_cells(statuses: pd.Series) -> pd.Series:
     return statuses.map(lambda s: [status_text(s)])
 
 
-def status_table(frame: pd.DataFrame, status_column: str, column_config: dict | None = None, **kwargs) -> None:
-    """A read-only table whose status column shows coloured labels (cheaper to draw than a Styler)."""
-    labels = [status_text(s) for s in STATUS_COLORS]
-    config = {status_column: st.column_config.MultiselectColumn(options=labels, color=list(STATUS_COLORS.values()),
-                                                                width="small")}
+def status_column():
+    """Column config showing status cells as coloured labels."""
+    return st.column_config.MultiselectColumn(options=[status_text(s) for s in STATUS_COLORS],
+                                              color=list(STATUS_COLORS.values()), width="small")
+
+
+def status_table(frame: pd.DataFrame, column: str, column_config: dict | None = None, **kwargs) -> None:
+    """A read-only table whose status `column` shows coloured labels (cheaper to draw than a Styler)."""
+    config = {column: status_column()}
     st.dataframe(frame, hide_index=True, width="stretch", column_config={**config, **(column_config or {})},
                  **kwargs)
 

@@ -155,3 +155,24 @@ def history_line(history: pd.DataFrame, target_value: float, unit: str, lang: st
     top = max([target_value, *counted["actual"]]) * 1.15
     return _figure([line], 320, showlegend=False, shapes=[goal], annotations=[note],
                    yaxis=dict(title=dict(text=unit), gridcolor=GRID, range=[0, top]), xaxis=dict(type="date"))
+
+
+def trend_line(history: pd.DataFrame, target_value: float, unit: str, due: list, projection: tuple | None,
+               schedule_name: str, lang: str = "zh") -> go.Figure:
+    """Reports over time with the target, the schedule's expected path and a dashed projection to the deadline."""
+    figure = history_line(history, target_value, unit, lang)
+    traces = list(figure.data)
+    if due:
+        traces.append(go.Scatter(x=[str(d) for d, _ in due], y=[v for _, v in due], mode="lines",
+                                 line=dict(color=TIME_LINE, width=2, dash="dot"),
+                                 name=f"{t('due_path', lang)}（{schedule_name}）"))
+    if projection:
+        d0, v0, d1, v1 = projection
+        traces.append(go.Scatter(x=[str(d0), str(d1)], y=[v0, v1], mode="lines+markers+text",
+                                 line=dict(color="#7c3aed", width=3, dash="dash"), marker=dict(size=10),
+                                 text=["", f"{t('projected', lang)} {number(v1)}"], textposition="top left",
+                                 name=t("projected", lang)))
+    top = max([target_value, *history["actual"], *(v for _, v in due), projection[3] if projection else 0]) * 1.15
+    return _figure(traces, 420, showlegend=True, shapes=figure.layout.shapes, annotations=figure.layout.annotations,
+                   legend=dict(orientation="h", y=-0.15, font=dict(size=15)),
+                   yaxis=dict(title=dict(text=unit), gridcolor=GRID, range=[0, top]), xaxis=dict(type="date"))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
+
+import pandas as pd
 import sys
 from datetime import date
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 from .ingest import MAX_FILE_BYTES, ingest
 from .plan import DATA_DIR, load_plan
 from .problems import ProblemsError
+from .ranking import items, scores, weights
 from .samples import load_sample, remove_sample
 from .snapshot import status_records, take
 from .store import Store
@@ -43,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true", help="print a JSON array")
     st.add_argument("--tasks", action="store_true", help="one object per task instead of per target")
 
+    rank = sub.add_parser("rank", parents=[common], help="unit scores with the parts they were computed from")
+    rank.add_argument("--as-of", type=_date)
+    rank.add_argument("--json", action="store_true", help="print a JSON array")
+
     tpl = sub.add_parser("template", parents=[common], help="write a reporting template (XLSX or CSV)")
     tpl.add_argument("--unit", help="the unit whose targets and tasks the template lists (default: all)")
     tpl.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
@@ -68,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    commands = {"import": _import, "status": _status, "template": _template, "sample": _sample}
+    commands = {"import": _import, "status": _status, "rank": _rank, "template": _template, "sample": _sample}
     return commands[args.command](args, plan, store)
 
 
@@ -132,6 +139,39 @@ def _status(args, plan, store) -> int:
         for r in records:
             key = r.get("target_id") or r["task_id"]
             print(f"{key}\t{r['status']}\t{r.get('completion', '')}")
+    return 0
+
+
+def _rank(args, plan, store) -> int:
+    snapshot = take(plan, store, args.as_of)
+    table = scores(snapshot)
+    parts = items(snapshot)
+    used = weights(snapshot.settings)
+    records = []
+    for r in table.itertuples(index=False):
+        mine = parts[parts["unit"] == r.unit]
+        records.append({
+            "unit": r.unit, "kind": r.kind, "as_of": snapshot.as_of.isoformat(),
+            "rank": None if pd.isna(r.rank) else int(r.rank),
+            "rank_in_kind": None if pd.isna(r.rank_in_kind) else int(r.rank_in_kind),
+            "score": None if pd.isna(r.score) else round(r.score, 2),
+            "items": int(r.items),
+            "completion_part": None if pd.isna(r.completion_part) else round(r.completion_part, 4),
+            "timeliness_part": None if pd.isna(r.timeliness_part) else round(float(r.timeliness_part), 4),
+            "severe_share": None if pd.isna(r.severe_share) else round(float(r.severe_share), 4),
+            "participating_score": None if pd.isna(r.participating_score) else round(r.participating_score, 2),
+            "participating_items": int(r.participating_items),
+            "weights": used,
+            "parts": [{"role": p.role, "item": p.item, "status": p.status,
+                       "completion_part": round(p.completion_part, 4), "timely": bool(p.timely),
+                       "severe": bool(p.severe)} for p in mine.itertuples(index=False)],
+        })
+    if args.json:
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    else:
+        for r in records:
+            print(f"{r['rank'] or '-'}\t{r['unit']}\t{r['score']}")
     return 0
 
 

@@ -38,6 +38,24 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
+SETTINGS += (
+    Setting("weight_completion", 0.6,
+            "考核权重·完成：牵头指标和任务相对进度安排的完成程度（每项最多计满分）。",
+            "Score weight, completion: how far each item led has come against its schedule (capped per item)."),
+    Setting("weight_timeliness", 0.3,
+            "考核权重·及时：统计截至日前“上报时限”天内有上报的牵头事项所占比例。",
+            "Score weight, timeliness: share of the items led with a report in the reporting window."),
+    Setting("weight_severe", 0.1,
+            "考核权重·无严重滞后：牵头事项中没有严重滞后的比例。",
+            "Score weight, no severe items: share of the items led that are not severely behind."),
+    Setting("report_window_days", 31,
+            "上报时限（天）：最近一次上报距统计截至日不超过此天数，算作按时上报。",
+            "Reporting window (days): a report this recent counts as timely."),
+    Setting("problem_overdue_days", 30,
+            "问题超期（天）：问题从发现起超过此天数仍未解决，标为超期。",
+            "Problem overdue (days): an open problem older than this is flagged."),
+)
+
 DEFAULTS: dict[str, float] = {s.name: s.default for s in SETTINGS}
 
 

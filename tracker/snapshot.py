@@ -22,6 +22,7 @@ class Snapshot:
     settings: dict[str, float]
     history: pd.DataFrame  # every target report of the plan, reverted ones flagged
     task_history: pd.DataFrame  # every task report of the plan, reverted ones flagged
+    problems: pd.DataFrame  # every problem raised, with its current state
 
     @property
     def time_progress(self) -> float:
@@ -40,7 +41,8 @@ def take(plan: Plan, store: Store, as_of: date | None = None) -> Snapshot:
     targets = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of), as_of, settings)
     targets = add_projection(targets, history, plan.start, as_of, settings)
     tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of), as_of, settings)
-    return Snapshot(plan, as_of, targets, tasks, settings, history, store.task_history(plan.id))
+    return Snapshot(plan, as_of, targets, tasks, settings, history, store.task_history(plan.id),
+                    store.problems(plan.id))
 
 
 STATUS_JSON_FIELDS = ["target_id", "task_id", "indicator", "target_value", "target_max", "unit", "direction",

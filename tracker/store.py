@@ -59,7 +59,32 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
     """),
 ]
+MIGRATIONS.append((2, "problem list with the history of each problem's state", """
+        CREATE TABLE problems (
+            id           INTEGER PRIMARY KEY,
+            plan_id      TEXT NOT NULL,
+            task_id      INTEGER NOT NULL,
+            unit         TEXT,
+            text         TEXT NOT NULL,
+            raised_on    TEXT NOT NULL,
+            owner        TEXT,
+            source_batch INTEGER REFERENCES batches (id),
+            created_at   TEXT NOT NULL
+        );
+        CREATE INDEX problems_plan ON problems (plan_id, task_id);
+        CREATE TABLE problem_events (
+            id         INTEGER PRIMARY KEY,
+            problem_id INTEGER NOT NULL REFERENCES problems (id),
+            at         TEXT NOT NULL,
+            state      TEXT NOT NULL,          -- found, coordinating, solved, closed
+            by         TEXT,
+            note       TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX problem_events_problem ON problem_events (problem_id, id);
+"""))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+PROBLEM_STATES = ("found", "coordinating", "solved", "closed")
+OPEN_PROBLEM_STATES = ("found", "coordinating")
 
 
 def db_path(spec: str | os.PathLike | None = None) -> Path:
@@ -159,7 +184,60 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(batch_id, int(r.task_id), _iso(r.as_of), r.state or None, r.progress or "",
                   r.problems or "", r.next_steps or "") for r in task_rows.itertuples(index=False)])
+            for r in task_rows.itertuples(index=False):
+                if (getattr(r, "problems", "") or "").strip():
+                    self._raise_problem(conn, plan_id, int(r.task_id), unit, r.problems.strip(), _iso(r.as_of),
+                                        None, user, batch_id)
         return BatchResult(batch_id, False)
+
+    def _raise_problem(self, conn, plan_id, task_id, unit, text, raised_on, owner, by, batch_id=None) -> int | None:
+        open_same = conn.execute(
+            "SELECT p.id FROM problems p WHERE p.plan_id = ? AND p.task_id = ? AND p.text = ? AND (SELECT e.state"
+            " FROM problem_events e WHERE e.problem_id = p.id ORDER BY e.id DESC LIMIT 1) IN ('found', 'coordinating')",
+            (plan_id, task_id, text)).fetchone()
+        if open_same:
+            return None  # reported again while still open: the same problem
+        problem_id = conn.execute(
+            "INSERT INTO problems (plan_id, task_id, unit, text, raised_on, owner, source_batch, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (plan_id, task_id, unit, text, raised_on, owner, batch_id, _now())
+        ).lastrowid
+        conn.execute("INSERT INTO problem_events (problem_id, at, state, by, note) VALUES (?, ?, 'found', ?, '')",
+                     (problem_id, _now(), by))
+        return problem_id
+
+    def add_problem(self, plan_id: str, task_id: int, text: str, raised_on: date, *, unit: str | None = None,
+                    owner: str | None = None, by: str | None = None) -> int | None:
+        """Raise a problem on a task (state 发现); None when the same problem is already open."""
+        with self.transaction() as conn:
+            return self._raise_problem(conn, plan_id, task_id, unit, text.strip(), _iso(raised_on), owner, by)
+
+    def change_problem(self, problem_id: int, state: str, *, by: str | None = None, note: str = "",
+                       owner: str | None = None) -> None:
+        """Move a problem to another state, recording when, by whom and why; the history is kept."""
+        if state not in PROBLEM_STATES:
+            raise ValueError(f"unknown problem state {state!r}")
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO problem_events (problem_id, at, state, by, note) VALUES (?, ?, ?, ?, ?)",
+                         (problem_id, _now(), state, by, note))
+            if owner is not None:
+                conn.execute("UPDATE problems SET owner = ? WHERE id = ?", (owner, problem_id))
+
+    def problems(self, plan_id: str) -> pd.DataFrame:
+        """Every problem of a plan with its current state (those raised by a reverted batch left out)."""
+        with self.connect() as conn:
+            frame = pd.read_sql_query(
+                "SELECT p.*, e.state, e.at AS state_at, e.by AS state_by FROM problems p JOIN problem_events e"
+                " ON e.id = (SELECT MAX(id) FROM problem_events WHERE problem_id = p.id)"
+                " LEFT JOIN batches b ON b.id = p.source_batch"
+                " WHERE p.plan_id = ? AND b.reverted_at IS NULL ORDER BY p.id", conn, params=(plan_id,))
+        frame["raised_on"] = pd.to_datetime(frame["raised_on"]).dt.date
+        return frame
+
+    def problem_history(self, problem_id: int) -> pd.DataFrame:
+        """Every state a problem has been in, oldest first."""
+        with self.connect() as conn:
+            return pd.read_sql_query("SELECT at, state, by, note FROM problem_events WHERE problem_id = ? ORDER BY id",
+                                     conn, params=(problem_id,))
 
     def revert_batch(self, batch_id: int, user: str | None = None) -> bool:
         """Stop counting a batch's rows (nothing is deleted); False if it was already reverted."""
@@ -187,7 +265,9 @@ class Store:
             return tuple(conn.execute(
                 "SELECT COUNT(*), MAX(id), COUNT(reverted_at), MAX(reverted_at) FROM batches WHERE plan_id = ?",
                 (plan_id,)).fetchone()) + tuple(conn.execute("SELECT COUNT(*), MAX(updated_at) FROM settings"
-                                                             ).fetchone())
+                                                             ).fetchone()) + tuple(conn.execute(
+                "SELECT COUNT(*), MAX(e.id) FROM problem_events e JOIN problems p ON p.id = e.problem_id"
+                " WHERE p.plan_id = ?", (plan_id,)).fetchone())
 
     def _latest(self, table: str, key: str, columns: str, plan_id: str, as_of: date | None) -> pd.DataFrame:
         # The newest date on or before as_of wins; on the same date the later batch supersedes.

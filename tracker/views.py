@@ -106,3 +106,65 @@ def history_figure(snapshot: Snapshot, target_id: str, lang: str) -> go.Figure |
         return None
     target = snapshot.plan.targets.set_index("target_id").loc[target_id]
     return charts.history_line(rows, target["target_value"], target["unit"], lang)
+
+
+def behind(snapshot: Snapshot, unit: str | None) -> pd.DataFrame:
+    """Targets lagging or severely behind, the furthest behind their schedule first, with the gaps in their units.
+
+    due: the value the schedule expects by now; short_of_due / short_of_target: how much is still missing
+    (for a lower-is-better target, how much must still come off).
+    """
+    frame = led_by(snapshot.targets, unit)
+    frame = frame[frame["status"].isin(["lagging", "severe"])].copy()
+    frame["behind"] = frame["expected"] - frame["completion"]
+    higher = frame["direction"] == "higher"
+    frame["due"] = frame["target_value"] * frame["expected"].where(higher, 1.0)
+    frame["short_of_due"] = (frame["due"] - frame["actual"]).where(higher, frame["actual"] - frame["due"])
+    frame["short_of_target"] = (frame["target_value"] - frame["actual"]).where(higher,
+                                                                               frame["actual"] - frame["target_value"])
+    return frame.sort_values("behind", ascending=False)
+
+
+def tasks_behind(snapshot: Snapshot, unit: str | None) -> pd.DataFrame:
+    """Tasks whose rolled-up status is lagging or severe, severe first."""
+    frame = led_by(snapshot.tasks, unit)
+    frame = frame[frame["status"].isin(["lagging", "severe"])]
+    return frame.sort_values(["status", "task_id"], ascending=[False, True])
+
+
+def problems(snapshot: Snapshot, unit: str | None = None, task_id: int | None = None) -> pd.DataFrame:
+    """Problems with their task, lead units, age at the as-of date and whether they are overdue."""
+    from .settings import resolve
+    from .store import OPEN_PROBLEM_STATES
+
+    frame = snapshot.problems.copy()
+    tasks = snapshot.plan.tasks.set_index("task_id")
+    frame["title"] = frame["task_id"].map(tasks["title"])
+    frame["lead_units"] = frame["task_id"].map(tasks["lead_units"])
+    frame["lead_list"] = frame["task_id"].map(tasks["lead_list"])
+    frame["open"] = frame["state"].isin(OPEN_PROBLEM_STATES)
+    frame["age"] = [(snapshot.as_of - d).days for d in frame["raised_on"]]
+    frame["overdue"] = frame["open"] & (frame["age"] > resolve(snapshot.settings)["problem_overdue_days"])
+    frame = frame[frame["raised_on"] <= snapshot.as_of]
+    if task_id is not None:
+        frame = frame[frame["task_id"] == task_id]
+    if unit is not None:
+        frame = frame[frame["lead_list"].map(lambda units: unit in units) | (frame["unit"] == unit)]
+    return frame
+
+
+def trend(snapshot: Snapshot, target_id: str, lang: str) -> go.Figure:
+    """One target's reports with its target, its schedule and the projection to the deadline."""
+    from . import schedule
+
+    target = snapshot.targets.set_index("target_id").loc[target_id]
+    rows = snapshot.history[snapshot.history["target_id"] == target_id]
+    start, deadline = snapshot.plan.start, target["deadline"]
+    days = pd.date_range(start, deadline, freq="7D").date.tolist() + [deadline]
+    due = [(d, target["target_value"] * schedule.expected(target["schedule"], start, deadline, d)) for d in days] \
+        if target["kind"] == "cumulative" and target["direction"] == "higher" else []
+    projection = None
+    if not pd.isna(target["projected"]) and target["reported_on"] is not None and not pd.isna(target["reported_on"]):
+        projection = (target["reported_on"], target["actual"], deadline, target["projected"])
+    return charts.trend_line(rows, target["target_value"], target["unit"], due, projection,
+                             schedule.label(target["schedule"], lang), lang)

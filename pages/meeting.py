@@ -1,0 +1,41 @@
+"""调度会对比: since the last review meeting, per unit: what became completed, fell behind, recovered, stayed silent."""
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from tracker import meeting
+from tracker.i18n import label
+
+snap = ui.page_header(ui.T("meeting"))
+plan = snap.plan
+last = st.date_input(ui.T("meeting_date"), value=max(plan.start, snap.as_of - timedelta(days=30)),
+                     min_value=plan.start, max_value=snap.as_of, key="meeting_date", format="YYYY-MM-DD")
+before = ui.snapshot_at(last)
+changes = meeting.compare(snap, before)
+if ui.unit_filter():
+    changes = changes[changes["unit"] == ui.unit_filter()]
+names = {kind: label(meeting.CHANGE_LABELS, kind, ui.lang()) for kind in meeting.CHANGES}
+
+counts = changes.drop_duplicates("item")["change"].value_counts()  # an item led by three units counts once
+for column, kind in zip(st.columns(4), meeting.CHANGES[:4]):
+    column.metric(names[kind], int(counts.get(kind, 0)))
+
+st.subheader(ui.T("changes_by_unit"))
+per_unit = meeting.by_unit(changes)
+st.dataframe(per_unit.rename(columns={"unit": ui.T("unit"), **names}), hide_index=True, width="stretch")
+
+for kind in meeting.CHANGES[:4]:
+    rows = changes[changes["change"] == kind]
+    st.markdown(f"#### {names[kind]}（{len(rows)}）")
+    if rows.empty:
+        st.write(ui.T("none"))
+        continue
+    table = pd.DataFrame({
+        ui.T("unit"): rows["unit"], ui.T("id"): rows["item"], ui.T("indicator"): rows["name"],
+        ui.T("before"): ui.status_cells(rows["before"]), ui.T("now"): ui.status_cells(rows["now"]),
+        ui.T("reported_on"): rows["reported_on"].map(lambda d: "" if d is None or pd.isna(d) else str(d)),
+    })
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={ui.T("before"): ui.status_column(), ui.T("now"): ui.status_column()})

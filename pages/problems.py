@@ -1,0 +1,72 @@
+"""问题清单: problems found in reports or raised here, each moved through 发现 → 协调中 → 已解决 → 已反馈/销号."""
+import pandas as pd
+import streamlit as st
+
+import ui
+from tracker import views
+from tracker.i18n import PROBLEM_STATE_LABELS, label
+from tracker.store import PROBLEM_STATES
+
+snap = ui.page_header(ui.T("problems_page"))
+plan, store = snap.plan, ui.store()
+if "problem_done" in st.session_state:
+    st.success(st.session_state.pop("problem_done"))
+state_name = lambda s: label(PROBLEM_STATE_LABELS, s, ui.lang())  # noqa: E731
+
+problems = ui.memo(views.problems, ui.unit_filter())
+left, right = st.columns([3, 1])
+states = left.multiselect(ui.T("filter_state"), list(PROBLEM_STATES), key="problem_states",
+                          default=["found", "coordinating"], format_func=state_name, placeholder=ui.T("all"))
+only_overdue = right.toggle(ui.T("only_overdue"), key="problem_overdue")
+shown = problems[problems["state"].isin(states)] if states else problems
+if only_overdue:
+    shown = shown[shown["overdue"]]
+st.caption(ui.T("rows_shown", n=len(shown)))
+if shown.empty:
+    st.write(ui.T("no_problems"))
+else:
+    st.dataframe(pd.DataFrame({
+        "#": shown["id"], ui.T("task_id"): shown["task_id"], ui.T("title"): shown["title"],
+        ui.T("problem"): shown["text"], ui.T("lead_units"): shown["lead_units"],
+        ui.T("owner"): shown["owner"].fillna(""), ui.T("raised_on"): shown["raised_on"].map(str),
+        ui.T("age_days"): shown["age"], ui.T("state"): shown["state"].map(state_name),
+        ui.T("overdue"): shown["overdue"].map(lambda o: "⚠ 超期" if o else ""),
+    }), hide_index=True, width="stretch")
+
+titles = dict(zip(plan.tasks["task_id"], plan.tasks["title"]))
+add, change = st.columns(2)
+with add.form("add_problem", clear_on_submit=True):
+    st.markdown(f"#### {ui.T('add_problem')}")
+    task = st.selectbox(ui.T("title"), list(titles), format_func=lambda k: f"{k}. {titles[k]}", key="new_task")
+    text = st.text_area(ui.T("problem_text"), key="new_text", max_chars=500)
+    owner = st.text_input(ui.T("owner"), key="new_owner", max_chars=50)
+    raised = st.date_input(ui.T("raised_on"), value=snap.as_of, min_value=plan.start, key="new_raised",
+                           format="YYYY-MM-DD")
+    by = st.text_input(ui.T("by_whom"), key="new_by", max_chars=50)
+    if st.form_submit_button(ui.T("save"), type="primary") and text.strip():
+        new = store.add_problem(plan.id, task, text, raised, unit=ui.unit_filter(), owner=owner or None, by=by or None)
+        st.session_state["problem_done"] = ui.T("problem_saved", id=new) if new else ui.T("problem_exists")
+        ui.after_write()
+        st.rerun()
+
+if not problems.empty:
+    with change.form("change_problem"):
+        st.markdown(f"#### {ui.T('change_problem')}")
+        texts = dict(zip(problems["id"], problems["text"]))
+        current = dict(zip(problems["id"], problems["state"]))
+        chosen = st.selectbox(ui.T("problem"), list(texts), key="change_id",
+                              format_func=lambda i: f"#{i} {texts[i][:30]}（{state_name(current[i])}）")
+        new_state = st.selectbox(ui.T("state"), list(PROBLEM_STATES), format_func=state_name, key="change_state")
+        note = st.text_input(ui.T("state_note"), key="change_note", max_chars=300)
+        by = st.text_input(ui.T("by_whom"), key="change_by", max_chars=50)
+        if st.form_submit_button(ui.T("save"), type="primary"):
+            store.change_problem(int(chosen), new_state, by=by or None, note=note)
+            st.session_state["problem_done"] = ui.T("problem_changed", id=chosen, state=state_name(new_state))
+            ui.after_write()
+            st.rerun()
+    st.markdown(f"#### {ui.T('problem_history')}")
+    history = store.problem_history(int(st.session_state.get("change_id", problems["id"].iloc[0])))
+    st.dataframe(pd.DataFrame({
+        "时间 / At": history["at"].str.replace("T", " "), ui.T("state"): history["state"].map(state_name),
+        ui.T("by_whom"): history["by"].fillna(""), ui.T("state_note"): history["note"],
+    }), hide_index=True, width="stretch")

@@ -1,0 +1,39 @@
+"""趋势: one target's reported history with its target, schedule and year-end projection; every target's outlook."""
+import pandas as pd
+import streamlit as st
+
+import ui
+from tracker import schedule, views
+from tracker.projection import PROJECTED_LABELS
+from tracker.i18n import label
+
+snap = ui.page_header(ui.T("trends"))
+targets = views.led_by(snap.targets, ui.unit_filter())
+names = dict(zip(targets["target_id"], targets["indicator"]))
+choice = st.selectbox(ui.T("choose_target"), list(names), key="trend_target",
+                      format_func=lambda t: f"{t} {names[t]}")
+target = targets.set_index("target_id").loc[choice]
+
+columns = st.columns(4)
+columns[0].metric(ui.T("completion"), ui.pct(target["completion"]))
+columns[1].metric(ui.T("due_now"), ui.pct(target["expected"]))
+columns[2].metric(ui.T("projected_completion"), ui.pct(target["projected_completion"]))
+columns[3].metric(ui.T("projected_status"), label(PROJECTED_LABELS, target["projected_status"], ui.lang()) or "—")
+st.markdown(f"**{ui.T('schedule')}**：{schedule.label(target['schedule'], ui.lang())} · "
+            f"**{ui.T('target_value')}**：{ui.number(target['target_value'])}{target['unit']} · "
+            f"**{ui.T('lead_units')}**：{target['lead_units']}")
+st.plotly_chart(ui.memo(views.trend, choice, ui.lang()), config=ui.CHART_CONFIG)
+st.caption(ui.T("projection_method", risk=f"{snap.settings['projection_risk']:.0%}"))
+
+st.subheader(ui.T("all_projections"))
+ui.status_table(pd.DataFrame({
+    ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
+    ui.T("target_value"): [f"{ui.number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
+    ui.T("actual"): targets["actual"].map(ui.number),
+    ui.T("schedule"): targets["schedule"].map(lambda s: schedule.label(s, ui.lang())),
+    ui.T("projected"): [f"{ui.number(v)}{u}" if not pd.isna(v) else "—"
+                        for v, u in zip(targets["projected"], targets["unit"])],
+    ui.T("projected_completion"): targets["projected_completion"].map(ui.pct),
+    ui.T("projected_status"): targets["projected_status"].map(lambda s: label(PROJECTED_LABELS, s, ui.lang())),
+    ui.T("status"): ui.status_cells(targets["status"]),
+}), ui.T("status"))

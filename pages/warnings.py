@@ -1,0 +1,98 @@
+"""预警: targets and tasks behind schedule, open problems, and units to chase with a notice for each."""
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from tracker import chase, views
+from tracker.i18n import PROBLEM_STATE_LABELS, TASK_STATE_LABELS, label
+from tracker.projection import PROJECTED_LABELS
+from tracker.report import to_xlsx
+
+snap = ui.page_header(ui.T("warnings"))
+plan, unit = snap.plan, ui.unit_filter()
+shown = lambda d: "" if d is None or pd.isna(d) else str(d)  # noqa: E731
+
+targets = ui.memo(views.behind, unit)
+tasks = ui.memo(views.tasks_behind, unit)
+st.subheader(ui.T("targets_behind"))
+if targets.empty:
+    st.success(ui.T("none_behind"))
+target_table = pd.DataFrame({
+    ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
+    ui.T("lead_units"): targets["lead_units"],
+    ui.T("target_value"): [f"{ui.number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
+    ui.T("actual"): [f"{ui.number(v)}{u}" for v, u in zip(targets["actual"], targets["unit"])],
+    ui.T("due_now"): [f"{ui.number(v)}{u}" for v, u in zip(targets["due"], targets["unit"])],
+    ui.T("short_of_due"): [f"还差 {ui.number(v)}{u}" if v > 0 else "—"
+                           for v, u in zip(targets["short_of_due"], targets["unit"])],
+    ui.T("short_of_target"): [f"{ui.number(v)}{u}" for v, u in zip(targets["short_of_target"], targets["unit"])],
+    ui.T("behind"): targets["behind"].map(ui.pct),
+    ui.T("reported_on"): targets["reported_on"].map(shown),
+    ui.T("projected_status"): targets["projected_status"].map(lambda s: label(PROJECTED_LABELS, s, ui.lang())),
+    ui.T("status"): ui.status_cells(targets["status"]),
+})
+if not targets.empty:
+    ui.status_table(target_table, ui.T("status"))
+
+st.subheader(ui.T("tasks_behind"))
+task_table = pd.DataFrame({
+    ui.T("task_id"): tasks["task_id"], ui.T("title"): tasks["title"], ui.T("lead_units"): tasks["lead_units"],
+    ui.T("targets_n"): tasks["targets"],
+    ui.T("task_state"): tasks["state"].map(lambda s: label(TASK_STATE_LABELS, s, ui.lang())),
+    ui.T("reported_on"): tasks["reported_on"].map(shown), ui.T("status"): ui.status_cells(tasks["status"]),
+})
+if tasks.empty:
+    st.success(ui.T("none_behind"))
+else:
+    ui.status_table(task_table, ui.T("status"))
+
+problems = ui.memo(views.problems, unit)
+problems = problems[problems["open"]]
+st.subheader(f"{ui.T('open_problems')}（{len(problems)}，{ui.T('overdue')} {int(problems['overdue'].sum())}）")
+if problems.empty:
+    st.write(ui.T("no_problems"))
+else:
+    st.dataframe(pd.DataFrame({
+        "#": problems["id"], ui.T("task_id"): problems["task_id"], ui.T("title"): problems["title"],
+        ui.T("problem"): problems["text"], ui.T("lead_units"): problems["lead_units"],
+        ui.T("raised_on"): problems["raised_on"].map(str), ui.T("age_days"): problems["age"],
+        ui.T("state"): problems["state"].map(lambda s: label(PROBLEM_STATE_LABELS, s, ui.lang())),
+        ui.T("overdue"): problems["overdue"].map(lambda o: "⚠ 超期" if o else ""),
+    }), hide_index=True, width="stretch")
+
+st.download_button(ui.T("download_warnings"), lambda: to_xlsx({"滞后指标": target_table.drop(columns=[ui.T("status")])
+                   .assign(**{ui.T("status"): targets["status"].map(ui.status_text).tolist()}),
+                                                               "滞后任务": task_table.drop(columns=[ui.T("status")])
+                   .assign(**{ui.T("status"): tasks["status"].map(ui.status_text).tolist()})}),
+                   file_name=f"预警清单_{snap.as_of:%Y%m%d}.xlsx", on_click="ignore")
+
+st.divider()
+st.subheader(ui.T("chase"))
+left, right = st.columns(2)
+since = left.date_input(ui.T("chase_since"), value=max(plan.start, snap.as_of - timedelta(days=30)),
+                        min_value=plan.start, max_value=plan.end, key="chase_since", format="YYYY-MM-DD")
+report_by = right.date_input(ui.T("report_by"), value=snap.as_of + timedelta(days=7), key="report_by",
+                             format="YYYY-MM-DD")
+late_units = chase.units(snap, since)
+if unit is not None:
+    late_units = late_units[late_units["unit"] == unit]
+if late_units.empty:
+    st.success(ui.T("nobody_late"))
+    st.stop()
+chase_table = pd.DataFrame({
+    ui.T("unit"): late_units["unit"], ui.T("items_n"): late_units["items"], ui.T("overdue_n"): late_units["overdue"],
+    ui.T("last_report"): late_units["last_report"].map(lambda d: ui.T("never") if d is None else str(d)),
+    ui.T("silent"): late_units["silent"].map(lambda s: "✓" if s else ""),
+})
+st.dataframe(chase_table, hide_index=True, width="stretch")
+notices = {u: chase.notice(snap, u, since, report_by) for u in late_units["unit"]}
+late_items = chase.overdue(snap, since)
+left, right = st.columns(2)
+left.download_button(ui.T("download_chase"), lambda: to_xlsx({"催办单位": chase_table, "未上报事项": late_items}),
+                     file_name=f"催办清单_{since:%Y%m%d}.xlsx", on_click="ignore")
+right.download_button(ui.T("download_notices"), "\n\n\n".join(notices.values()).encode("utf-8"),
+                      file_name=f"督办通知_{since:%Y%m%d}.txt", mime="text/plain", on_click="ignore")
+chosen = st.selectbox(ui.T("notice_for"), list(notices), key="notice_unit")
+st.code(notices[chosen], language=None, wrap_lines=True)

@@ -1,0 +1,68 @@
+"""Chasing units (催办): who has not reported since a date, on which items, and the notice to send them."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from .snapshot import Snapshot
+
+
+def items_led(snapshot: Snapshot) -> pd.DataFrame:
+    """One row per lead unit and item (its targets, and its tasks without targets) with the last report date."""
+    rows = []
+    for t in snapshot.targets.itertuples(index=False):
+        reported = None if t.reported_on is None or pd.isna(t.reported_on) else t.reported_on
+        for unit in t.lead_list:
+            rows.append((unit, t.task_id, t.target_id, f"{t.indicator}（目标{t.target_value:g}{t.unit}）", reported))
+    for k in snapshot.tasks[snapshot.tasks["targets"] == 0].itertuples(index=False):
+        for unit in k.lead_list:
+            rows.append((unit, k.task_id, "", k.title, k.reported_on))
+    return pd.DataFrame(rows, columns=["unit", "task_id", "target_id", "name", "reported_on"])
+
+
+def overdue(snapshot: Snapshot, since: date) -> pd.DataFrame:
+    """Items not reported since `since`, per lead unit (never reported first, then the stalest)."""
+    frame = items_led(snapshot)
+    late = frame[frame["reported_on"].map(lambda d: d is None or d < since)]
+    return late.sort_values(["unit", "reported_on"], key=lambda s: s.map(
+        lambda d: date.min if d is None else d) if s.name == "reported_on" else s).reset_index(drop=True)
+
+
+def units(snapshot: Snapshot, since: date) -> pd.DataFrame:
+    """Per lead unit: items led, items not reported since `since`, the last report, and whether it is silent."""
+    frame = items_led(snapshot)
+    late = frame["reported_on"].map(lambda d: d is None or d < since)
+    table = frame.assign(late=late).groupby("unit").agg(
+        items=("name", "size"), overdue=("late", "sum"),
+        last_report=("reported_on", lambda s: max((d for d in s if d is not None), default=None)))
+    table["silent"] = table["last_report"].map(lambda d: d is None or d < since)
+    table = table[table["overdue"] > 0].reset_index()
+    return table.sort_values(["silent", "overdue"], ascending=[False, False]).reset_index(drop=True)
+
+
+def notice(snapshot: Snapshot, unit: str, since: date, report_by: date, issued: date | None = None) -> str:
+    """A ready-to-send 督办通知 draft for one unit, listing its overdue items and the date to report by."""
+    plan = snapshot.plan
+    late = overdue(snapshot, since)
+    late = late[late["unit"] == unit]
+    lines = [
+        "督办通知",
+        "",
+        f"{unit}：",
+        f"根据《{plan.title}》（{plan.meta.get('document_number', '')}）关于建立工作台账、定期调度推进的要求，"
+        f"截至{snapshot.as_of:%Y年%m月%d日}，你单位牵头的以下{len(late)}项工作自{since:%Y年%m月%d日}以来未报送进展情况：",
+    ]
+    for i, r in enumerate(late.itertuples(index=False), start=1):
+        item = f"任务{r.task_id}" + (f" 指标{r.target_id} " if r.target_id else " ") + r.name
+        last = "从未报送" if r.reported_on is None else f"最近报送：{r.reported_on:%Y-%m-%d}"
+        lines.append(f"{i}. {item}（{last}）")
+    lines += [
+        "",
+        f"请于{report_by:%Y年%m月%d日}前通过督办看板报送上述工作的最新进展（完成值或任务状态、进展情况、存在问题及下步计划）。"
+        "逾期未报的，将在调度会上通报。",
+        "",
+        f"{plan.meta.get('issuer', '')}督办室",
+        f"{(issued or date.today()):%Y年%m月%d日}",
+    ]
+    return "\n".join(lines)
