@@ -120,3 +120,30 @@ def test_db_may_be_given_as_sqlite_url_or_environment(capsys, tmp_path, monkeypa
     assert any(r["actual"] is not None for r in json.loads(out))
     code, _, err = run(capsys, "status", "--db", "postgresql://x/y")
     assert code == 2 and "SQLite" in err
+
+
+def test_rank_json_gives_each_unit_its_score_and_parts(capsys, db):
+    run(capsys, "sample", "load", "--db", db)
+    code, out, _ = run(capsys, "rank", "--db", db, "--json")
+    records = json.loads(out)
+    assert code == 0 and records[0]["rank"] == 1
+    required = {"unit", "kind", "rank", "rank_in_kind", "score", "completion_part", "timeliness_part", "severe_share",
+                "participating_score", "weights", "parts"}
+    assert all(required <= set(r) for r in records)
+    minzheng = next(r for r in records if r["unit"] == "区民政局")
+    assert {p["item"] for p in minzheng["parts"] if p["role"] == "lead"} == {"T66-1", "T66-2", "T67-1", "T68-1"}
+    w = minzheng["weights"]
+    expected = 100 * (w["weight_completion"] * minzheng["completion_part"]
+                      + w["weight_timeliness"] * minzheng["timeliness_part"]
+                      + w["weight_severe"] * (1 - minzheng["severe_share"]))
+    assert minzheng["score"] == pytest.approx(expected, abs=0.01)
+    scores = [r["score"] for r in records if r["score"] is not None]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_status_json_carries_the_projection(capsys, db):
+    run(capsys, "sample", "load", "--db", db)
+    records = json.loads(run(capsys, "status", "--db", db, "--json")[1])
+    reported = [r for r in records if r["actual"] is not None]
+    assert all(r["projected_status"] in ("will_complete", "at_risk", "unlikely") for r in reported)
+    assert all(r["projected"] is None and r["projected_status"] is None for r in records if r["actual"] is None)
