@@ -11,6 +11,7 @@ st.markdown("""<style>
 [data-testid="stMetricLabel"] p { font-size: 1.15rem; }
 h1 { font-size: 2.4rem !important; }
 [data-testid="stCaptionContainer"] { font-size: 1.05rem; }
+.block-container { padding-top: 2.5rem; }
 </style>""", unsafe_allow_html=True)
 
 with st.sidebar:
@@ -27,8 +28,8 @@ with st.sidebar:
     if "as_of" not in st.session_state:
         st.session_state["as_of"] = ui.default_date()
     st.date_input(ui.T("as_of"), key="as_of", min_value=plan.start, max_value=plan.end, format="YYYY-MM-DD")
-    st.selectbox(ui.T("unit_filter"), [None, *plan.units], key="unit",
-                 format_func=lambda unit: ui.T("all_units") if unit is None else unit)
+    st.selectbox(ui.T("unit_filter"), [ui.ALL_UNITS, *plan.units], key="unit",
+                 format_func=lambda unit: ui.T("all_units") if unit == ui.ALL_UNITS else unit)
 
 pages = [
     st.Page("pages/overview.py", title=ui.T("overview"), icon=":material/dashboard:", default=True),

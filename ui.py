@@ -34,6 +34,7 @@ def route() -> None:
 
 
 CHART_CONFIG = {"displayModeBar": False}
+ALL_UNITS = ""  # the unit filter's "all units": a text value, because Streamlit shows None as an empty choice
 
 
 def lang() -> str:
@@ -134,7 +135,7 @@ def after_write() -> None:
 
 def unit_filter() -> str | None:
     """The unit chosen in the sidebar, or None for all units."""
-    return st.session_state.get("unit") or None
+    return st.session_state.get("unit") or None  # ALL_UNITS is falsy
 
 
 def status_cells(statuses: pd.Series) -> pd.Series:

@@ -45,8 +45,8 @@ if not tasks.empty:
         ui.T("task_id"): tasks["task_id"], ui.T("title"): tasks["task_id"].map(titles),
         ui.T("reported_on"): tasks["as_of"],
         ui.T("task_state"): tasks["state"].map(lambda s: label(TASK_STATE_LABELS, s, ui.lang())),
-        ui.T("progress_text"): tasks["progress"], "存在问题 / Problems": tasks["problems"],
-        "下步计划 / Next steps": tasks["next_steps"],
+        ui.T("progress_text"): tasks["progress"], ui.T("problem"): tasks["problems"],
+        ui.T("next_steps"): tasks["next_steps"],
     }), hide_index=True, width="stretch")
 
 

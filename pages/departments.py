@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker import views
+from tracker import ranking, views
 from tracker.status import STATUSES
 
 snap = ui.page_header(ui.T("departments"))
@@ -18,9 +18,13 @@ right.plotly_chart(view.statuses, config=ui.CHART_CONFIG)
 
 st.subheader(ui.T("ranking"))
 kinds = plan.departments.set_index("unit")["kind"]
-ranking = pd.DataFrame({
+scores = ui.memo(ranking.scores).set_index("unit")
+units = units.assign(score=units["lead_unit"].map(scores["score"]), rank=units["lead_unit"].map(scores["rank"]))
+units = units.sort_values(["rank", "lead_unit"], na_position="last")
+table = pd.DataFrame({
     ui.T("rank"): units["rank"].map(lambda r: "" if pd.isna(r) else str(int(r))),
     ui.T("unit"): units["lead_unit"],
+    ui.T("score"): units["score"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}"),
     ui.T("kind"): units["kind"],
     ui.T("tasks_led"): units["tasks_led"],
     ui.T("targets_led"): units["targets"],
@@ -28,7 +32,8 @@ ranking = pd.DataFrame({
     ui.T("avg_completion"): units["avg_completion"].map(ui.pct),
     **{ui.status_text(s): units[s] for s in STATUSES},
 })
-st.dataframe(ranking, hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, width="stretch")
+st.caption(ui.T("ranking_note"))
 
 st.subheader(ui.T("choose_unit"))
 unit = ui.unit_filter() or st.selectbox(ui.T("unit"), list(units["lead_unit"]), key="department_unit")
@@ -52,11 +57,11 @@ if targets.empty:
 else:
     table = pd.DataFrame({
         ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
+        ui.T("status"): ui.status_cells(targets["status"]),
         ui.T("target_value"): [f"{ui.number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
         ui.T("actual"): [ui.number(v) for v in targets["actual"]],
         ui.T("completion"): targets["completion"].map(ui.pct),
         ui.T("reported_on"): targets["reported_on"].map(lambda d: "" if pd.isna(d) else str(d)),
-        ui.T("status"): ui.status_cells(targets["status"]),
     })
     ui.status_table(table, ui.T("status"))
 

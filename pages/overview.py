@@ -22,11 +22,17 @@ if not snap.reported_any:
 elif ui.store().has_samples(plan.id):
     st.button(ui.T("remove_sample"), help=ui.T("sample_help"), on_click=_change_sample, args=(remove_sample,))
 
-view = ui.memo(views.overview, ui.unit_filter(), ui.lang())
+unit = ui.unit_filter()
+view = ui.memo(views.overview, unit, ui.lang())
+if unit and view.tasks == 0:
+    joined = snap.tasks[snap.tasks["participating_list"].map(lambda names: unit in names)]
+    st.info(ui.T("participating_only", unit=unit, n=len(joined),
+                 tasks="、".join(f"{k}. {t}" for k, t in zip(joined["task_id"], joined["title"]))))
 figures = [(ui.T("tasks_n"), view.tasks), (ui.T("targets_n"), view.targets)]
 figures += [(ui.status_text(s), view.counts[s]) for s in STATUSES]
 for column, (name, value) in zip(st.columns(len(figures)), figures):
     column.metric(name, value)
+st.caption(f"{ui.T('tasks_by_status')}：" + " · ".join(f"{ui.status_text(s)} {n}" for s, n in view.task_counts.items()))
 
 left, right = st.columns(2)
 left.plotly_chart(view.gauge, config=ui.CHART_CONFIG)
@@ -35,3 +41,5 @@ if view.chapters is None:
     st.info(ui.T("no_match"))
 else:
     st.plotly_chart(view.chapters, config=ui.CHART_CONFIG)
+if view.untargeted_chapters:
+    st.caption(ui.T("chapters_without_targets", chapters="、".join(map(str, view.untargeted_chapters))))

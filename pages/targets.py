@@ -10,7 +10,7 @@ snap = ui.page_header(ui.T("targets"))
 plan = snap.plan
 chapter_titles = views.chapter_titles(snap)
 search_col, chapter_col, status_col, sort_col = st.columns([2, 2, 2, 1])
-query = search_col.text_input(ui.T("search"), key="target_search").strip()
+query = search_col.text_input(ui.T("search_targets"), key="target_search").strip()
 chapters = chapter_col.multiselect(ui.T("filter_chapter"), sorted(snap.targets["chapter"].unique()), key="target_chapters",
                                    format_func=lambda c: f"{c}. {chapter_titles[c]}", placeholder=ui.T("all"))
 statuses = status_col.multiselect(ui.T("filter_status"), list(STATUSES), key="target_statuses",
@@ -29,6 +29,7 @@ st.plotly_chart(ui.memo(views.gauges, *choice, ui.lang()), config=ui.CHART_CONFI
 
 table = pd.DataFrame({
     ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
+    ui.T("status"): ui.status_cells(targets["status"]),
     ui.T("target_value"): [ui.number(v) + ("" if pd.isna(m) else f"–{ui.number(m)}")
                            for v, m in zip(targets["target_value"], targets["target_max"])],
     ui.T("measure_unit"): targets["unit"],
@@ -37,6 +38,5 @@ table = pd.DataFrame({
     ui.T("time_progress"): targets["time_progress"].map(ui.pct),
     ui.T("deadline"): targets["deadline"].astype(str),
     ui.T("lead_units"): targets["lead_units"],
-    ui.T("status"): ui.status_cells(targets["status"]),
 })
 ui.status_table(table, ui.T("status"))

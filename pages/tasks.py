@@ -26,15 +26,15 @@ if tasks.empty:
 
 ledger = pd.DataFrame({
     ui.T("task_id"): tasks["task_id"],
-    ui.T("chapter"): tasks["chapter"],
     ui.T("title"): tasks["title"],
-    ui.T("lead_units"): tasks["lead_units"],
-    ui.T("participating_units"): tasks["participating_units"],
-    ui.T("targets_n"): tasks["targets"],
     ui.T("status"): ui.status_cells(tasks["status"]),
+    ui.T("lead_units"): tasks["lead_units"],
     ui.T("reported_on"): tasks["reported_on"].map(lambda d: "" if d is None else str(d)),
+    ui.T("targets_n"): tasks["targets"],
+    ui.T("participating_units"): tasks["participating_units"],
+    ui.T("chapter"): tasks["chapter"],
 })
-ui.status_table(ledger, ui.T("status"), height=520,
+ui.status_table(ledger, ui.T("status"),
                 column_config={ui.T("title"): st.column_config.TextColumn(width="medium"),
                                ui.T("lead_units"): st.column_config.TextColumn(width="large"),
                                ui.T("participating_units"): st.column_config.TextColumn(width="medium")})
@@ -73,18 +73,18 @@ if targets.empty:
 else:
     table = pd.DataFrame({
         ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
+        ui.T("status"): ui.status_cells(targets["status"]),
         ui.T("target_value"): [f"{ui.number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
         ui.T("actual"): [ui.number(v) for v in targets["actual"]],
         ui.T("completion"): targets["completion"].map(ui.pct),
         ui.T("deadline"): targets["deadline"].astype(str),
-        ui.T("status"): ui.status_cells(targets["status"]),
         ui.T("source_text"): targets["source_text"],
     })
     ui.status_table(table, ui.T("status"))
 
 st.markdown(f"#### {ui.T('history')}")
-history = snap.history[snap.history["target_id"].isin(targets["target_id"])]
-task_history = snap.task_history[snap.task_history["task_id"] == choice]
+history = snap.history[snap.history["target_id"].isin(targets["target_id"]) & (snap.history["as_of"] <= snap.as_of)]
+task_history = snap.task_history[(snap.task_history["task_id"] == choice) & (snap.task_history["as_of"] <= snap.as_of)]
 if history.empty and task_history.empty:
     st.write(ui.T("no_history"))
 for target in targets.itertuples(index=False):
@@ -96,7 +96,7 @@ for target in targets.itertuples(index=False):
                     key=f"history_{target.target_id}")
     st.dataframe(pd.DataFrame({
         ui.T("reported_on"): rows["as_of"].astype(str), ui.T("actual"): rows["actual"].map(ui.number),
-        ui.T("note"): rows["note"], "批次 / Batch": rows["batch_id"],
+        ui.T("note"): rows["note"], ui.T("batch"): rows["batch_id"],
         ui.T("reverted"): rows["reverted"].map(lambda r: "✓" if r else ""),
     }), hide_index=True, width="stretch")
 if not task_history.empty:

@@ -83,7 +83,7 @@ def test_every_page_opens_without_an_error_before_and_after_loading_the_sample(s
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="已完成")
     page.goto(server)
     wait_idle(page)
-    assert metric.locator('[data-testid="stMetricValue"]').inner_text() == "20"
+    assert metric.locator('[data-testid="stMetricValue"]').inner_text() == "19"
     page.close()
 
 

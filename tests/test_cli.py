@@ -147,3 +147,10 @@ def test_status_json_carries_the_projection(capsys, db):
     reported = [r for r in records if r["actual"] is not None]
     assert all(r["projected_status"] in ("will_complete", "at_risk", "unlikely") for r in reported)
     assert all(r["projected"] is None and r["projected_status"] is None for r in records if r["actual"] is None)
+
+
+def test_as_of_outside_the_plan_period_is_refused_and_loose_dates_are_read(capsys, db):
+    code, _, err = run(capsys, "status", "--db", db, "--as-of", "2024-05-01", "--json")
+    assert code == 2 and "不在计划期" in err
+    code, out, _ = run(capsys, "status", "--db", db, "--as-of", "2023-9-30", "--json")
+    assert code == 0 and json.loads(out)[0]["as_of"] == "2023-09-30"

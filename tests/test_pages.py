@@ -55,8 +55,8 @@ def test_every_page_renders_with_the_sample_and_says_it_is_sample(sample_app, pa
 
 def test_overview_of_an_empty_store_shows_the_whole_plan_not_reported(app):
     _open(app, PAGES[0])
-    assert metrics(app) == {"重点任务": "77", "量化指标": "62", "已完成": "0", "正常推进": "0",
-                            "进度滞后": "0", "严重滞后": "0", "未上报": "62"}
+    assert metrics(app) == {"重点任务": "77", "量化指标": "63", "已完成": "0", "正常推进": "0",
+                            "进度滞后": "0", "严重滞后": "0", "未上报": "63"}
     assert "尚无任何进度上报" in app.info[0].value
     assert len(app.get("plotly_chart")) == 3
 
@@ -65,11 +65,11 @@ def test_the_sample_can_be_loaded_and_removed_from_the_overview(app):
     _open(app, PAGES[0])
     app.button[0].click().run()
     shown = metrics(app)
-    assert shown["已完成"] == "20" and shown["严重滞后"] == "6" and shown["未上报"] == "6"
+    assert shown["已完成"] == "19" and shown["严重滞后"] == "7" and shown["未上报"] == "6"
     assert any("示例数据" in w.value for w in app.warning)
     assert app.button[0].label == "移除示例数据"
     app.button[0].click().run()
-    assert metrics(app)["未上报"] == "62"
+    assert metrics(app)["未上报"] == "63"
     assert not app.warning
 
 
@@ -128,11 +128,11 @@ def test_task_view_marks_an_open_unit_list(app):
 
 def test_targets_page_filters_by_status(sample_app):
     _open(sample_app, PAGES[3])
-    assert len(sample_app.dataframe[0].value) == 62
+    assert len(sample_app.dataframe[0].value) == 63
     sample_app.multiselect(key="target_statuses").select("severe").run()
     table = sample_app.dataframe[0].value
-    assert len(table) == 6 and {s for cell in table["状态"] for s in cell} == {"严重滞后"}
-    assert "共 6 项" in sample_app.caption[1].value
+    assert len(table) == 7 and {s for cell in table["状态"] for s in cell} == {"严重滞后"}
+    assert "共 7 项" in sample_app.caption[1].value
 
 
 def test_an_earlier_as_of_date_changes_what_is_shown(sample_app):
@@ -140,7 +140,7 @@ def test_an_earlier_as_of_date_changes_what_is_shown(sample_app):
     _open(sample_app, PAGES[0])
     sample_app.date_input(key="as_of").set_value(datetime.date(2023, 3, 31)).run()
     assert "2023-03-31" in sample_app.caption[0].value
-    assert metrics(sample_app)["已完成"] != "20"
+    assert metrics(sample_app)["已完成"] != "19"
 
 
 GOOD = "指标编号,截至日期,完成值,进展情况\nT68-1,2023/9/30,150,完成入户评估\nT66-2,2023/9/30,1.31,\n".encode()
@@ -215,10 +215,33 @@ def test_batches_page_lists_and_reverts_a_batch(sample_app, tmp_path):
     _open(sample_app, "pages/batches.py")
     table = sample_app.dataframe[0].value
     assert table["文件"].tolist() == ["progress_sample.csv"] and table["示例"].tolist() == ["✓"]
-    assert len(sample_app.dataframe[1].value) == 168        # the batch's target reports
+    assert len(sample_app.dataframe[1].value) == 171        # the batch's target reports
     assert sample_app.button(key="revert_button").disabled
     sample_app.checkbox(key="revert_sure_1").check().run()
     sample_app.button(key="revert_button").click().run()
     assert "批次 1 已撤销" in sample_app.success[0].value
     sample_app.switch_page("pages/overview.py").run()
-    assert metrics(sample_app)["未上报"] == "62"
+    assert metrics(sample_app)["未上报"] == "63"
+
+
+def test_searching_by_a_short_unit_name_finds_its_tasks(app):
+    _open(app, PAGES[2])
+    app.text_input(key="task_search").input("区投资促进服务中心").run()
+    assert 5 in app.dataframe[0].value["序号"].tolist()       # task 5 writes 区投资促进中心
+    app.text_input(key="task_search").input("区发改局").run()
+    assert {1, 4, 10, 36} <= set(app.dataframe[0].value["序号"])
+
+
+def test_the_task_history_stops_at_the_as_of_date(sample_app):
+    import datetime
+    _open(sample_app, PAGES[2])
+    sample_app.date_input(key="as_of").set_value(datetime.date(2023, 6, 30)).run()
+    sample_app.selectbox(key="task_choice").select(15).run()
+    assert list(sample_app.dataframe[2].value["上报日期"]) == ["2023-03-31", "2023-06-30"]
+
+
+def test_the_english_unit_filter_names_all_units(sample_app):
+    _open(sample_app, PAGES[0])
+    sample_app.radio(key="lang").set_value("en").run()
+    assert sample_app.selectbox(key="unit").value == ""
+    assert sample_app.selectbox(key="unit").options[0] == "All units"

@@ -67,18 +67,22 @@ def status_donut(counts: dict[str, int], lang: str = "zh") -> go.Figure:
     statuses = [s for s in STATUSES if counts.get(s, 0) > 0] or ["not_reported"]
     pie = dict(type="pie", labels=[status_label(s, lang) for s in statuses],
                values=[counts.get(s, 0) for s in statuses], marker=dict(colors=[STATUS_COLORS[s] for s in statuses]),
-               hole=0.5, sort=False, direction="clockwise", textinfo="label+value", textfont=dict(size=18),
-               insidetextorientation="horizontal")
-    return _figure([pie], 340, showlegend=False, title=_title(t("status_breakdown", lang)))
+               hole=0.5, sort=False, direction="clockwise", textinfo="value", textposition="inside",
+               textfont=dict(size=22, color="white"), insidetextorientation="horizontal")
+    # Labels sit in a legend beside the ring: outside labels collide and get clipped on small screens.
+    return _figure([pie], 340, showlegend=True, title=_title(t("status_breakdown", lang)),
+                   legend=dict(font=dict(size=18), x=1.0, xanchor="left", y=0.5, yanchor="middle"),
+                   margin=dict(l=10, r=10, t=60, b=10))
 
 
 def completion_bars(frame: pd.DataFrame, label_column: str, time_progress: float, title: str,
                     lang: str = "zh") -> go.Figure:
-    """Horizontal bars of average completion per group, with the time progress as a dashed line."""
+    """Horizontal bars of average completion per group, coloured by the status that average earns against what
+    is due, with the time progress as a dashed line."""
     frame = frame.iloc[::-1]  # plotly draws the first row at the bottom
     values = frame["avg_completion"].astype(float)
     bar = dict(type="bar", orientation="h", x=list(values.fillna(0) * 100), y=list(frame[label_column]),
-               marker=dict(color=[STATUS_COLORS["not_reported"] if pd.isna(v) else "#2563eb" for v in values]),
+               marker=dict(color=[STATUS_COLORS[s] for s in frame["status"]]),
                text=[status_label("not_reported", lang) if pd.isna(v) else percent(v) for v in values],
                textposition="outside", textfont=dict(size=18), cliponaxis=False,
                hovertemplate="%{y}: %{text}<extra></extra>")
@@ -131,10 +135,11 @@ def gauge_grid(frame: pd.DataFrame, lang: str = "zh", columns: int = 4) -> go.Fi
         gauges.append(dict(type="indicator", mode="gauge+number" if reported else "gauge", value=value,
                            number=dict(suffix="%", valueformat=".0f", font=dict(size=30, color=color)),
                            gauge=gauge, domain=dict(x=[x0, x1], y=[y0, y1]),
-                           title=dict(text=f"<b>{_wrap(r.indicator, 13)}</b><br>{subtitle}", font=dict(size=17))))
+                           title=dict(text=f"<b>{_wrap(r.indicator, 11)}</b><br>{subtitle}", font=dict(size=17))))
         if not reported:
             notes.append(dict(text=status_label("not_reported", lang), showarrow=False, x=(x0 + x1) / 2,
-                              y=y0 + 0.1 * cell_h, xref="paper", yref="paper", font=dict(size=22, color=color)))
+                              y=y0 + 0.1 * cell_h, xref="paper", yref="paper", xanchor="center",
+                              font=dict(size=22, color=color)))
     return _figure(gauges, 290 * rows, annotations=notes, margin=dict(l=10, r=10, t=20, b=10))
 
 
@@ -150,11 +155,13 @@ def history_line(history: pd.DataFrame, target_value: float, unit: str, lang: st
                 line=dict(color="#2563eb", width=4), marker=dict(size=12), name=t("actual", lang))
     goal = dict(type="line", x0=0, x1=1, xref="paper", y0=target_value, y1=target_value,
                 line=dict(color="#15803d", width=3, dash="dash"))
-    note = dict(text=f"{t('target_value', lang)} {number(target_value)}{unit}", x=1, xref="paper", y=target_value,
-                xanchor="right", yanchor="bottom", showarrow=False, font=dict(color="#15803d", size=16))
+    note = dict(text=f"{t('target_value', lang)} {number(target_value)}{unit}", x=0, xref="paper", y=target_value,
+                xanchor="left", yanchor="bottom", showarrow=False, font=dict(color="#15803d", size=16))
     top = max([target_value, *counted["actual"]]) * 1.15
+    dates = [str(d) for d in counted["as_of"]]
     return _figure([line], 320, showlegend=False, shapes=[goal], annotations=[note],
-                   yaxis=dict(title=dict(text=unit), gridcolor=GRID, range=[0, top]), xaxis=dict(type="date"))
+                   yaxis=dict(title=dict(text=unit), gridcolor=GRID, range=[0, top]),
+                   xaxis=dict(type="date", tickvals=dates, tickformat="%Y-%m-%d"))
 
 
 def trend_line(history: pd.DataFrame, target_value: float, unit: str, due: list, projection: tuple | None,

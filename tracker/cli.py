@@ -16,14 +16,15 @@ from .ranking import items, scores, weights
 from .samples import load_sample, remove_sample
 from .snapshot import status_records, take
 from .store import Store
+from .values import parse_date
 from .template import default_report_date, template_frame, template_title, to_csv, to_xlsx
 
 
 def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD：{text}") from None
+    parsed = parse_date(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"日期应形如 2023-09-30：{text}")
+    return parsed
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem.message(), file=sys.stderr)
         return 1
+    as_of = getattr(args, "as_of", None)
+    if as_of is not None and not plan.start <= as_of <= plan.end:
+        print(f"--as-of {as_of} 不在计划期 {plan.start} 至 {plan.end} 之内", file=sys.stderr)
+        return 2
     try:
         store = Store(args.db)
     except ValueError as exc:

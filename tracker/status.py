@@ -166,16 +166,22 @@ def status_counts(frame: pd.DataFrame) -> dict[str, int]:
     return {s: int(counts.get(s, 0)) for s in STATUSES}
 
 
-def summarize(frame: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Per group: number of targets, reported, average (capped) completion and count per status."""
+def summarize(frame: pd.DataFrame, by: str, settings: dict[str, float] | None = None) -> pd.DataFrame:
+    """Per group: targets, reported, average (capped) completion, the average completion due of the reported
+    ones, the status that average earns against it (for colouring a bar), and the count per status."""
     if frame.empty:
-        return pd.DataFrame(columns=[by, "targets", "reported", "avg_completion", *STATUSES])
+        return pd.DataFrame(columns=[by, "targets", "reported", "avg_completion", "avg_expected", "status",
+                                     *STATUSES])
     grouped = frame.groupby(by, sort=False)
+    reported = frame[frame["completion"].notna()].groupby(by, sort=False)
     out = pd.DataFrame({
         "targets": grouped.size(),
         "reported": grouped["completion"].count(),
-        "avg_completion": grouped["completion"].apply(lambda s: capped(s.dropna()).mean() if s.notna().any() else None),
+        "avg_completion": reported["completion"].apply(lambda s: capped(s).mean()),
+        "avg_expected": reported["expected"].mean(),
     })
+    out["status"] = [NOT_REPORTED if pd.isna(done) else target_status(done, due, False, settings)
+                     for done, due in zip(out["avg_completion"], out["avg_expected"])]
     counts = frame.pivot_table(index=by, columns="status", aggfunc="size", fill_value=0)
     for s in STATUSES:
         out[s] = counts[s] if s in counts else 0

@@ -23,11 +23,22 @@ def chapter_titles(snapshot: Snapshot) -> dict[int, str]:
     return dict(zip(tasks["chapter"], tasks["chapter_title"]))
 
 
+def _matches(haystack: pd.Series, query: str, snapshot: Snapshot) -> pd.Series:
+    """Rows containing the query or, when it names a unit, any name of that unit (区发改局 finds 区发展和改革局)."""
+    found = haystack.str.contains(query, regex=False)
+    canonical = snapshot.plan.canonical(query)
+    for name in (n for n, unit in snapshot.plan.aliases.items() if canonical and unit == canonical and len(n) > 2):
+        found |= haystack.str.contains(name, regex=False)
+    return found
+
+
 @dataclass
 class Overview:
     tasks: int
     targets: int
     counts: dict[str, int]
+    task_counts: dict[str, int]
+    untargeted_chapters: list[int]
     gauge: go.Figure
     donut: go.Figure
     chapters: go.Figure | None
@@ -37,13 +48,14 @@ def overview(snapshot: Snapshot, unit: str | None, lang: str) -> Overview:
     """Headline counts and the three overview figures, for one unit or all."""
     targets, tasks = led_by(snapshot.targets, unit), led_by(snapshot.tasks, unit)
     counts = status_counts(targets)
-    chapters = summarize(targets, "chapter")
+    chapters = summarize(targets, "chapter", snapshot.settings)
     chapter_figure = None
     if not chapters.empty:
         titles = chapter_titles(snapshot)
         chapters["label"] = [f"{c}. {titles[c]}" for c in chapters["chapter"]]
         chapter_figure = charts.completion_bars(chapters, "label", snapshot.time_progress, t("by_chapter", lang), lang)
-    return Overview(len(tasks), len(targets), counts,
+    untargeted = sorted(set(tasks["chapter"]) - set(targets["chapter"]))
+    return Overview(len(tasks), len(targets), counts, status_counts(tasks), untargeted,
                     charts.overall_gauge(overall_completion(targets), snapshot.time_progress, lang),
                     charts.status_donut(counts, lang), chapter_figure)
 
@@ -70,7 +82,7 @@ def tasks(snapshot: Snapshot, unit: str | None, query: str, chapters: tuple, sta
     frame = led_by(snapshot.tasks, unit)
     if query:
         haystack = frame["title"] + frame["text"] + frame["lead_units"] + frame["participating_units"]
-        frame = frame[haystack.str.contains(query, regex=False)]
+        frame = frame[_matches(haystack, query, snapshot)]
     if chapters:
         frame = frame[frame["chapter"].isin(chapters)]
     if statuses:
@@ -83,7 +95,7 @@ def targets(snapshot: Snapshot, unit: str | None, query: str, chapters: tuple, s
     """Targets filtered like tasks(); ordered by ID or by completion, lowest (and unreported) first."""
     frame = led_by(snapshot.targets, unit)
     if query:
-        frame = frame[(frame["indicator"] + frame["source_text"] + frame["lead_units"]).str.contains(query, regex=False)]
+        frame = frame[_matches(frame["indicator"] + frame["source_text"] + frame["lead_units"], query, snapshot)]
     if chapters:
         frame = frame[frame["chapter"].isin(chapters)]
     if statuses:
@@ -101,7 +113,8 @@ def gauges(snapshot: Snapshot, unit: str | None, query: str, chapters: tuple, st
 
 def history_figure(snapshot: Snapshot, target_id: str, lang: str) -> go.Figure | None:
     """The reported history of one target as a line with its target, or None before any report."""
-    rows = snapshot.history[snapshot.history["target_id"] == target_id]
+    history = snapshot.history
+    rows = history[(history["target_id"] == target_id) & (history["as_of"] <= snapshot.as_of)]
     if rows.empty:
         return None
     target = snapshot.plan.targets.set_index("target_id").loc[target_id]
@@ -158,7 +171,7 @@ def trend(snapshot: Snapshot, target_id: str, lang: str) -> go.Figure:
     from . import schedule
 
     target = snapshot.targets.set_index("target_id").loc[target_id]
-    rows = snapshot.history[snapshot.history["target_id"] == target_id]
+    rows = snapshot.history[(snapshot.history["target_id"] == target_id) & (snapshot.history["as_of"] <= snapshot.as_of)]
     start, deadline = snapshot.plan.start, target["deadline"]
     days = pd.date_range(start, deadline, freq="7D").date.tolist() + [deadline]
     due = [(d, target["target_value"] * schedule.expected(target["schedule"], start, deadline, d)) for d in days] \
