@@ -91,7 +91,7 @@ def test_a_clerk_uploads_a_file_confirms_and_sees_the_gauge_change(server, brows
     page = browser.new_page(viewport={"width": 1600, "height": 1400})
     page.goto(f"{server}/targets")
     wait_idle(page)
-    page.get_by_label("搜索（任务名称、内容或单位）").fill("适老化改造")
+    page.get_by_label("搜索（指标名称、原文或单位）").fill("适老化改造")
     page.keyboard.press("Enter")
     page.get_by_text("共 1 项").wait_for(timeout=30000)
     gauge = page.locator(".js-plotly-plot").first
@@ -106,7 +106,7 @@ def test_a_clerk_uploads_a_file_confirms_and_sees_the_gauge_change(server, brows
     page.get_by_text("已导入为批次").wait_for(timeout=30000)
     page.goto(f"{server}/targets")
     wait_idle(page)
-    page.get_by_label("搜索（任务名称、内容或单位）").fill("适老化改造")
+    page.get_by_label("搜索（指标名称、原文或单位）").fill("适老化改造")
     page.keyboard.press("Enter")
     page.get_by_text("共 1 项").wait_for(timeout=30000)
     page.wait_for_function("() => document.querySelector('.js-plotly-plot').innerText.includes('270 / 300')",
