@@ -34,36 +34,49 @@ else:
     }), hide_index=True, width="stretch")
 
 titles = dict(zip(plan.tasks["task_id"], plan.tasks["title"]))
+
+
+def _add() -> None:
+    state = st.session_state
+    if not state["new_text"].strip():
+        return
+    new = store.add_problem(plan.id, state["new_task"], state["new_text"], state["new_raised"],
+                            unit=ui.unit_filter(), owner=state["new_owner"] or None, by=state["new_by"] or None)
+    state["problem_done"] = ui.T("problem_saved", id=new) if new else ui.T("problem_exists")
+    ui.after_write()
+
+
+def _change() -> None:
+    state = st.session_state
+    store.change_problem(int(state["change_id"]), state["change_state"], by=state["change_by"] or None,
+                         note=state["change_note"])
+    state["problem_done"] = ui.T("problem_changed", id=state["change_id"],
+                                 state=state_name(state["change_state"]))
+    ui.after_write()
+
+
 add, change = st.columns(2)
 with add.form("add_problem", clear_on_submit=True):
     st.markdown(f"#### {ui.T('add_problem')}")
-    task = st.selectbox(ui.T("title"), list(titles), format_func=lambda k: f"{k}. {titles[k]}", key="new_task")
-    text = st.text_area(ui.T("problem_text"), key="new_text", max_chars=500)
-    owner = st.text_input(ui.T("owner"), key="new_owner", max_chars=50)
-    raised = st.date_input(ui.T("raised_on"), value=snap.as_of, min_value=plan.start, key="new_raised",
+    st.selectbox(ui.T("title"), list(titles), format_func=lambda k: f"{k}. {titles[k]}", key="new_task")
+    st.text_area(ui.T("problem_text"), key="new_text", max_chars=500)
+    st.text_input(ui.T("owner"), key="new_owner", max_chars=50)
+    st.date_input(ui.T("raised_on"), value=snap.as_of, min_value=plan.start, key="new_raised",
                            format="YYYY-MM-DD")
-    by = st.text_input(ui.T("by_whom"), key="new_by", max_chars=50)
-    if st.form_submit_button(ui.T("save"), type="primary") and text.strip():
-        new = store.add_problem(plan.id, task, text, raised, unit=ui.unit_filter(), owner=owner or None, by=by or None)
-        st.session_state["problem_done"] = ui.T("problem_saved", id=new) if new else ui.T("problem_exists")
-        ui.after_write()
-        st.rerun()
+    st.text_input(ui.T("by_whom"), key="new_by", max_chars=50)
+    st.form_submit_button(ui.T("save"), type="primary", on_click=_add)
 
 if not problems.empty:
     with change.form("change_problem"):
         st.markdown(f"#### {ui.T('change_problem')}")
         texts = dict(zip(problems["id"], problems["text"]))
         current = dict(zip(problems["id"], problems["state"]))
-        chosen = st.selectbox(ui.T("problem"), list(texts), key="change_id",
-                              format_func=lambda i: f"#{i} {texts[i][:30]}（{state_name(current[i])}）")
-        new_state = st.selectbox(ui.T("state"), list(PROBLEM_STATES), format_func=state_name, key="change_state")
-        note = st.text_input(ui.T("state_note"), key="change_note", max_chars=300)
-        by = st.text_input(ui.T("by_whom"), key="change_by", max_chars=50)
-        if st.form_submit_button(ui.T("save"), type="primary"):
-            store.change_problem(int(chosen), new_state, by=by or None, note=note)
-            st.session_state["problem_done"] = ui.T("problem_changed", id=chosen, state=state_name(new_state))
-            ui.after_write()
-            st.rerun()
+        st.selectbox(ui.T("problem"), list(texts), key="change_id",
+                     format_func=lambda i: f"#{i} {texts[i][:30]}（{state_name(current[i])}）")
+        st.selectbox(ui.T("state"), list(PROBLEM_STATES), format_func=state_name, key="change_state")
+        st.text_input(ui.T("state_note"), key="change_note", max_chars=300)
+        st.text_input(ui.T("by_whom"), key="change_by", max_chars=50)
+        st.form_submit_button(ui.T("save"), type="primary", on_click=_change)
     st.markdown(f"#### {ui.T('problem_history')}")
     history = store.problem_history(int(st.session_state.get("change_id", problems["id"].iloc[0])))
     st.dataframe(pd.DataFrame({

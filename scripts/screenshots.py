@@ -7,7 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-PAGES = {"overview": "", "departments": "departments", "tasks": "tasks", "targets": "targets"}
+PAGES = {"overview": "", **{name: name for name in ("departments", "tasks", "targets", "warnings", "trends", "ranking",
+                                                      "problems", "meeting", "report", "batches")}}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 

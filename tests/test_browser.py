@@ -16,7 +16,9 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() or shutil.which("str
                                 reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-PAGES = {"": "总览", "departments": "部门", "tasks": "任务台账", "targets": "指标"}  # the overview is the root
+PAGES = {"": "总览", "departments": "部门", "tasks": "任务台账", "targets": "指标", "warnings": "预警",
+         "trends": "趋势", "ranking": "考核排名", "problems": "问题清单", "meeting": "调度会对比",
+         "report": "进度上报", "batches": "上报记录"}  # the overview is the root
 
 
 def _free_port() -> int:

@@ -7,7 +7,9 @@ from streamlit.testing.v1 import AppTest
 from tracker.samples import load_sample
 
 ENTRY = "../dashboard.py"
-PAGES = ["pages/overview.py", "pages/departments.py", "pages/tasks.py", "pages/targets.py"]
+PAGES = ["pages/overview.py", "pages/departments.py", "pages/tasks.py", "pages/targets.py", "pages/warnings.py",
+         "pages/trends.py", "pages/ranking.py", "pages/problems.py", "pages/meeting.py", "pages/report.py",
+         "pages/batches.py"]
 
 
 @pytest.fixture
@@ -245,3 +247,71 @@ def test_the_english_unit_filter_names_all_units(sample_app):
     sample_app.radio(key="lang").set_value("en").run()
     assert sample_app.selectbox(key="unit").value == ""
     assert sample_app.selectbox(key="unit").options[0] == "All units"
+
+
+def test_warnings_list_targets_behind_with_their_gaps_and_units_to_chase(sample_app):
+    _open(sample_app, "pages/warnings.py")
+    behind = sample_app.dataframe[0].value
+    assert len(behind) == 18                                       # 11 lagging + 7 severe
+    assert {s for cell in behind["状态"] for s in cell} == {"进度滞后", "严重滞后"}
+    first = behind.iloc[0]
+    assert first["较应达还差"].startswith("还差 ")
+    behind_share = [float(v.rstrip("%")) for v in behind["落后进度"]]
+    assert behind_share == sorted(behind_share, reverse=True)
+    assert "未解决的问题（5，超期 2）" in [s.value for s in sample_app.subheader]
+    chase = sample_app.dataframe[3].value
+    assert "区文化旅游发展促进中心" in set(chase["单位"])
+    assert sample_app.selectbox(key="notice_unit").value in set(chase["单位"])
+    assert sample_app.code[0].value.startswith("督办通知")
+
+
+def test_trends_show_the_projection_for_a_target(sample_app):
+    _open(sample_app, "pages/trends.py")
+    sample_app.selectbox(key="trend_target").select("T15-1").run()
+    shown = metrics(sample_app)
+    assert shown["完成率"] == "35%" and shown["按进度应达"] == "40%"      # quarterly:0,0,40,100 at 09-30
+    assert shown["年底预测"] in ("将完成", "有风险", "难完成")
+    assert any("季度节点" in m.value for m in sample_app.markdown)
+    assert len(sample_app.dataframe[0].value) == 63
+
+
+def test_ranking_shows_scores_weights_and_items(sample_app):
+    _open(sample_app, "pages/ranking.py")
+    assert "0.6" in sample_app.info[0].value and "0.3" in sample_app.info[0].value
+    table = sample_app.dataframe[0].value
+    assert table.iloc[0]["名次"] == "1"
+    scores = [float(v) for v in table["牵头得分"] if v]
+    assert scores == sorted(scores, reverse=True)
+    sample_app.selectbox(key="rank_unit").select("区民政局").run()
+    assert set(sample_app.dataframe[1].value["编号"]) == {"T66-1", "T66-2", "T67-1", "T68-1"}
+    assert any("区民政局" in m.value and "= 100 ×" in m.value for m in sample_app.markdown)
+    sample_app.selectbox(key="rank_kind").select("驻区单位").run()
+    assert set(sample_app.dataframe[0].value["类型"]) == {"驻区单位"}
+
+
+def test_problems_can_be_raised_and_moved_with_their_history_kept(app):
+    _open(app, "pages/problems.py")
+    assert "暂无问题。" in [m.value for m in app.markdown]
+    app.selectbox(key="new_task").select(21)
+    app.text_area(key="new_text").input("金属生态城二期用地指标未落实")
+    app.text_input(key="new_by").input("督办室")
+    app.button[0].click().run()
+    assert "已登记问题 #1" in app.success[0].value
+    assert app.dataframe[0].value["问题"].tolist() == ["金属生态城二期用地指标未落实"]
+    app.selectbox(key="change_state").select("coordinating")
+    app.text_input(key="change_note").input("已提请分管区长协调")
+    app.button[1].click().run()
+    assert "问题 #1 已更新为“协调中”" in app.success[0].value
+    history = app.dataframe[1].value
+    assert history["状态"].tolist() == ["发现", "协调中"] and history["说明"].tolist()[1] == "已提请分管区长协调"
+
+
+def test_meeting_comparison_sorts_changes_per_unit(sample_app):
+    import datetime
+    _open(sample_app, "pages/meeting.py")
+    sample_app.date_input(key="meeting_date").set_value(datetime.date(2023, 6, 30)).run()
+    shown = metrics(sample_app)
+    assert set(shown) == {"新完成", "新落后", "已好转", "未再上报"}
+    assert int(shown["新完成"]) > 0
+    per_unit = sample_app.dataframe[0].value
+    assert "区民政局" in set(per_unit["单位"])
