@@ -21,27 +21,27 @@ if targets.empty:
     st.success(ui.T("none_behind"))
 target_table = pd.DataFrame({
     ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
-    ui.T("lead_units"): targets["lead_units"],
-    ui.T("target_value"): [f"{ui.number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
-    ui.T("actual"): [f"{ui.number(v)}{u}" for v, u in zip(targets["actual"], targets["unit"])],
-    ui.T("due_now"): [f"{ui.number(v)}{u}" for v, u in zip(targets["due"], targets["unit"])],
+    ui.T("status"): ui.status_cells(targets["status"]),
+    ui.T("behind"): targets["behind"].map(ui.pct),
     ui.T("short_of_due"): [f"还差 {ui.number(v)}{u}" if v > 0 else "—"
                            for v, u in zip(targets["short_of_due"], targets["unit"])],
+    ui.T("actual"): [f"{ui.number(v)}{u}" for v, u in zip(targets["actual"], targets["unit"])],
+    ui.T("due_now"): [f"{ui.number(v)}{u}" for v, u in zip(targets["due"], targets["unit"])],
+    ui.T("target_value"): [f"{ui.number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
     ui.T("short_of_target"): [f"{ui.number(v)}{u}" for v, u in zip(targets["short_of_target"], targets["unit"])],
-    ui.T("behind"): targets["behind"].map(ui.pct),
-    ui.T("reported_on"): targets["reported_on"].map(shown),
     ui.T("projected_status"): targets["projected_status"].map(lambda s: label(PROJECTED_LABELS, s, ui.lang())),
-    ui.T("status"): ui.status_cells(targets["status"]),
+    ui.T("reported_on"): targets["reported_on"].map(shown),
+    ui.T("lead_units"): targets["lead_units"],
 })
 if not targets.empty:
     ui.status_table(target_table, ui.T("status"))
 
 st.subheader(ui.T("tasks_behind"))
 task_table = pd.DataFrame({
-    ui.T("task_id"): tasks["task_id"], ui.T("title"): tasks["title"], ui.T("lead_units"): tasks["lead_units"],
+    ui.T("task_id"): tasks["task_id"], ui.T("title"): tasks["title"], ui.T("status"): ui.status_cells(tasks["status"]),
     ui.T("targets_n"): tasks["targets"],
     ui.T("task_state"): tasks["state"].map(lambda s: label(TASK_STATE_LABELS, s, ui.lang())),
-    ui.T("reported_on"): tasks["reported_on"].map(shown), ui.T("status"): ui.status_cells(tasks["status"]),
+    ui.T("reported_on"): tasks["reported_on"].map(shown), ui.T("lead_units"): tasks["lead_units"],
 })
 if tasks.empty:
     st.success(ui.T("none_behind"))

@@ -6,6 +6,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 
 EXCEL_EPOCH = date(1899, 12, 30)
+COUNTED_UNITS = frozenset("家个人名项所部条处户")  # things counted whole: a due 30.7处 is 31处
 SCALES = {"万": 1e4, "亿": 1e8}
 _NUMBER = re.compile(r"([-+]?\d+(?:\.\d+)?)\s*(.*)")
 

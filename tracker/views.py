@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -10,6 +11,7 @@ from . import charts
 from .i18n import t
 from .snapshot import Snapshot
 from .status import overall_completion, status_counts, summarize, unit_overview
+from .values import COUNTED_UNITS
 
 
 def led_by(frame: pd.DataFrame, unit: str | None) -> pd.DataFrame:
@@ -124,14 +126,16 @@ def history_figure(snapshot: Snapshot, target_id: str, lang: str) -> go.Figure |
 def behind(snapshot: Snapshot, unit: str | None) -> pd.DataFrame:
     """Targets lagging or severely behind, the furthest behind their schedule first, with the gaps in their units.
 
-    due: the value the schedule expects by now; short_of_due / short_of_target: how much is still missing
-    (for a lower-is-better target, how much must still come off).
+    due: the value the schedule expects by now (rounded up for things counted whole); short_of_due /
+    short_of_target: how much is still missing (for a lower-is-better target, how much must still come off).
     """
     frame = led_by(snapshot.targets, unit)
     frame = frame[frame["status"].isin(["lagging", "severe"])].copy()
     frame["behind"] = frame["expected"] - frame["completion"]
     higher = frame["direction"] == "higher"
-    frame["due"] = frame["target_value"] * frame["expected"].where(higher, 1.0)
+    due = frame["target_value"] * frame["expected"].where(higher, 1.0)
+    counted = frame["unit"].isin(COUNTED_UNITS)
+    frame["due"] = due.where(~counted, np.ceil(due - 1e-9))
     frame["short_of_due"] = (frame["due"] - frame["actual"]).where(higher, frame["actual"] - frame["due"])
     frame["short_of_target"] = (frame["target_value"] - frame["actual"]).where(higher,
                                                                                frame["actual"] - frame["target_value"])
