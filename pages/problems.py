@@ -26,11 +26,11 @@ if shown.empty:
     st.write(ui.T("no_problems"))
 else:
     st.dataframe(pd.DataFrame({
-        "#": shown["id"], ui.T("task_id"): shown["task_id"], ui.T("title"): shown["title"],
-        ui.T("problem"): shown["text"], ui.T("lead_units"): shown["lead_units"],
-        ui.T("owner"): shown["owner"].fillna(""), ui.T("raised_on"): shown["raised_on"].map(str),
-        ui.T("age_days"): shown["age"], ui.T("state"): shown["state"].map(state_name),
-        ui.T("overdue"): shown["overdue"].map(lambda o: "⚠ 超期" if o else ""),
+        "#": shown["id"], ui.T("problem"): shown["text"], ui.T("state"): shown["state"].map(state_name),
+        ui.T("overdue"): shown["overdue"].map(lambda o: "⚠ 超期" if o else ""), ui.T("age_days"): shown["age"],
+        ui.T("raised_on"): shown["raised_on"].map(str), ui.T("task_id"): shown["task_id"],
+        ui.T("title"): shown["title"], ui.T("owner"): shown["owner"].fillna(""),
+        ui.T("lead_units"): shown["lead_units"],
     }), hide_index=True, width="stretch")
 
 titles = dict(zip(plan.tasks["task_id"], plan.tasks["title"]))
@@ -80,6 +80,6 @@ if not problems.empty:
     st.markdown(f"#### {ui.T('problem_history')}")
     history = store.problem_history(int(st.session_state.get("change_id", problems["id"].iloc[0])))
     st.dataframe(pd.DataFrame({
-        "时间 / At": history["at"].str.replace("T", " "), ui.T("state"): history["state"].map(state_name),
+        ui.T("changed_at"): history["at"].str.replace("T", " "), ui.T("state"): history["state"].map(state_name),
         ui.T("by_whom"): history["by"].fillna(""), ui.T("state_note"): history["note"],
     }), hide_index=True, width="stretch")

@@ -55,11 +55,11 @@ if problems.empty:
     st.write(ui.T("no_problems"))
 else:
     st.dataframe(pd.DataFrame({
-        "#": problems["id"], ui.T("task_id"): problems["task_id"], ui.T("title"): problems["title"],
-        ui.T("problem"): problems["text"], ui.T("lead_units"): problems["lead_units"],
-        ui.T("raised_on"): problems["raised_on"].map(str), ui.T("age_days"): problems["age"],
+        "#": problems["id"], ui.T("problem"): problems["text"],
         ui.T("state"): problems["state"].map(lambda s: label(PROBLEM_STATE_LABELS, s, ui.lang())),
-        ui.T("overdue"): problems["overdue"].map(lambda o: "⚠ 超期" if o else ""),
+        ui.T("overdue"): problems["overdue"].map(lambda o: "⚠ 超期" if o else ""), ui.T("age_days"): problems["age"],
+        ui.T("raised_on"): problems["raised_on"].map(str), ui.T("task_id"): problems["task_id"],
+        ui.T("title"): problems["title"], ui.T("lead_units"): problems["lead_units"],
     }), hide_index=True, width="stretch")
 
 st.download_button(ui.T("download_warnings"), lambda: to_xlsx({"滞后指标": target_table.drop(columns=[ui.T("status")])

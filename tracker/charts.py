@@ -182,4 +182,5 @@ def trend_line(history: pd.DataFrame, target_value: float, unit: str, due: list,
     top = max([target_value, *history["actual"], *(v for _, v in due), projection[3] if projection else 0]) * 1.15
     return _figure(traces, 420, showlegend=True, shapes=figure.layout.shapes, annotations=figure.layout.annotations,
                    legend=dict(orientation="h", y=-0.15, font=dict(size=15)),
-                   yaxis=dict(title=dict(text=unit), gridcolor=GRID, range=[0, top]), xaxis=dict(type="date"))
+                   yaxis=dict(title=dict(text=unit), gridcolor=GRID, range=[0, top]),
+                   xaxis=dict(type="date", tickformat="%Y-%m", dtick="M1"))

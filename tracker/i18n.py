@@ -202,6 +202,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "problem_changed": ("问题 #{id} 已更新为“{state}”。", "Problem #{id} is now {state}."),
     "no_problems": ("暂无问题。", "No problems."),
     "problem_history": ("状态变更记录", "History of states"),
+    "changed_at": ("时间", "At"),
     "filter_state": ("状态筛选", "Filter by state"),
     "only_overdue": ("只看超期", "Overdue only"),
     "meeting_date": ("上次调度会日期", "Date of the last meeting"),
