@@ -36,6 +36,7 @@ pages = [
     st.Page("pages/departments.py", title=ui.T("departments"), icon=":material/account_balance:", url_path="departments"),
     st.Page("pages/tasks.py", title=ui.T("tasks"), icon=":material/list_alt:", url_path="tasks"),
     st.Page("pages/targets.py", title=ui.T("targets"), icon=":material/speed:", url_path="targets"),
+    st.Page("pages/present.py", title=ui.T("present"), icon=":material/slideshow:", url_path="present"),
     st.Page("pages/warnings.py", title=ui.T("warnings"), icon=":material/warning:", url_path="warnings"),
     st.Page("pages/trends.py", title=ui.T("trends"), icon=":material/trending_up:", url_path="trends"),
     st.Page("pages/ranking.py", title=ui.T("ranking_page"), icon=":material/leaderboard:", url_path="ranking"),

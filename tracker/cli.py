@@ -6,13 +6,16 @@ import json
 
 import pandas as pd
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from .ingest import MAX_FILE_BYTES, ingest
 from .plan import DATA_DIR, load_plan
 from .problems import ProblemsError
+from .deck import build as build_deck
 from .ranking import items, scores, weights
+from .report import ledger_xlsx
+from .slides import to_pptx
 from .samples import load_sample, remove_sample
 from .snapshot import status_records, take
 from .store import Store
@@ -51,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     rank.add_argument("--as-of", type=_date)
     rank.add_argument("--json", action="store_true", help="print a JSON array")
 
+    export = sub.add_parser("export", parents=[common], help="the meeting pack: Excel ledger or PowerPoint deck")
+    export.add_argument("--format", choices=["xlsx", "pptx"], required=True)
+    export.add_argument("--as-of", type=_date)
+    export.add_argument("--since", type=_date, help="date of the last review meeting (pptx: a slide of changes)")
+    export.add_argument("--per-unit", action="store_true", help="xlsx: one sheet per lead unit too")
+    export.add_argument("--out", type=Path, required=True)
+
     tpl = sub.add_parser("template", parents=[common], help="write a reporting template (XLSX or CSV)")
     tpl.add_argument("--unit", help="the unit whose targets and tasks the template lists (default: all)")
     tpl.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
@@ -80,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    commands = {"import": _import, "status": _status, "rank": _rank, "template": _template, "sample": _sample}
+    commands = {"import": _import, "status": _status, "rank": _rank, "export": _export, "template": _template,
+                "sample": _sample}
     return commands[args.command](args, plan, store)
 
 
@@ -177,6 +188,18 @@ def _rank(args, plan, store) -> int:
     else:
         for r in records:
             print(f"{r['rank'] or '-'}\t{r['unit']}\t{r['score']}")
+    return 0
+
+
+def _export(args, plan, store) -> int:
+    snapshot = take(plan, store, args.as_of)
+    if args.format == "xlsx":
+        data = ledger_xlsx(snapshot, store.batches(plan.id), per_unit=args.per_unit)
+    else:
+        since = args.since or max(plan.start, snapshot.as_of - timedelta(days=30))
+        data = to_pptx(plan, build_deck(snapshot, take(plan, store, since)), snapshot.as_of)
+    args.out.write_bytes(data)
+    print(f"已写出 {args.out}（统计截至 {snapshot.as_of}，{len(data) / 1024:.0f} KB）。")
     return 0
 
 

@@ -136,6 +136,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "due_path": ("按安排应达", "Due by schedule"),
     "projected": ("预计年底", "Projected"),
     "warnings": ("预警", "Warnings"),
+    "present": ("汇报", "Present"),
     "trends": ("趋势", "Trends"),
     "ranking_page": ("考核排名", "Assessment"),
     "problems_page": ("问题清单", "Problems"),

@@ -6,6 +6,10 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from .i18n import STATUS_LABELS, TASK_STATE_LABELS
+from .projection import PROJECTED_LABELS
+from .views import problems
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -49,3 +53,74 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+LEDGER_STATUS_FILLS = {"completed": "DCFCE7", "on_track": "DBEAFE", "lagging": "FEF3C7", "severe": "FEE2E2",
+                       "not_reported": "F3F4F6"}
+
+
+def _dated(value):
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+def ledger_frames(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> dict[str, pd.DataFrame]:
+    """The 台账 as frames: tasks, targets, one per unit if asked, and the upload batches."""
+    status = lambda s: STATUS_LABELS[s][0]  # noqa: E731
+    open_problems = problems(snapshot)
+    open_problems = open_problems[open_problems["open"]].groupby("task_id")["text"].apply("；".join)
+    tasks = snapshot.tasks
+    task_sheet = pd.DataFrame({
+        "序号": tasks["task_id"], "章": tasks["chapter"], "任务": tasks["title"], "牵头单位": tasks["lead_units"],
+        "参与单位": tasks["participating_units"], "状态": tasks["status"].map(status),
+        "任务状态": tasks["state"].map(lambda s: TASK_STATE_LABELS[s][0] if s in TASK_STATE_LABELS else None),
+        "上报日期": tasks["reported_on"].map(_dated), "进展情况": tasks["progress_text"],
+        "存在问题": tasks["task_id"].map(open_problems).fillna(tasks["problems_text"]),
+        "下步计划": tasks["next_steps"], "任务内容": tasks["text"],
+    })
+    t = snapshot.targets
+    target_sheet = pd.DataFrame({
+        "指标编号": t["target_id"], "任务序号": t["task_id"], "指标": t["indicator"], "目标值": t["target_value"],
+        "目标上限": t["target_max"], "计量单位": t["unit"], "截止日期": t["deadline"], "完成值": t["actual"],
+        "上报日期": t["reported_on"].map(_dated), "完成率": t["completion"], "应达进度": t["expected"],
+        "状态": t["status"].map(status), "预计年底值": t["projected"], "预计年底完成率": t["projected_completion"],
+        "年底预测": t["projected_status"].map(lambda s: PROJECTED_LABELS[s][0] if s in PROJECTED_LABELS else None),
+        "牵头单位": t["lead_units"], "原文": t["source_text"],
+    })
+    sheets = {"任务台账": task_sheet, "指标台账": target_sheet}
+    if per_unit:
+        for unit in snapshot.plan.units:
+            led = t["lead_list"].map(lambda units: unit in units)
+            if led.any():
+                sheets[unit] = target_sheet[led.values]
+    sheets["上报批次"] = pd.DataFrame({
+        "批次": batches["id"], "导入时间": batches["created_at"], "文件": batches["file_name"],
+        "单位": batches["unit"], "操作人": batches["user"], "行数": batches["row_count"], "来源": batches["source"],
+        "示例数据": batches["is_sample"].map(lambda v: "是" if v else ""), "撤销时间": batches["reverted_at"],
+    })
+    return sheets
+
+
+def ledger_xlsx(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> bytes:
+    """The Excel 台账: frozen headers, filters, widths, status colours, dates as dates, numbers as numbers."""
+    from openpyxl import load_workbook
+    from openpyxl.styles import PatternFill
+
+    sheets = ledger_frames(snapshot, batches, per_unit)
+    book = load_workbook(io.BytesIO(to_xlsx(sheets)))
+    labels = {STATUS_LABELS[s][0]: fill for s, fill in LEDGER_STATUS_FILLS.items()}
+    for sheet in book.worksheets:
+        header = [c.value for c in sheet[1]]
+        for name, fmt in (("完成率", "0%"), ("应达进度", "0%"), ("预计年底完成率", "0%"), ("预计年底值", "0.00")):
+            if name in header:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=header.index(name) + 1,
+                                               max_col=header.index(name) + 1):
+                    cell.number_format = fmt
+        if "状态" in header:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=header.index("状态") + 1, max_col=header.index("状态") + 1):
+                if cell.value in labels:
+                    cell.fill = PatternFill("solid", fgColor=labels[cell.value])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+

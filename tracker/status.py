@@ -148,6 +148,8 @@ def evaluate_tasks(plan: Plan, targets: pd.DataFrame, task_reports: pd.DataFrame
                                             None if report is None else report["as_of"]) if d is not None],
                                default=None),
             "progress_text": "" if report is None else report["progress"],
+            "problems_text": "" if report is None else report["problems"],
+            "next_steps": "" if report is None else report["next_steps"],
             "status": roll_up(statuses),
         })
     result = plan.tasks.merge(pd.DataFrame(rows), on="task_id")

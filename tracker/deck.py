@@ -1,0 +1,124 @@
+"""The meeting deck (汇报): one list of slides, drawn by the 汇报 page and written to PowerPoint alike."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import meeting, views
+from .i18n import status_label
+from .snapshot import Snapshot
+from .status import STATUSES, overall_completion, status_counts, summarize
+
+WARNINGS_PER_SLIDE = 8
+
+
+@dataclass
+class Slide:
+    key: str
+    title: str
+    metrics: list[tuple[str, str]] = field(default_factory=list)
+    counts: dict[str, int] | None = None       # targets per status, drawn as a doughnut
+    bars: pd.DataFrame | None = None           # label, avg_completion (0..1), status: completion bars
+    bars_title: str = ""
+    table: pd.DataFrame | None = None          # display-ready text
+    notes: str = ""                            # speaker notes: the numbers behind the slide
+
+
+def _pct(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value * 100:.0f}%"
+
+
+def _status_metrics(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    counts = status_counts(frame)
+    return [(status_label(s), str(counts[s])) for s in STATUSES]
+
+
+def _target_bars(targets: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"label": [f"{t} {n}" for t, n in zip(targets["target_id"], targets["indicator"])],
+                         "avg_completion": targets["completion"].clip(upper=1.0), "status": targets["status"]})
+
+
+def _notes_for_bars(bars: pd.DataFrame) -> str:
+    return "\n".join(f"{label}：{_pct(v)}（{status_label(s)}）"
+                     for label, v, s in zip(bars["label"], bars["avg_completion"], bars["status"]))
+
+
+def _task_table(tasks: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"序号": tasks["task_id"].astype(str), "任务": tasks["title"],
+                         "牵头单位": tasks["lead_units"], "状态": tasks["status"].map(status_label)})
+
+
+def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
+    """Title, overall picture, one slide per chapter, one per lead unit, warnings, and changes since `before`."""
+    plan = now.plan
+    slides = [Slide("title", plan.title, metrics=[("文号", plan.meta.get("document_number", "")),
+                                                   ("统计截至", f"{now.as_of:%Y-%m-%d}"),
+                                                   ("时序进度", _pct(now.time_progress))],
+                    notes=f"{plan.title}（{plan.meta.get('document_number', '')}），统计截至{now.as_of:%Y年%m月%d日}。")]
+    targets, tasks = now.targets, now.tasks
+    overall = overall_completion(targets)
+    chapters = summarize(targets, "chapter", now.settings)
+    titles = views.chapter_titles(now)
+    chapters["label"] = [f"{c}. {titles[c]}" for c in chapters["chapter"]]
+    counts = status_counts(targets)
+    slides.append(Slide(
+        "overview", "总体进展",
+        metrics=[("重点任务", str(len(tasks))), ("量化指标", str(len(targets))), ("完成率", _pct(overall)),
+                 ("时序进度", _pct(now.time_progress))] + _status_metrics(targets),
+        counts=counts, bars=chapters[["label", "avg_completion", "status"]], bars_title="各章平均完成率",
+        notes="\n".join([f"重点任务{len(tasks)}项，量化指标{len(targets)}个；总体完成率{_pct(overall)}，"
+                         f"时序进度{_pct(now.time_progress)}。"]
+                        + [f"{status_label(s)}：{counts[s]}个" for s in STATUSES]
+                        + [_notes_for_bars(chapters.rename(columns={"label": "label"}))])))
+    for chapter, title in titles.items():
+        in_chapter = targets[targets["chapter"] == chapter]
+        chapter_tasks = tasks[tasks["chapter"] == chapter]
+        bars = _target_bars(in_chapter) if len(in_chapter) else None
+        slides.append(Slide(
+            f"chapter-{chapter}", f"第{chapter}章 {title}",
+            metrics=[("任务", str(len(chapter_tasks))), ("指标", str(len(in_chapter)))] + _status_metrics(in_chapter),
+            bars=bars, bars_title="指标完成率",
+            table=None if bars is not None else _task_table(chapter_tasks),
+            notes=_notes_for_bars(bars) if bars is not None else
+            "\n".join(f"{k}. {t}：{status_label(s)}" for k, t, s in
+                      zip(chapter_tasks["task_id"], chapter_tasks["title"], chapter_tasks["status"]))))
+    units = [u for u in plan.units if any(u in leads for leads in tasks["lead_list"])]
+    for unit in units:
+        led_targets, led_tasks = views.led_by(targets, unit), views.led_by(tasks, unit)
+        bars = _target_bars(led_targets) if len(led_targets) else None
+        slides.append(Slide(
+            f"unit-{unit}", unit,
+            metrics=[("牵头任务", str(len(led_tasks))), ("牵头指标", str(len(led_targets))),
+                     ("平均完成率", _pct(overall_completion(led_targets)) if len(led_targets) else "—")]
+            + _status_metrics(led_targets),
+            bars=bars, bars_title="牵头指标完成率", table=_task_table(led_tasks) if bars is None else None,
+            notes=_notes_for_bars(bars) if bars is not None else
+            "\n".join(f"{k}. {t}：{status_label(s)}" for k, t, s in
+                      zip(led_tasks["task_id"], led_tasks["title"], led_tasks["status"]))))
+    behind = views.behind(now, None)
+    pages = max(1, -(-len(behind) // WARNINGS_PER_SLIDE))
+    for page in range(pages):
+        part = behind.iloc[page * WARNINGS_PER_SLIDE:(page + 1) * WARNINGS_PER_SLIDE]
+        table = pd.DataFrame({
+            "编号": part["target_id"], "指标": part["indicator"], "牵头单位": part["lead_units"],
+            "完成/目标": [f"{a:g}/{t:g}{u}" for a, t, u in zip(part["actual"], part["target_value"], part["unit"])],
+            "落后进度": part["behind"].map(_pct), "状态": part["status"].map(status_label)})
+        suffix = f"（{page + 1}/{pages}）" if pages > 1 else ""
+        slides.append(Slide(f"warnings-{page + 1}", f"预警：滞后指标{suffix}", table=table,
+                            metrics=[("滞后指标", str(len(behind)))],
+                            notes="\n".join(f"{r['编号']} {r['指标']}：{r['完成/目标']}，落后{r['落后进度']}，{r['状态']}"
+                                            for _, r in table.iterrows()) or "没有滞后的指标。"))
+    if before is not None:
+        changes = meeting.compare(now, before)
+        per_unit = meeting.by_unit(changes)
+        per_unit = per_unit[per_unit[list(meeting.CHANGES[:4])].sum(axis=1) > 0].head(12)
+        distinct = changes.drop_duplicates("item")["change"].value_counts()
+        names = {k: meeting.CHANGE_LABELS[k][0] for k in meeting.CHANGES}
+        slides.append(Slide(
+            "changes", f"{before.as_of:%Y-%m-%d} 调度会以来的变化",
+            metrics=[(names[k], str(int(distinct.get(k, 0)))) for k in meeting.CHANGES[:4]],
+            table=per_unit.rename(columns={"unit": "单位", **names}).drop(columns=[names[meeting.STEADY]])
+            .astype(str),
+            notes="\n".join(f"{names[k]}：{int(distinct.get(k, 0))}项" for k in meeting.CHANGES[:4])))
+    return slides
