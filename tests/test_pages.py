@@ -315,3 +315,18 @@ def test_meeting_comparison_sorts_changes_per_unit(sample_app):
     assert int(shown["新完成"]) > 0
     per_unit = sample_app.dataframe[0].value
     assert "区民政局" in set(per_unit["单位"])
+
+
+def test_present_mode_pages_through_the_deck(sample_app):
+    _open(sample_app, "pages/present.py")
+    assert sample_app.title[0].value == "河东区深化新旧动能转换推动绿色低碳高质量发展2023年重点工作任务"
+    assert sample_app.button(key="prev").disabled
+    sample_app.button(key="next").click().run()
+    assert sample_app.title[0].value == "总体进展"
+    assert "统计截至 2023-09-30 · 2/" in sample_app.caption[0].value
+    assert metrics(sample_app)["已完成"] == "19"
+    sample_app.selectbox(key="slide_jump").select(13).run()
+    assert sample_app.title[0].value == "第12章 组织实施"
+    assert sample_app.table[0].value.index.tolist() == ["75", "76", "77"]
+    sample_app.toggle(key="print_all").set_value(True).run()
+    assert len(sample_app.title) > 50

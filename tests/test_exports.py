@@ -1,0 +1,145 @@
+"""The meeting pack: the PowerPoint deck and the Excel ledger, opened and checked as Office would read them."""
+import io
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE
+
+from tracker import deck
+from tracker.cli import main
+from tracker.report import ledger_xlsx, safe_text, to_xlsx
+from tracker.slides import FONT, to_pptx
+from tracker.snapshot import take
+
+
+@pytest.fixture
+def snapshot(plan, sample_store):
+    return take(plan, sample_store)
+
+
+@pytest.fixture
+def pptx(plan, snapshot, sample_store):
+    slides = deck.build(snapshot, take(plan, sample_store, date(2023, 6, 30)))
+    return slides, Presentation(io.BytesIO(to_pptx(plan, slides, snapshot.as_of)))
+
+
+def _texts(slide):
+    return [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+
+
+def test_the_deck_has_title_overview_chapters_units_warnings_and_changes(pptx, plan):
+    slides, presentation = pptx
+    keys = [s.key for s in slides]
+    assert keys[:2] == ["title", "overview"]
+    assert [k for k in keys if k.startswith("chapter-")] == [f"chapter-{c}" for c in range(1, 13)]
+    lead_units = {u for units in plan.tasks["lead_list"] for u in units}
+    assert {k[5:] for k in keys if k.startswith("unit-")} == lead_units
+    assert keys[-1] == "changes" and any(k.startswith("warnings-") for k in keys)
+    assert len(presentation.slides) == len(slides)
+    title = _texts(presentation.slides[0])
+    assert plan.title in title and "临东政办字〔2023〕19号" in title and "统计截至 2023年09月30日" in title
+
+
+def test_every_slide_carries_its_title_and_the_as_of_date(pptx):
+    slides, presentation = pptx
+    for item, slide in list(zip(slides, presentation.slides))[1:]:
+        texts = _texts(slide)
+        assert item.title in texts
+        assert any("统计截至 2023-09-30" in t for t in texts)
+
+
+def test_charts_are_native_with_the_right_values(pptx, snapshot):
+    slides, presentation = pptx
+    overview = presentation.slides[1]
+    charts = {shape.chart.chart_type: shape.chart for shape in overview.shapes if shape.has_chart}
+    assert set(charts) == {XL_CHART_TYPE.DOUGHNUT, XL_CHART_TYPE.BAR_CLUSTERED}
+    doughnut = charts[XL_CHART_TYPE.DOUGHNUT]
+    assert list(doughnut.plots[0].categories) == ["已完成", "正常推进", "进度滞后", "严重滞后", "未上报"]
+    assert list(doughnut.plots[0].series[0].values) == [19, 20, 11, 7, 6]
+    bars = charts[XL_CHART_TYPE.BAR_CLUSTERED]
+    chapters = slides[1].bars.iloc[::-1]
+    assert list(bars.plots[0].categories) == list(chapters["label"])
+    assert list(bars.plots[0].series[0].values) == [None if v != v else pytest.approx(v, abs=1e-4)
+                                                    for v in chapters["avg_completion"]]
+
+
+def test_unit_slides_chart_each_target_it_leads(pptx):
+    slides, presentation = pptx
+    i = next(n for n, s in enumerate(slides) if s.key == "unit-区民政局")
+    chart = next(shape.chart for shape in presentation.slides[i].shapes if shape.has_chart)
+    assert [c.split(" ")[0] for c in chart.plots[0].categories] == ["T68-1", "T67-1", "T66-2", "T66-1"]
+
+
+def test_text_names_a_font_found_on_government_pcs(pptx):
+    _, presentation = pptx
+    runs = [run for slide in presentation.slides for shape in slide.shapes if shape.has_text_frame
+            for paragraph in shape.text_frame.paragraphs for run in paragraph.runs]
+    assert runs and all(run.font.name == FONT for run in runs)
+    xml = presentation.slides[1].shapes[0].text_frame._txBody.xml
+    assert f'<a:ea typeface="{FONT}"/>' in xml
+
+
+def test_speaker_notes_give_the_numbers_behind_each_chart(pptx):
+    slides, presentation = pptx
+    notes = presentation.slides[1].notes_slide.notes_text_frame.text
+    assert "量化指标63个" in notes and "已完成：19个" in notes and "1. 积极培育现代产业体系：" in notes
+    i = next(n for n, s in enumerate(slides) if s.key == "unit-区民政局")
+    assert "T68-1 特殊困难老年人家庭适老化改造：" in presentation.slides[i].notes_slide.notes_text_frame.text
+
+
+def test_the_ledger_has_its_sheets_with_real_dates_numbers_and_colours(snapshot, sample_store, plan):
+    book = load_workbook(io.BytesIO(ledger_xlsx(snapshot, sample_store.batches(plan.id), per_unit=True)))
+    assert book.sheetnames[:2] == ["任务台账", "指标台账"] and book.sheetnames[-1] == "上报批次"
+    assert "区民政局" in book.sheetnames
+    targets = book["指标台账"]
+    header = [c.value for c in targets[1]]
+    row = {name: cell for name, cell in zip(header, targets[2])}
+    assert row["指标编号"].value == "T03-1" and row["目标值"].value == 20 and row["完成值"].value == 22
+    assert isinstance(row["截止日期"].value, datetime) and row["截止日期"].number_format == "yyyy-mm-dd"
+    assert row["完成率"].value == pytest.approx(1.1) and row["完成率"].number_format == "0%"
+    assert row["状态"].value == "已完成" and row["状态"].fill.fgColor.rgb.endswith("DCFCE7")
+    assert targets.freeze_panes == "A2" and targets.auto_filter.ref
+    tasks = book["任务台账"]
+    header = [c.value for c in tasks[1]]
+    assert header[:6] == ["序号", "章", "任务", "牵头单位", "参与单位", "状态"]
+    assert "示例：总部经济企业认定标准尚未出台" in [c.value for c in tasks["J"]]
+    batches = book["上报批次"]
+    assert [c.value for c in batches[2]][2] == "progress_sample.csv"
+    assert len(list(book["区民政局"].iter_rows(min_row=2))) == 4
+
+
+@pytest.mark.parametrize("text, stored", [
+    ("=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")"),
+    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+    ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("正常文本", "正常文本"), (42, 42),
+])
+def test_formula_like_text_is_written_as_text(text, stored):
+    assert safe_text(text) == stored
+    import pandas as pd
+    sheet = load_workbook(io.BytesIO(to_xlsx({"s": pd.DataFrame({"note": [text]})})))["s"]
+    assert sheet["A2"].value == stored and sheet["A2"].data_type != "f"
+
+
+def test_a_formula_note_in_a_report_stays_text_in_the_ledger(plan, store, tmp_path):
+    import pandas as pd
+    store.add_batch(plan.id, "a.csv", "sha", pd.DataFrame([("T15-1", date(2023, 9, 30), 60.0, "x")],
+                                                          columns=["target_id", "as_of", "actual", "note"]),
+                    pd.DataFrame([(2, date(2023, 9, 30), "in_progress", "=HYPERLINK(\"http://evil\")", "", "")],
+                                 columns=["task_id", "as_of", "state", "progress", "problems", "next_steps"]))
+    book = load_workbook(io.BytesIO(ledger_xlsx(take(plan, store), store.batches(plan.id))))
+    cell = next(c for c in book["任务台账"]["I"] if c.value and "HYPERLINK" in str(c.value))
+    assert cell.value.startswith("'=") and cell.data_type == "s"
+
+
+def test_export_command_writes_both_packs(capsys, tmp_path):
+    db = tmp_path / "p.db"
+    assert main(["sample", "load", "--db", str(db)]) == 0
+    assert main(["export", "--format", "pptx", "--db", str(db), "--since", "2023-06-30",
+                 "--out", str(tmp_path / "deck.pptx")]) == 0
+    assert main(["export", "--format", "xlsx", "--db", str(db), "--as-of", "2023-06-30",
+                 "--out", str(tmp_path / "ledger.xlsx")]) == 0
+    assert len(Presentation(str(tmp_path / "deck.pptx")).slides) > 50
+    assert load_workbook(tmp_path / "ledger.xlsx")["指标台账"]["I2"].value.date() == date(2023, 6, 30)
