@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import zipfile
 
 import pandas as pd
 import sys
@@ -13,6 +14,7 @@ from .ingest import MAX_FILE_BYTES, ingest
 from .plan import DATA_DIR, load_plan
 from .problems import ProblemsError
 from .deck import build as build_deck
+from .extract import extract, write
 from .ranking import items, scores, weights
 from .report import ledger_xlsx
 from .slides import to_pptx
@@ -61,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--per-unit", action="store_true", help="xlsx: one sheet per lead unit too")
     export.add_argument("--out", type=Path, required=True)
 
+    ext = sub.add_parser("extract", help="turn a notice (.txt, .html, .docx) into plan files for a person to check")
+    ext.add_argument("notice", type=Path)
+    ext.add_argument("--out", type=Path, required=True, help="directory for tasks.csv, targets.csv, departments.csv")
+    ext.add_argument("--departments", type=Path, default=DATA_DIR / "departments.csv",
+                     help="known units and their short names, merged into the result (default data/departments.csv)")
+    ext.add_argument("--id", help="plan id written to plan.toml (default: the notice's file name)")
+
     tpl = sub.add_parser("template", parents=[common], help="write a reporting template (XLSX or CSV)")
     tpl.add_argument("--unit", help="the unit whose targets and tasks the template lists (default: all)")
     tpl.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
@@ -74,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "extract":
+        return _extract(args)
     try:
         plan = load_plan(args.plan)
     except ProblemsError as exc:
@@ -188,6 +199,24 @@ def _rank(args, plan, store) -> int:
     else:
         for r in records:
             print(f"{r['rank'] or '-'}\t{r['unit']}\t{r['score']}")
+    return 0
+
+
+def _extract(args) -> int:
+    if not args.notice.exists():
+        print(f"{args.notice}：文件不存在", file=sys.stderr)
+        return 1
+    known = pd.read_csv(args.departments, dtype=str, keep_default_na=False) if args.departments.exists() else None
+    try:
+        result = extract(args.notice.read_bytes(), args.notice.name, known)
+    except (ValueError, KeyError, zipfile.BadZipFile) as exc:
+        print(f"{args.notice.name}：无法读取（{exc}）", file=sys.stderr)
+        return 1
+    write(result, args.out, args.id or args.notice.stem)
+    for warning in result.warnings:
+        print(f"警告：{warning}", file=sys.stderr)
+    print(f"已写出 {args.out}：{len(result.tasks)} 项任务、{len(result.targets)} 个指标、{len(result.departments)} 个单位；"
+          f"{len(result.warnings)} 条待确认。")
     return 0
 
 
