@@ -101,7 +101,13 @@ def _docx_text(data: bytes) -> str:
 
 
 def notice_text(data: bytes, name: str) -> str:
-    """The notice as plain text, one paragraph a line, from .txt, .html/.htm or .docx."""
+    """The notice as plain text, one paragraph a line, from .txt, .html/.htm or .docx, without the website's
+    navigation, headers and footers (欢迎访问…, 长者模式, 关闭窗口)."""
+    return "\n".join(line for line in _raw_text(data, name).splitlines()
+                     if not BOILERPLATE.search(unicodedata.normalize("NFKC", line)))
+
+
+def _raw_text(data: bytes, name: str) -> str:
     lower = name.lower()
     if lower.endswith(".docx"):
         return _docx_text(data)
@@ -309,8 +315,10 @@ def find_targets(text: str, year: int) -> list[dict]:
         if "年产" in masked[left:start] or "总投资" in masked[left:start]:
             continue  # a figure describing a project
         later = TARGET.search(masked, end, right)
-        if later and not re.match(r"\s*(?:以上|左右|以内|以下)?\s*[，、。；]", masked[end:]) \
-                and re.match(r"(?:以上|以下)?[\u4e00-\u9fff]", masked[end:end + 3]):
+        names_more = re.match(r"(?:以上|以下)?[\u4e00-\u9fff]", masked[end:end + 3]) is not None
+        threshold = masked[max(0, start - 2):start].endswith(("投资", "过", "产值", "营收", "税收"))
+        if names_more and (threshold or later and not re.match(r"\s*(?:以上|左右|以内|以下)?\s*[，、。；]",
+                                                                 masked[end:])):
             continue  # a threshold inside a name: 投资500万元以上技术改造项目60个
         upper = _value(raw_max) if raw_max else None
         lower = any(hint in clause for hint in LOWER_HINTS) or unit == ":1"

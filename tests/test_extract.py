@@ -1,0 +1,153 @@
+"""Reading a notice: every format rule as a table of phrase -> extracted fields, and the Hedong notice end to end."""
+import io
+import zipfile
+from collections import Counter
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from tracker.cli import main
+from tracker.extract import chinese_number, extract, find_targets, notice_text, parse_structure, parse_units, _Item
+
+Y = 2024
+
+
+@pytest.mark.parametrize("phrase, value, maximum, unit, direction, kind, deadline", [
+    ("国家高新技术企业总量达到85家以上", 85, None, "家", "higher", "cumulative", "12-31"),
+    ("力争全年新增规上企业突破20家", 20, None, "家", "higher", "cumulative", "12-31"),
+    ("新建口袋公园超过41处", 41, None, "处", "higher", "cumulative", "12-31"),
+    ("完成造林97亩", 97, None, "亩", "higher", "cumulative", "12-31"),
+    ("全年地区生产总值增长6%左右", 6, None, "%", "higher", "level", "12-31"),
+    ("争创1-2家市级技术创新中心", 1, 2, "家", "higher", "cumulative", "12-31"),
+    ("争创2至3所省级示范校", 2, 3, "所", "higher", "cumulative", "12-31"),
+    ("新评选出河东好人10余名", 10, None, "名", "higher", "cumulative", "12-31"),
+    ("城镇调查失业率控制在4.5%以内", 4.5, None, "%", "lower", "level", "12-31"),
+    ("城乡低保标准差距缩小到1.28:1", 1.28, None, ":1", "lower", "level", "12-31"),
+    ("出台支持政策十五条", 15, None, "条", "higher", "cumulative", "12-31"),
+    ("新培育省级龙头企业两家", 2, None, "家", "higher", "cumulative", "12-31"),
+    ("改造提升高标准农田2.3万亩", 2.3, None, "万亩", "higher", "cumulative", "12-31"),
+    ("到位市外资金80亿元", 80, None, "亿元", "higher", "cumulative", "12-31"),
+    ("上半年新开工项目30个", 30, None, "个", "higher", "cumulative", "06-30"),
+    ("智能仓储占比达到35%", 35, None, "%", "higher", "level", "12-31"),
+])
+def test_a_target_phrase_gives_its_fields(phrase, value, maximum, unit, direction, kind, deadline):
+    [target] = find_targets(phrase, Y)
+    assert (target["value"], target["max"], target["unit"], target["direction"], target["kind"]) == \
+        (value, maximum, unit, direction, kind)
+    assert target["deadline"] == date.fromisoformat(f"{Y}-{deadline}")
+    assert target["source_text"] == phrase
+
+
+@pytest.mark.parametrize("phrase", [
+    "推动年产6000万人份体外检测试剂项目建设",          # a figure that describes a project
+    "落实《国务院关于支持山东的意见（国发〔2022〕18号）》",  # a document number
+    "2023年-2025年三年行动计划",                      # years
+    "以“四个商城”为统领",                             # a name in quotes
+    "加快5G网络建设，推进G518快速路",                  # names with numbers
+    "组织开展好第二届“凤凰文艺奖”评选",
+    "一批引领性企业，统一部署",                       # 一 as a word
+    "税收过千万元企业",                               # an order of magnitude, not a count
+    "投资500万元以上技术改造项目",                    # a threshold inside a name, no target
+])
+def test_phrases_that_are_not_targets(phrase):
+    assert find_targets(phrase, Y) == []
+
+
+def test_a_threshold_inside_a_name_leaves_the_real_target():
+    [target] = find_targets("实施投资500万元以上技术改造项目60个以上", Y)
+    assert (target["value"], target["unit"]) == (60, "个")
+
+
+@pytest.mark.parametrize("text, lead, part, people, open_list", [
+    ("(牵头单位:区科学技术局,参与单位:区财政局、区统计局等)", ["区科学技术局"], ["区财政局", "区统计局"], [], True),
+    ("（牵头单位：河东生态环境分局；参与单位：区发展和改革局）", ["河东生态环境分局"], ["区发展和改革局"], [], False),
+    ("[责任单位：县发改局，县工信局；配合单位：县财政局]", ["县发改局", "县工信局"], ["县财政局"], [], False),
+    ("（责任领导：张三；责任单位：县科技局）", ["县科技局"], [], ["张三"], False),
+    ("（区科技局牵头，区财政局配合）", ["区科技局"], ["区财政局"], [], False),
+    ("牵头单位：县住建局、县交通局等", ["县住建局", "县交通局"], [], [], True),
+])
+def test_a_unit_list_gives_lead_and_participating_units(text, lead, part, people, open_list):
+    item = _Item(1, "", "")
+    assert parse_units(text, item)
+    assert (item.lead, item.part, item.people, item.open_list) == (lead, part, people, open_list)
+
+
+@pytest.mark.parametrize("number, text", [("十五", 15), ("两", 2), ("一百二十", 120), ("十", 10), ("三", 3)])
+def test_chinese_numerals(number, text):
+    assert chinese_number(number) == text
+
+
+@pytest.mark.parametrize("marker", ["1.", "1、", "（1）", "(1)"])
+def test_items_numbered_in_each_style(marker):
+    second = marker.replace("1", "2")
+    text = f"一、第一章\n{marker}甲任务。内容甲。（牵头单位：区甲局）\n{second}乙任务。内容乙。（牵头单位：区乙局）\n"
+    items, _, _ = parse_structure(text)
+    assert [(i.chapter, i.body.split("。")[0], i.lead) for i in items] == [(1, "甲任务", ["区甲局"]),
+                                                                           (1, "乙任务", ["区乙局"])]
+
+
+def test_items_numbered_with_chinese_numerals_when_nothing_else_is():
+    items, _, _ = parse_structure("一、总体\n（一）甲任务。内容。（责任单位：县甲局）\n（二）乙任务。内容。（责任单位：县乙局）\n")
+    assert [i.body.split("。")[0] for i in items] == ["甲任务", "乙任务"]
+
+
+def test_sub_chapters_group_items_and_numbering_may_restart():
+    text = ("一、产业\n（一）工业\n1.甲。文。（牵头单位：县甲局）\n2.乙。文。（牵头单位：县乙局）\n"
+            "二、民生\n1.丙。文。\n牵头单位：县丙局\n")
+    items, _, _ = parse_structure(text)
+    assert [(i.chapter, i.body, i.lead) for i in items] == [(1, "甲。文。", ["县甲局"]), (1, "乙。文。", ["县乙局"]),
+                                                            (2, "丙。文。", ["县丙局"])]
+
+
+def test_an_introduction_with_headline_targets_becomes_task_0():
+    text = "青山县2024年重点工作任务\n全年地区生产总值增长6%左右，一般公共预算收入增长5%。\n一、产业\n1.甲。新增企业10家。（牵头单位：县甲局）\n2.乙。文。（牵头单位：县乙局）\n"
+    result = extract(text.encode(), "notice.txt")
+    assert result.tasks["task_id"].tolist() == [0, 1, 2]
+    assert result.tasks.iloc[0]["title"] == "总体目标"
+    assert result.targets[["target_id", "target_value", "unit"]].values.tolist() == [
+        ["T00-1", "6", "%"], ["T00-2", "5", "%"], ["T01-1", "10", "家"]]
+
+
+def test_html_pages_lose_their_navigation_and_footer():
+    page = ("<html><body><nav>首页 新闻</nav><div>欢迎访问青山县人民政府网站</div><div>长者模式</div>"
+            "<p>一、产业</p><p>1.甲任务。新增企业10家。（牵头单位：县甲局）</p><p>2.乙任务。（牵头单位：县乙局）</p>"
+            "<footer>版权所有</footer><div>关闭窗口</div></body></html>").encode()
+    text = notice_text(page, "notice.html")
+    assert "欢迎访问" not in text and "关闭窗口" not in text and "首页" not in text
+    assert extract(page, "notice.html").tasks["lead_units"].tolist() == ["县甲局", "县乙局"]
+
+
+def test_word_documents_are_read_paragraph_by_paragraph():
+    body = "".join(f"<w:p><w:r><w:t>{line}</w:t></w:r></w:p>" for line in
+                   ["一、产业", "1.甲任务。新增企业10家。（牵头单位：县甲局）", "2.乙任务。（牵头单位：县乙局）"])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", f'<w:document xmlns:w="w"><w:body>{body}</w:body></w:document>')
+    result = extract(buffer.getvalue(), "notice.docx")
+    assert result.tasks["title"].tolist() == ["甲任务", "乙任务"] and len(result.targets) == 1
+
+
+def test_people_are_kept_apart_and_new_units_are_flagged():
+    text = "一、产业\n1.甲。文。（责任领导：张三副县长；责任单位：县新设局）\n2.乙。文。（牵头单位：区发改局）\n"
+    known = pd.read_csv("data/departments.csv", dtype=str, keep_default_na=False)
+    result = extract(text.encode(), "n.txt", known)
+    assert result.tasks["lead_units"].tolist() == ["县新设局", "区发改局"]
+    units = result.departments.set_index("unit")
+    assert units.at["区发展和改革局", "uncertain"] == ""          # 区发改局 is a known short name
+    assert units.at["县新设局", "uncertain"].startswith("新单位")
+    assert any("张三副县长" in w for w in result.warnings) and any("县新设局" in w for w in result.warnings)
+
+
+def test_hedong_is_reproduced(tmp_path, capsys):
+    assert main(["extract", "data/notices/hedong-2023.txt", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "tasks.csv").read_bytes() == open("data/tasks.csv", "rb").read()
+    key = lambda r: (int(r.task_id), float(r.target_value), r.target_max or None, r.unit, r.direction)  # noqa: E731
+    want = Counter(key(r) for r in pd.read_csv("data/targets.csv", dtype=str, keep_default_na=False).itertuples())
+    got = Counter(key(r) for r in pd.read_csv(tmp_path / "targets.csv", dtype=str,
+                                              keep_default_na=False).itertuples())
+    found = sum((got & want).values())
+    assert found / sum(want.values()) >= 0.95 and (sum(got.values()) - found) / sum(want.values()) <= 0.05
+    assert "1 条待确认" in capsys.readouterr().out
+    from tracker.plan import load_plan
+    assert len(load_plan(tmp_path).tasks) == 77
