@@ -14,9 +14,18 @@ h1 { font-size: 2.4rem !important; }
 .block-container { padding-top: 2.5rem; }
 </style>""", unsafe_allow_html=True)
 
+def _switch_plan() -> None:
+    for key in ("as_of", "unit"):  # dates and units belong to the plan left behind
+        st.session_state.pop(key, None)
+
+
 with st.sidebar:
     st.radio(ui.i18n.t("language"), ["zh", "en"], key="lang", horizontal=True,
              format_func=lambda code: "中文" if code == "zh" else "English")
+    choices = ui.plans()
+    if len(choices) > 1:
+        names = {str(path): plan_id for plan_id, path in choices.items()}
+        st.selectbox(ui.T("plan"), list(names), key="plan_dir", format_func=names.get, on_change=_switch_plan)
 
 try:
     plan = ui.plan()
@@ -42,6 +51,7 @@ pages = [
     st.Page("pages/ranking.py", title=ui.T("ranking_page"), icon=":material/leaderboard:", url_path="ranking"),
     st.Page("pages/problems.py", title=ui.T("problems_page"), icon=":material/report_problem:", url_path="problems"),
     st.Page("pages/meeting.py", title=ui.T("meeting"), icon=":material/compare_arrows:", url_path="meeting"),
+    st.Page("pages/plan_import.py", title=ui.T("plan_import"), icon=":material/note_add:", url_path="plan_import"),
     st.Page("pages/report.py", title=ui.T("report"), icon=":material/upload_file:", url_path="report"),
     st.Page("pages/batches.py", title=ui.T("batches"), icon=":material/history:", url_path="batches"),
 ]

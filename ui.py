@@ -12,12 +12,12 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from tracker import i18n
 from tracker.charts import STATUS_COLORS
-from tracker.plan import DATA_DIR, Plan, load_plan
+from tracker.plan import DATA_DIR, Plan, available_plans, load_plan
 from tracker.snapshot import Snapshot, take
 from tracker.status import default_as_of
 from tracker.store import Store
 
-PLAN_DIR = Path(os.environ.get("TRACKER_PLAN", DATA_DIR))
+DEFAULT_PLAN_DIR = Path(os.environ.get("TRACKER_PLAN", DATA_DIR))
 
 
 
@@ -61,9 +61,22 @@ def _load_plan(directory: str, stamp: tuple) -> Plan:
     return load_plan(directory)
 
 
+def plan_dir() -> Path:
+    """The directory of the plan chosen in the sidebar (the default plan unless another was chosen)."""
+    return Path(st.session_state.get("plan_dir") or DEFAULT_PLAN_DIR)
+
+
+def plans() -> dict[str, Path]:
+    """Every plan that can be switched to: the default one first, then the imported ones."""
+    found = available_plans()
+    if DEFAULT_PLAN_DIR not in found.values():
+        found = {"default": DEFAULT_PLAN_DIR, **found}
+    return found
+
+
 def plan() -> Plan:
     """The plan, re-read when a plan file changes."""
-    return _load_plan(str(PLAN_DIR), _plan_stamp(PLAN_DIR))
+    return _load_plan(str(plan_dir()), _plan_stamp(plan_dir()))
 
 
 @st.cache_resource(show_spinner=False)
@@ -90,7 +103,7 @@ def default_date() -> date:
 def _snapshot_key() -> tuple:
     p = plan()
     as_of = st.session_state.get("as_of") or default_date()
-    return str(PLAN_DIR), _plan_stamp(PLAN_DIR), os.environ.get("TRACKER_DB", ""), as_of, store().version(p.id)
+    return str(plan_dir()), _plan_stamp(plan_dir()), os.environ.get("TRACKER_DB", ""), as_of, store().version(p.id)
 
 
 def snapshot() -> Snapshot:

@@ -18,7 +18,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 PAGES = {"": "总览", "departments": "部门", "tasks": "任务台账", "targets": "指标", "warnings": "预警",
          "trends": "趋势", "ranking": "考核排名", "problems": "问题清单", "meeting": "调度会对比",
-         "report": "进度上报", "batches": "上报记录", "present": "河东区深化新旧动能转换推动绿色低碳高质量发展2023年重点工作任务"}  # the overview is the root
+         "report": "进度上报", "batches": "上报记录", "plan_import": "导入计划", "present": "河东区深化新旧动能转换推动绿色低碳高质量发展2023年重点工作任务"}  # the overview is the root
 
 
 def _free_port() -> int:

@@ -9,7 +9,7 @@ from tracker.samples import load_sample
 ENTRY = "../dashboard.py"
 PAGES = ["pages/overview.py", "pages/departments.py", "pages/tasks.py", "pages/targets.py", "pages/warnings.py",
          "pages/trends.py", "pages/ranking.py", "pages/problems.py", "pages/meeting.py", "pages/report.py",
-         "pages/batches.py"]
+         "pages/batches.py", "pages/plan_import.py"]
 
 
 @pytest.fixture
@@ -330,3 +330,44 @@ def test_present_mode_pages_through_the_deck(sample_app):
     assert sample_app.table[0].value.index.tolist() == ["75", "76", "77"]
     sample_app.toggle(key="print_all").set_value(True).run()
     assert len(sample_app.title) > 50
+
+
+NOTICE = ("青山县2024年重点工作任务\n全年地区生产总值增长6%左右。\n一、产业发展\n"
+          "1.培育企业。新增规上企业10家，<script>alert(1)</script>。（牵头单位：县工信局）\n"
+          "2.建设园区。完成园区道路5公里。（牵头单位：区发改局；配合单位：县财政局）\n").encode()
+
+
+def test_a_notice_is_extracted_checked_and_saved_as_a_plan_to_switch_to(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_PLANS", str(tmp_path / "plans"))
+    _open(app, "pages/plan_import.py")
+    app.file_uploader[0].upload("qingshan.txt", NOTICE, "text/plain").run()
+    assert app.subheader[0].value == "提取结果：3 项任务、3 个指标、3 个单位"
+    source = next(m.value for m in app.markdown if "<mark>" in m.value)
+    assert "<mark>新增规上企业10家</mark>" in source
+    assert "&lt;script&gt;" in source and "<script>" not in source     # the notice is shown as text
+    assert "新单位，请确认：县工信局" in [t.value for t in app.text]
+    app.text_input(key="new_plan_id").input("qingshan-2024").run()
+    app.button(key="save_plan").click().run()
+    assert "已保存计划 qingshan-2024" in app.success[0].value
+    assert (tmp_path / "plans" / "qingshan-2024" / "targets.csv").exists()
+    app.button(key="save_plan").click().run()                           # the same id twice is refused
+    assert "已有编号为 qingshan-2024 的计划，请换一个编号。" in [t.value for t in app.text]
+    plans = app.selectbox(key="plan_dir")
+    assert plans.options == ["hedong-2023", "qingshan-2024"]
+    plans.select(str(tmp_path / "plans" / "qingshan-2024")).run()
+    app.switch_page("pages/overview.py").run()
+    assert metrics(app)["重点任务"] == "3" and metrics(app)["量化指标"] == "3"
+    assert "青山县2024年重点工作任务" in app.caption[0].value
+
+
+def test_progress_is_kept_per_plan(app, tmp_path, monkeypatch, plan):
+    from tracker.extract import extract, write
+    from tracker.samples import load_sample
+    from tracker.store import Store
+    monkeypatch.setenv("TRACKER_PLANS", str(tmp_path / "plans"))
+    write(extract(NOTICE, "qingshan.txt"), tmp_path / "plans" / "qingshan-2024", "qingshan-2024")
+    load_sample(plan, Store(tmp_path / "progress.db"))                  # Hedong progress only
+    _open(app, PAGES[0])
+    assert metrics(app)["未上报"] == "6"
+    app.selectbox(key="plan_dir").select(str(tmp_path / "plans" / "qingshan-2024")).run()
+    assert metrics(app)["未上报"] == "3" and not app.warning             # nothing reported for the new plan

@@ -224,8 +224,8 @@ def parse_units(text: str, item: _Item) -> bool:
     return False
 
 
-def parse_structure(text: str) -> tuple[list[_Item], str, list[str]]:
-    """Items in document order, the introduction before the first chapter or item, and warnings."""
+def parse_structure(text: str) -> tuple[list[_Item], list[str], list[str]]:
+    """Items in document order, the lines of introduction before the first chapter or item, and warnings."""
     lines = _clean_lines(text)
     style = _item_style(lines)
     warnings: list[str] = []
@@ -261,7 +261,7 @@ def parse_structure(text: str) -> tuple[list[_Item], str, list[str]]:
         if match and parse_units(match.group(1), item):
             item.body = item.body[:match.start()].rstrip()
         item.lead = [u for u in item.lead if u]
-    return items, "".join(intro), warnings
+    return items, intro, warnings
 
 
 # --- targets -------------------------------------------------------------------------------------------------------
@@ -378,6 +378,7 @@ def extract(data: bytes, name: str, departments: pd.DataFrame | None = None) -> 
                 if alias.strip():
                     known[alias.strip()] = row.unit
     tasks, targets = [], []
+    intro = "".join(line for line in intro if find_targets(line, year))  # the paragraphs holding headline targets
     intro_targets = find_targets(intro, year) if intro else []
     if intro_targets:
         tasks.append({"task_id": 0, "chapter": 0, "chapter_title": "总体目标", "title": "总体目标", "text": intro,

@@ -1,6 +1,7 @@
 """Load and validate the plan files: tasks.csv, targets.csv, departments.csv and plan.toml."""
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -82,6 +83,25 @@ class Plan:
         tasks = self.tasks[self.tasks["lead_list"].map(lambda units: unit in units)]
         targets = self.targets[self.targets["lead_list"].map(lambda units: unit in units)]
         return tasks, targets
+
+
+def plans_dir() -> Path:
+    """Where imported plans are kept: $TRACKER_PLANS, else data/plans/."""
+    return Path(os.environ.get("TRACKER_PLANS") or DATA_DIR / "plans")
+
+
+def available_plans(data_dir: Path = DATA_DIR) -> dict[str, Path]:
+    """Plan id -> directory: the default plan in data/, then every imported plan."""
+    found = {}
+    for directory in [data_dir, *sorted(plans_dir().glob("*/"))]:
+        meta = directory / "plan.toml"
+        if meta.exists():
+            try:
+                plan_id = tomllib.loads(meta.read_text(encoding="utf-8")).get("id", directory.name)
+            except tomllib.TOMLDecodeError:
+                plan_id = directory.name
+            found.setdefault(plan_id, directory)
+    return found
 
 
 def _read_csv(path: Path, required: list[str], problems: list[Problem]) -> pd.DataFrame | None:

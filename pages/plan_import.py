@@ -1,0 +1,98 @@
+"""导入计划: a new notice turned into tasks, targets and units, checked and corrected by a person, saved as a plan."""
+import html
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from tracker.extract import Extracted, extract, write
+from tracker.plan import DATA_DIR, load_plan, plans_dir
+from tracker.problems import ProblemsError
+
+ui.page_header(ui.T("plan_import"))
+st.write(ui.T("import_help"))
+if "plan_import_done" in st.session_state:
+    st.success(st.session_state.pop("plan_import_done"))
+
+uploaded = st.file_uploader(ui.T("notice_file"), type=["txt", "html", "htm", "docx"], key="notice_upload")
+if uploaded is None:
+    st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _extract(data: bytes, name: str) -> Extracted:
+    known = pd.read_csv(DATA_DIR / "departments.csv", dtype=str, keep_default_na=False)
+    return extract(data, name, known)
+
+
+try:
+    result = _extract(uploaded.getvalue(), uploaded.name)
+except (ValueError, KeyError) as exc:
+    st.error(f"{uploaded.name}：无法读取（{exc}）")
+    st.stop()
+
+st.subheader(ui.T("extracted", tasks=len(result.tasks), targets=len(result.targets), units=len(result.departments)))
+if result.warnings:
+    with st.expander(ui.T("to_check", n=len(result.warnings)), expanded=True):
+        for warning in result.warnings:
+            st.text(warning)  # text from the uploaded notice: shown as text, never as Markdown or HTML
+
+left, right = st.columns(2)
+with left:
+    st.markdown(f"#### {ui.T('source_with_targets')}")
+    phrases = sorted(set(result.targets["source_text"]), key=len, reverse=True)
+    marked = html.escape("\n".join(result.tasks["text"]))
+    for phrase in phrases:  # every character of the notice is escaped before the marks are added
+        marked = marked.replace(html.escape(phrase), f"<mark>{html.escape(phrase)}</mark>")
+    st.markdown(f"<div style='height:640px;overflow:auto;white-space:pre-wrap;font-size:1rem'>{marked}</div>",
+                unsafe_allow_html=True)
+with right:
+    st.markdown(f"#### {ui.T('tasks')}")
+    tasks = st.data_editor(result.tasks, key="edit_tasks", hide_index=True, height=640, num_rows="dynamic",
+                           column_config={"text": st.column_config.TextColumn(width="large")})
+
+st.markdown(f"#### {ui.T('targets')}")
+targets = st.data_editor(result.targets, key="edit_targets", hide_index=True, num_rows="dynamic",
+                         column_config={
+                             "direction": st.column_config.SelectboxColumn(options=["higher", "lower"]),
+                             "kind": st.column_config.SelectboxColumn(options=["cumulative", "level"]),
+                             "uncertain": st.column_config.TextColumn(help="待确认的原因"),
+                         })
+st.markdown(f"#### {ui.T('departments')}")
+departments = st.data_editor(result.departments, key="edit_departments", hide_index=True, num_rows="dynamic")
+
+year = result.meta["start"].year
+suggested = re.sub(r"[^a-z0-9-]+", "-", Path(uploaded.name).stem.lower()).strip("-") or f"plan-{year}"
+plan_id = st.text_input(ui.T("plan_id"), value=suggested if suggested[:1].isalpha() else f"plan-{suggested}",
+                        key="new_plan_id", max_chars=40)
+
+
+def _save() -> None:
+    target = plans_dir() / plan_id
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", plan_id):
+        st.session_state["plan_import_error"] = [ui.T("bad_plan_id")]
+        return
+    if target.exists() or plan_id in ui.plans():
+        st.session_state["plan_import_error"] = [ui.T("plan_exists", id=plan_id)]
+        return
+    corrected = Extracted(tasks, targets, departments, result.meta, result.warnings)
+    with tempfile.TemporaryDirectory() as tmp:
+        write(corrected, tmp, plan_id)
+        try:
+            load_plan(tmp)
+        except ProblemsError as exc:
+            st.session_state["plan_import_error"] = [p.message() for p in exc.problems]
+            return
+    write(corrected, target, plan_id)
+    st.session_state["plan_import_done"] = ui.T("plan_saved", id=plan_id)
+    st.session_state.pop("plan_import_error", None)
+
+
+st.button(ui.T("save_plan"), type="primary", on_click=_save, key="save_plan")
+if st.session_state.get("plan_import_error"):
+    st.error(ui.T("plan_invalid"))
+    for message in st.session_state["plan_import_error"]:
+        st.text(message)
