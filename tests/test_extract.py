@@ -151,3 +151,36 @@ def test_hedong_is_reproduced(tmp_path, capsys):
     assert "1 条待确认" in capsys.readouterr().out
     from tracker.plan import load_plan
     assert len(load_plan(tmp_path).tasks) == 77
+
+
+NOTICES = sorted(p for p in __import__("pathlib").Path("tests/notices").glob("*.expected.json"))
+
+
+def _notice_file(answer):
+    stem = answer.name[: -len(".expected.json")]
+    return next(p for p in answer.parent.iterdir() if p.name.startswith(stem + ".") and p.suffix != ".json")
+
+
+@pytest.mark.parametrize("answer", NOTICES, ids=[p.name.split(".")[0] for p in NOTICES])
+def test_each_test_notice_yields_its_tasks_units_and_targets(answer):
+    import json
+    spec = json.loads(answer.read_text(encoding="utf-8"))
+    notice = _notice_file(answer)
+    result = extract(notice.read_bytes(), notice.name,
+                     pd.read_csv("data/departments.csv", dtype=str, keep_default_na=False))
+    got_tasks = [(int(t.task_id), int(t.chapter), t.title) for t in result.tasks.itertuples()]
+    assert got_tasks == [(t["task_id"], t["chapter"], t["title"]) for t in spec["tasks"]]
+    for task, row in zip(spec["tasks"], result.tasks.itertuples()):
+        lead, part = row.lead_units.rstrip("等"), row.participating_units.rstrip("等")
+        assert [u for u in lead.split("、") if u] == task["lead_units"], task["task_id"]
+        assert [u for u in part.split("、") if u] == task["participating_units"], task["task_id"]
+    key = lambda task, value, high, unit, direction: (int(task), float(value), None if high in (None, "") else  # noqa
+                                                      float(high), unit, direction)
+    want = Counter(key(t["task_id"], t["value"], t.get("max"), t["unit"], t["direction"]) for t in spec["targets"])
+    got = Counter(key(t.task_id, t.target_value, t.target_max, t.unit, t.direction)
+                  for t in result.targets.itertuples())
+    found = sum((got & want).values())
+    assert found / sum(want.values()) >= 0.95, sorted((want - got).elements())
+    assert found / max(sum(got.values()), 1) >= 0.95, sorted((got - want).elements())
+    people = " ".join(result.tasks["lead_units"] + result.tasks["participating_units"])
+    assert not any(person in people for person in spec.get("not_units", []))

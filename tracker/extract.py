@@ -28,13 +28,15 @@ ITEM_STYLES = {
 }
 BOILERPLATE = re.compile(r"欢迎访问|长者模式|长者浏览|无障碍|关闭窗口|打印本页|打印此页|字号[:：]|分享到|当前位置|"
                          r"网站地图|版权所有|主办单位|技术支持|ICP备|网站标识码|来源[:：].{0,20}浏览次数|【(大|中|小)】")
+PAGE_END = re.compile(r"^(相关文章|相关链接|相关阅读|相关文件|上一篇|下一篇|扫一扫|分享到|【?打印】?$|附件[:：]?$)|"
+                      r"^\d{4}年\d{1,2}月\d{1,2}日$")  # what follows the notice on a page, or its signature date
 LEAD_LABELS = ("牵头单位", "责任单位", "主责单位")
 PART_LABELS = ("参与单位", "配合单位", "协同单位")
 PERSON_LABELS = ("责任领导", "分管领导", "牵头领导")
 UNIT_LINE = re.compile(r"^[（(\[【]?\s*(牵头单位|责任单位|主责单位|参与单位|配合单位|协同单位|责任领导|分管领导|牵头领导)[:：]")
 MEASURE_UNITS = sorted(["家", "个", "项", "名", "人", "户", "所", "部", "条", "处", "亩", "公里", "千米", "米", "平方米",
                         "平方公里", "千瓦", "吨", "元", "座", "套", "场", "辆", "台", "件", "篇", "栋", "间", "张",
-                        "床", "株", "棵", "头", "只", "支", "例", "份", "册", "公顷", "立方米", "千伏安", "兆瓦",
+                        "床", "株", "棵", "头", "只", "支", "例", "天", "微克/立方米", "毫克/升", "份", "册", "公顷", "立方米", "千伏安", "兆瓦",
                         "%", "％"], key=len, reverse=True)
 SCALE_PREFIXES = ("万", "亿")
 NUMBER = r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)"
@@ -43,7 +45,7 @@ TARGET = re.compile(
     r"((?:万|亿)?(?:" + "|".join(re.escape(u) for u in MEASURE_UNITS) + r")|:1|：1)")
 VERBS = ("达到", "突破", "超过", "力争", "新增", "完成", "增长", "提高", "争取", "确保", "实现", "不低于", "不少于",
          "控制在", "缩小到", "缩小至", "降低到", "下降到", "降至", "保持在", "稳定在", "达", "过", "为")
-LOWER_HINTS = ("以内", "以下", "控制在", "缩小", "降低", "下降", "降至", "不超过", "不高于")
+LOWER_HINTS = ("以内", "以下", "控制在", "缩小", "降低", "下降", "降至", "压缩", "不超过", "不高于")
 LEVEL_HINTS = ("%", "％", ":1", "：1")
 LEVEL_WORDS = ("增长", "提高", "率", "占比", "比重", "比例", "覆盖", "增速")
 
@@ -233,6 +235,8 @@ def parse_structure(text: str) -> tuple[list[_Item], list[str], list[str]]:
     chapter, chapter_title, intro, started = 0, "", [], False
     sub_items = style is None  # without numbered items, （一） lines are the items
     for line in lines:
+        if items and PAGE_END.match(line):
+            break
         chapter_match = CHAPTER.match(line)
         if chapter_match:
             chapter, chapter_title, started = chapter + 1, chapter_match.group(2).strip(), True
@@ -306,9 +310,6 @@ def find_targets(text: str, year: int) -> list[dict]:
             continue  # G205, 5G, 第三届
         value = _value(raw)
         if value is None:
-            continue
-        if unit in ("%",) and before == "." or raw.isdigit() and len(raw) == 4 and 1990 <= int(raw) <= 2100 \
-                and unit not in ("%",):
             continue
         left, right = _clause_bounds(masked, start, end)
         clause = masked[left:right]
