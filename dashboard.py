@@ -2,6 +2,7 @@
 import streamlit as st
 
 import ui
+from tracker.accounts import ROLE_LABELS
 from tracker.problems import ProblemsError
 
 ui.route()
@@ -14,6 +15,8 @@ h1 { font-size: 2.4rem !important; }
 .block-container { padding-top: 2.5rem; }
 </style>""", unsafe_allow_html=True)
 
+
+
 def _switch_plan() -> None:
     for key in ("as_of", "unit"):  # dates and units belong to the plan left behind
         st.session_state.pop(key, None)
@@ -22,6 +25,19 @@ def _switch_plan() -> None:
 with st.sidebar:
     st.radio(ui.i18n.t("language"), ["zh", "en"], key="lang", horizontal=True,
              format_func=lambda code: "中文" if code == "zh" else "English")
+
+user = ui.current_user()
+if user is None:
+    ui.login_form()
+    st.stop()
+
+with st.sidebar:
+    if user is ui.LOCAL_ADMIN:
+        st.info(ui.T("local_admin_banner"), icon=":material/lock_open:")
+    else:
+        role = ui.i18n.label(ROLE_LABELS, user.role, ui.lang()) + (f" · {user.unit}" if user.unit else "")
+        st.caption(ui.T("signed_in", name=user.name, role=role))
+        st.button(ui.T("logout"), on_click=ui.logout, key="logout")
     choices = ui.plans()
     if len(choices) > 1:
         names = {str(path): plan_id for plan_id, path in choices.items()}
@@ -40,19 +56,17 @@ with st.sidebar:
     st.selectbox(ui.T("unit_filter"), [ui.ALL_UNITS, *plan.units], key="unit",
                  format_func=lambda unit: ui.T("all_units") if unit == ui.ALL_UNITS else unit)
 
-pages = [
-    st.Page("pages/overview.py", title=ui.T("overview"), icon=":material/dashboard:", default=True),
-    st.Page("pages/departments.py", title=ui.T("departments"), icon=":material/account_balance:", url_path="departments"),
-    st.Page("pages/tasks.py", title=ui.T("tasks"), icon=":material/list_alt:", url_path="tasks"),
-    st.Page("pages/targets.py", title=ui.T("targets"), icon=":material/speed:", url_path="targets"),
-    st.Page("pages/present.py", title=ui.T("present"), icon=":material/slideshow:", url_path="present"),
-    st.Page("pages/warnings.py", title=ui.T("warnings"), icon=":material/warning:", url_path="warnings"),
-    st.Page("pages/trends.py", title=ui.T("trends"), icon=":material/trending_up:", url_path="trends"),
-    st.Page("pages/ranking.py", title=ui.T("ranking_page"), icon=":material/leaderboard:", url_path="ranking"),
-    st.Page("pages/problems.py", title=ui.T("problems_page"), icon=":material/report_problem:", url_path="problems"),
-    st.Page("pages/meeting.py", title=ui.T("meeting"), icon=":material/compare_arrows:", url_path="meeting"),
-    st.Page("pages/plan_import.py", title=ui.T("plan_import"), icon=":material/note_add:", url_path="plan_import"),
-    st.Page("pages/report.py", title=ui.T("report"), icon=":material/upload_file:", url_path="report"),
-    st.Page("pages/batches.py", title=ui.T("batches"), icon=":material/history:", url_path="batches"),
+# (file, title key, icon); each role is shown only the pages it may open, and each page checks again.
+PAGES = [
+    ("overview", "overview", "dashboard"), ("departments", "departments", "account_balance"),
+    ("tasks", "tasks", "list_alt"), ("targets", "targets", "speed"), ("present", "present", "slideshow"),
+    ("warnings", "warnings", "warning"), ("trends", "trends", "trending_up"),
+    ("ranking", "ranking_page", "leaderboard"), ("problems", "problems_page", "report_problem"),
+    ("meeting", "meeting", "compare_arrows"), ("plan_import", "plan_import", "note_add"),
+    ("report", "report", "upload_file"), ("batches", "batches", "history"),
+    ("admin", "admin", "admin_panel_settings"),
 ]
+pages = [st.Page(f"pages/{name}.py", title=ui.T(title), icon=f":material/{icon}:", url_path=name,
+                 default=name == "overview")
+         for name, title, icon in PAGES if user.may_open(name)]
 st.navigation(pages).run()

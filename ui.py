@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import importlib
 import os
-from datetime import date
+import re
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from tracker import i18n
 from tracker.charts import STATUS_COLORS
+from tracker.accounts import LOCAL_ADMIN, Accounts, User, expired
 from tracker.plan import DATA_DIR, Plan, available_plans, load_plan
 from tracker.snapshot import Snapshot, take
 from tracker.status import default_as_of
@@ -169,9 +171,94 @@ def status_table(frame: pd.DataFrame, column: str, column_config: dict | None = 
                  **kwargs)
 
 
-def page_header(title: str) -> Snapshot:
-    """Title, plan line, as-of date and the sample-data banner shared by every page."""
+def accounts() -> Accounts:
+    """The accounts kept in the progress store."""
+    return Accounts(store())
+
+
+def _identity_provider() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, AttributeError):  # no secrets.toml: no identity provider
+        return False
+
+
+def current_user() -> User | None:
+    """Who is using the app: the local administrator while no account exists, else the logged-in user (None
+    when nobody is, or when the session has been idle too long)."""
+    if not accounts().any():
+        return LOCAL_ADMIN
+    state = st.session_state
+    if _identity_provider() and "user" not in state and getattr(st.user, "is_logged_in", False):
+        found = accounts().find(st.user.get("email") or st.user.get("name") or "")
+        if found:
+            state["user"] = found
+            store().audit(found.name, "login", "identity provider")
+    user = state.get("user")
+    if user is not None and expired(state.get("last_seen")):
+        store().audit(user.name, "session_expired")
+        state.pop("user")
+        state["session_expired"] = True
+        return None
+    if user is not None:
+        state["last_seen"] = datetime.now()
+    return user
+
+
+def user() -> User:
+    """The user of this run (pages are only reached with one)."""
+    return st.session_state.get("user") or LOCAL_ADMIN
+
+
+def login_form() -> None:
+    """The login page: name and password, or the organisation's identity provider where one is configured."""
+    st.title(T("app_title"))
+    if st.session_state.pop("session_expired", False):
+        st.warning(T("session_expired"))
+    if "login_error" in st.session_state:
+        st.error(st.session_state.pop("login_error"))
+
+    def _login() -> None:
+        found, why = accounts().login(st.session_state.get("login_name", ""), st.session_state.get("login_password", ""))
+        st.session_state.pop("login_password", None)
+        if found is None:
+            st.session_state["login_error"] = why
+        else:
+            st.session_state["user"], st.session_state["last_seen"] = found, datetime.now()
+
+    with st.form("login"):
+        st.text_input(T("login_name"), key="login_name", max_chars=64)
+        st.text_input(T("password"), type="password", key="login_password", max_chars=128)
+        st.form_submit_button(T("login"), type="primary", on_click=_login)
+    if _identity_provider():
+        st.button(T("login_sso"), on_click=st.login)
+
+
+def logout() -> None:
+    """End the session (and the identity provider's, where one is used)."""
+    current = st.session_state.pop("user", None)
+    if current is not None:
+        store().audit(current.name, "logout")
+    if _identity_provider() and getattr(st.user, "is_logged_in", False):
+        st.logout()
+
+
+def allowed(permission: str) -> bool:
+    """Whether the user of this run has the permission."""
+    return user().can(permission)
+
+
+def guard(page: str) -> None:
+    """Refuse the page to a user who may not open it, even when opened directly by its URL."""
     route()
+    if not user().may_open(page):
+        st.error(T("not_allowed"))
+        st.stop()
+
+
+def page_header(title: str, page: str) -> Snapshot:
+    """Check the user may open the page, then draw its title, plan line, as-of date and banners."""
+    guard(page)
     snap = snapshot()
     p = snap.plan
     st.title(title)
@@ -180,6 +267,12 @@ def page_header(title: str) -> Snapshot:
     if store().has_samples(p.id):
         st.warning(T("sample_banner"), icon="⚠️")
     return snap
+
+
+def plain(text) -> str:
+    """Text from a file or a user, made safe to put inside Markdown: it is shown as written, never as a link,
+    an image or HTML."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
 
 
 def pct(value) -> str:

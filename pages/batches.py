@@ -5,12 +5,14 @@ import streamlit as st
 import ui
 from tracker.i18n import TASK_STATE_LABELS, label
 
-snap = ui.page_header(ui.T("batches"))
+snap = ui.page_header(ui.T("batches"), "batches")
 plan, store = snap.plan, ui.store()
 if "revert_done" in st.session_state:
     st.success(st.session_state.pop("revert_done"))
 
 batches = store.batches(plan.id)
+if ui.user().role == "reporter":  # a clerk sees its own unit's batches only
+    batches = batches[batches["unit"] == ui.user().unit]
 if batches.empty:
     st.info(ui.T("no_batches"))
     st.stop()
@@ -51,13 +53,15 @@ if not tasks.empty:
 
 
 def _revert() -> None:
-    if store.revert_batch(int(choice)):
+    if store.revert_batch(int(choice), ui.user().name):
+        store.audit(ui.user().name, "revert", f"batch {choice}: {batch['file_name']}")
         st.session_state["revert_done"] = ui.T("reverted_ok", batch=choice)
     ui.after_write()
 
 
-if batch["reverted_at"] is None or pd.isna(batch["reverted_at"]):
+reverted = batch["reverted_at"] is not None and not pd.isna(batch["reverted_at"])
+if reverted:
+    st.info(f"{ui.T('reverted')}：{batch['reverted_at'].replace('T', ' ')}")
+elif ui.allowed("revert"):
     sure = st.checkbox(ui.T("revert_confirm"), key=f"revert_sure_{choice}")
     st.button(ui.T("revert"), disabled=not sure, on_click=_revert, key="revert_button")
-else:
-    st.info(f"{ui.T('reverted')}：{batch['reverted_at'].replace('T', ' ')}")

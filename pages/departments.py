@@ -6,7 +6,7 @@ import ui
 from tracker import ranking, views
 from tracker.status import STATUSES
 
-snap = ui.page_header(ui.T("departments"))
+snap = ui.page_header(ui.T("departments"), "departments")
 plan = snap.plan
 
 view = ui.memo(views.units, ui.lang())

@@ -8,7 +8,7 @@ import ui
 from tracker import meeting
 from tracker.i18n import label
 
-snap = ui.page_header(ui.T("meeting"))
+snap = ui.page_header(ui.T("meeting"), "meeting")
 plan = snap.plan
 last = st.date_input(ui.T("meeting_date"), value=max(plan.start, snap.as_of - timedelta(days=30)),
                      min_value=plan.start, max_value=snap.as_of, key="meeting_date", format="YYYY-MM-DD")

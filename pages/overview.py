@@ -6,20 +6,22 @@ from tracker import views
 from tracker.samples import load_sample, remove_sample
 from tracker.status import STATUSES
 
-snap = ui.page_header(ui.T("overview"))
+snap = ui.page_header(ui.T("overview"), "overview")
 plan = snap.plan
 
 
 def _change_sample(action) -> None:
-    action(plan, ui.store())
+    action(plan, ui.store(), user=ui.user().name)
+    ui.store().audit(ui.user().name, action.__name__, plan.id)
     ui.after_write()
 
 
 if not snap.reported_any:
     st.info(ui.T("empty_store"))
-    st.button(ui.T("load_sample"), type="primary", help=ui.T("sample_help"), on_click=_change_sample,
-              args=(load_sample,))
-elif ui.store().has_samples(plan.id):
+    if ui.allowed("plan"):
+        st.button(ui.T("load_sample"), type="primary", help=ui.T("sample_help"), on_click=_change_sample,
+                  args=(load_sample,))
+elif ui.store().has_samples(plan.id) and ui.allowed("plan"):
     st.button(ui.T("remove_sample"), help=ui.T("sample_help"), on_click=_change_sample, args=(remove_sample,))
 
 unit = ui.unit_filter()

@@ -12,7 +12,7 @@ from tracker.extract import Extracted, extract, write
 from tracker.plan import DATA_DIR, load_plan, plans_dir
 from tracker.problems import ProblemsError
 
-ui.page_header(ui.T("plan_import"))
+ui.page_header(ui.T("plan_import"), "plan_import")
 st.write(ui.T("import_help"))
 if "plan_import_done" in st.session_state:
     st.success(st.session_state.pop("plan_import_done"))
@@ -87,6 +87,7 @@ def _save() -> None:
             st.session_state["plan_import_error"] = [p.message() for p in exc.problems]
             return
     write(corrected, target, plan_id)
+    ui.store().audit(ui.user().name, "plan_import", f"{plan_id}: {uploaded.name}")
     st.session_state["plan_import_done"] = ui.T("plan_saved", id=plan_id)
     st.session_state.pop("plan_import_error", None)
 

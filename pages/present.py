@@ -8,7 +8,7 @@ import ui
 from tracker import charts, deck
 from tracker.slides import to_pptx
 
-ui.route()
+ui.guard("present")
 snap = ui.snapshot()
 plan = snap.plan
 st.markdown("""<style>

@@ -7,7 +7,7 @@ from tracker import views
 from tracker.i18n import PROBLEM_STATE_LABELS, label
 from tracker.store import PROBLEM_STATES
 
-snap = ui.page_header(ui.T("problems_page"))
+snap = ui.page_header(ui.T("problems_page"), "problems")
 plan, store = snap.plan, ui.store()
 if "problem_done" in st.session_state:
     st.success(st.session_state.pop("problem_done"))
@@ -41,20 +41,25 @@ def _add() -> None:
     if not state["new_text"].strip():
         return
     new = store.add_problem(plan.id, state["new_task"], state["new_text"], state["new_raised"],
-                            unit=ui.unit_filter(), owner=state["new_owner"] or None, by=state["new_by"] or None)
+                            unit=ui.unit_filter(), owner=state["new_owner"] or None,
+                            by=state["new_by"] or ui.user().name)
+    store.audit(ui.user().name, "problem_add", f"#{new} task {state['new_task']}")
     state["problem_done"] = ui.T("problem_saved", id=new) if new else ui.T("problem_exists")
     ui.after_write()
 
 
 def _change() -> None:
     state = st.session_state
-    store.change_problem(int(state["change_id"]), state["change_state"], by=state["change_by"] or None,
+    store.change_problem(int(state["change_id"]), state["change_state"], by=state["change_by"] or ui.user().name,
                          note=state["change_note"])
+    store.audit(ui.user().name, "problem_change", f"#{state['change_id']} {state['change_state']}")
     state["problem_done"] = ui.T("problem_changed", id=state["change_id"],
                                  state=state_name(state["change_state"]))
     ui.after_write()
 
 
+if not ui.allowed("problems"):
+    st.stop()
 add, change = st.columns(2)
 with add.form("add_problem", clear_on_submit=True):
     st.markdown(f"#### {ui.T('add_problem')}")

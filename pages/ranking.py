@@ -7,7 +7,7 @@ import streamlit as st
 import ui
 from tracker import ranking
 
-snap = ui.page_header(ui.T("ranking_page"))
+snap = ui.page_header(ui.T("ranking_page"), "ranking")
 weights = ranking.weights(snap.settings)
 st.info(f"{ui.T('weights')}：{ui.T('completion_part')} {weights['weight_completion']:g} · "
         f"{ui.T('timeliness_part')} {weights['weight_timeliness']:g}（{weights['report_window_days']:g} 天内） · "

@@ -9,14 +9,18 @@ from tracker.ingest import ingest, ingest_frame
 from tracker.template import (STATE_CHOICES, default_report_date, template_frame, template_title, to_csv,
                               to_xlsx)
 
-snap = ui.page_header(ui.T("report"))
+snap = ui.page_header(ui.T("report"), "report")
 plan, store = snap.plan, ui.store()
 if "report_done" in st.session_state:
     st.success(st.session_state.pop("report_done"))
 
-units = [None, *plan.units]
-unit = st.selectbox(ui.T("report_as"), units, key="report_unit", index=units.index(ui.unit_filter()),
-                    format_func=lambda u: ui.T("office_all") if u is None else u)
+if ui.user().role == "reporter":  # a unit's clerk reports for that unit and no other
+    unit = ui.user().unit
+    st.markdown(f"**{ui.T('report_as')}**：{ui.plain(unit)}")
+else:
+    units = [None, *plan.units]
+    unit = st.selectbox(ui.T("report_as"), units, key="report_unit", index=units.index(ui.unit_filter()),
+                        format_func=lambda u: ui.T("office_all") if u is None else u)
 
 
 def _latest():
@@ -25,10 +29,13 @@ def _latest():
 
 def _store(ingested, source: str) -> None:
     batch = store.add_batch(plan.id, ingested.file_name, ingested.sha256, ingested.targets, ingested.tasks,
-                            unit=unit, source=source)
+                            unit=unit, user=ui.user().name, source=source)
     rows = len(ingested.targets) + len(ingested.tasks)
+    if not batch.duplicate:
+        store.audit(ui.user().name, "upload", f"batch {batch.batch_id}: {ingested.file_name} ({rows} rows)")
     st.session_state["report_done"] = (ui.T("duplicate", batch=batch.batch_id) if batch.duplicate else
-                                       ui.T("imported", batch=batch.batch_id, rows=rows, name=ingested.file_name))
+                                       ui.T("imported", batch=batch.batch_id, rows=rows,
+                                            name=ui.plain(ingested.file_name)))
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
     st.session_state.pop("pending_edit", None)
     ui.after_write()
@@ -37,7 +44,7 @@ def _store(ingested, source: str) -> None:
 def show(ingested, source: str, key: str) -> None:
     """Every problem of a rejected file, or the preview of an accepted one with its confirmation."""
     if ingested.errors:
-        st.error(ui.T("problems_found", name=ingested.file_name, n=len(ingested.errors)))
+        st.error(ui.T("problems_found", name=ui.plain(ingested.file_name), n=len(ingested.errors)))
         st.dataframe(pd.DataFrame({
             ui.T("row"): [p.row or "" for p in ingested.errors],
             ui.T("column"): [p.column or "" for p in ingested.errors],

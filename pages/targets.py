@@ -6,7 +6,7 @@ import ui
 from tracker import views
 from tracker.status import STATUSES
 
-snap = ui.page_header(ui.T("targets"))
+snap = ui.page_header(ui.T("targets"), "targets")
 plan = snap.plan
 chapter_titles = views.chapter_titles(snap)
 search_col, chapter_col, status_col, sort_col = st.columns([2, 2, 2, 1])

@@ -8,7 +8,7 @@ from tracker.i18n import PROBLEM_STATE_LABELS, TASK_STATE_LABELS, label
 from tracker.plan import is_open_list
 from tracker.status import STATUSES
 
-snap = ui.page_header(ui.T("tasks"))
+snap = ui.page_header(ui.T("tasks"), "tasks")
 plan = snap.plan
 chapter_titles = views.chapter_titles(snap)
 search_col, chapter_col, status_col = st.columns([2, 2, 2])

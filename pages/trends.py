@@ -7,7 +7,7 @@ from tracker import schedule, views
 from tracker.projection import PROJECTED_LABELS
 from tracker.i18n import label
 
-snap = ui.page_header(ui.T("trends"))
+snap = ui.page_header(ui.T("trends"), "trends")
 targets = views.led_by(snap.targets, ui.unit_filter())
 names = dict(zip(targets["target_id"], targets["indicator"]))
 choice = st.selectbox(ui.T("choose_target"), list(names), key="trend_target",

@@ -10,7 +10,7 @@ from tracker.i18n import PROBLEM_STATE_LABELS, TASK_STATE_LABELS, label
 from tracker.projection import PROJECTED_LABELS
 from tracker.report import to_xlsx
 
-snap = ui.page_header(ui.T("warnings"))
+snap = ui.page_header(ui.T("warnings"), "warnings")
 plan, unit = snap.plan, ui.unit_filter()
 shown = lambda d: "" if d is None or pd.isna(d) else str(d)  # noqa: E731
 

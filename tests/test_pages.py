@@ -37,6 +37,12 @@ def _open(app, page):
     return app
 
 
+def shown(markdown: str) -> str:
+    """Markdown source as the reader sees it (the backslash escapes of ui.plain removed)."""
+    import re
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def metrics(app):
     return {m.label: m.value for m in app.metric}
 
@@ -157,7 +163,7 @@ def _upload(app, name, data):
 def test_report_page_refuses_a_bad_file_naming_every_problem(app, tmp_path):
     _open(app, "pages/report.py")
     _upload(app, "bad.csv", BAD)
-    assert "bad.csv 有 2 处问题" in app.error[0].value
+    assert "bad.csv 有 2 处问题" in shown(app.error[0].value)
     problems = app.dataframe[0].value
     assert problems[["行", "列", "值"]].values.tolist() == [[2, "target_id", "T99-1"], [3, "actual", "lots"]]
     from tracker.store import Store
@@ -175,7 +181,7 @@ def test_report_page_previews_then_stores_a_good_file(app, tmp_path):
     store = Store(tmp_path / "progress.db")
     assert store.batches("hedong-2023").empty          # nothing is written before confirming
     app.button(key="import_upload").click().run()
-    assert "已导入为批次 1：2 条记录（good.csv）" in app.success[0].value
+    assert "已导入为批次 1：2 条记录（good.csv）" in shown(app.success[0].value)
     assert store.latest_target_reports("hedong-2023")["actual"].tolist() == [1.31, 150.0]
 
 

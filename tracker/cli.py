@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import zipfile
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from .ingest import MAX_FILE_BYTES, ingest
 from .plan import DATA_DIR, load_plan
 from .problems import ProblemsError
+from .accounts import Accounts
 from .deck import build as build_deck
 from .extract import extract, write
 from .ranking import items, scores, weights
@@ -75,6 +77,26 @@ def _parser() -> argparse.ArgumentParser:
     tpl.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
     tpl.add_argument("--as-of", type=_date, help="date pre-filled in 截至日期 (default: today within the plan)")
 
+    user = sub.add_parser("user", help="accounts: add, list, disable, enable, passwd")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", parents=[common], help="create an account")
+    add.add_argument("name")
+    add.add_argument("--role", choices=["admin", "leader", "reporter"], required=True)
+    add.add_argument("--unit", help="the unit a reporter reports for")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    user_sub.add_parser("list", parents=[common], help="list accounts")
+    for name, text in (("disable", "stop an account from logging in"), ("enable", "let an account log in again")):
+        one = user_sub.add_parser(name, parents=[common], help=text)
+        one.add_argument("name")
+    passwd = user_sub.add_parser("passwd", parents=[common], help="set a new password")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true")
+
+    backup = sub.add_parser("backup", parents=[common], help="a consistent copy of the database (safe while running)")
+    backup.add_argument("--out", type=Path, required=True)
+    restore = sub.add_parser("restore", parents=[common], help="replace the database with a checked backup")
+    restore.add_argument("file", type=Path)
+
     sample = sub.add_parser("sample", parents=[common], help="load or remove the sample data (示例数据)")
     sample.add_argument("action", choices=["load", "remove"])
     return parser
@@ -102,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     commands = {"import": _import, "status": _status, "rank": _rank, "export": _export, "template": _template,
-                "sample": _sample}
+                "sample": _sample, "user": _user, "backup": _backup, "restore": _restore}
     return commands[args.command](args, plan, store)
 
 
@@ -245,6 +267,66 @@ def _template(args, plan, store) -> int:
     data = to_xlsx(frame, template_title(plan, unit)) if suffix == ".xlsx" else to_csv(frame)
     args.out.write_bytes(data)
     print(f"已写出 {args.out}：{(frame['指标编号'].notna()).sum()} 个指标、{frame['指标编号'].isna().sum()} 项任务。")
+    return 0
+
+
+def _password(args, confirm: bool = True) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("密码：")
+    if confirm and getpass.getpass("再输一遍：") != first:
+        raise ValueError("两次输入的密码不一致")
+    return first
+
+
+def _user(args, plan, store) -> int:
+    accounts = Accounts(store)
+    try:
+        if args.user_command == "add":
+            unit = None
+            if args.unit:
+                unit = plan.canonical(args.unit)
+                if unit is None:
+                    raise ValueError(f"“{args.unit}”不是本计划中的单位")
+            accounts.add(args.name, args.role, _password(args), unit, by="cli")
+            print(f"已创建账户 {args.name}（{args.role}{'，' + unit if unit else ''}）。")
+        elif args.user_command == "list":
+            table = accounts.list()
+            for r in table.itertuples(index=False):
+                state = "停用" if r.disabled else ("锁定至 " + r.locked_until if r.locked_until else "正常")
+                print(f"{r.name}\t{r.role}\t{r.unit or ''}\t{state}")
+            if table.empty:
+                print("尚无账户：应用以单机管理员模式运行，只在本机可访问。")
+        elif args.user_command == "disable":
+            accounts.disable(args.name, by="cli")
+            print(f"已停用账户 {args.name}。")
+        elif args.user_command == "enable":
+            accounts.enable(args.name, by="cli")
+            print(f"已启用账户 {args.name}。")
+        else:
+            accounts.set_password(args.name, _password(args), by="cli")
+            print(f"已为 {args.name} 设置新密码。")
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _backup(args, plan, store) -> int:
+    store.backup(args.out)
+    store.audit("cli", "backup", str(args.out))
+    print(f"已备份到 {args.out}（{args.out.stat().st_size / 1024:.0f} KB）。")
+    return 0
+
+
+def _restore(args, plan, store) -> int:
+    try:
+        store.restore(args.file)
+    except ValueError as exc:
+        print(f"{args.file.name}：{exc}；数据库未作任何改动。", file=sys.stderr)
+        return 1
+    store.audit("cli", "restore", str(args.file))
+    print(f"已从 {args.file} 恢复。")
     return 0
 
 

@@ -138,6 +138,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "warnings": ("预警", "Warnings"),
     "present": ("汇报", "Present"),
     "plan": ("计划", "Plan"),
+    "login_name": ("账户名", "Account"),
+    "password": ("密码", "Password"),
+    "login": ("登录", "Log in"),
+    "login_sso": ("统一身份认证登录", "Log in with the organisation's account"),
+    "logout": ("退出登录", "Log out"),
+    "signed_in": ("当前用户：{name}（{role}）", "Signed in: {name} ({role})"),
+    "session_expired": ("长时间未操作，已自动退出，请重新登录。", "The session was idle too long; please log in again."),
+    "not_allowed": ("您的账户无权查看此页面。", "Your account may not open this page."),
+    "local_admin_banner": ("单机管理员模式：尚未创建任何账户，应用只在本机可访问，所有功能均可使用。创建第一个账户后，每个页面都需要登录。",
+                           "Single local administrator: no account exists yet, the app listens on this machine only and "
+                           "everything is allowed. Once the first account exists, every page needs a login."),
+    "admin": ("账户与审计", "Accounts & audit"),
     "plan_import": ("导入计划", "Import a plan"),
     "import_help": ("上传新一年的重点工作任务通知（纯文本、从政府网站另存的网页，或 Word .docx），系统提取任务、指标和单位；请逐项核对、修改后保存为新计划。",
                     "Upload next year's notice (plain text, a web page saved from the government site, or a Word "

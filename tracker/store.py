@@ -82,6 +82,26 @@ MIGRATIONS.append((2, "problem list with the history of each problem's state", "
         );
         CREATE INDEX problem_events_problem ON problem_events (problem_id, id);
 """))
+MIGRATIONS.append((3, "accounts and the audit log", """
+        CREATE TABLE users (
+            name          TEXT PRIMARY KEY,
+            role          TEXT NOT NULL,          -- admin, leader, reporter
+            unit          TEXT,
+            password_hash TEXT NOT NULL,
+            disabled      INTEGER NOT NULL DEFAULT 0,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until  TEXT,
+            created_at    TEXT NOT NULL
+        );
+        CREATE TABLE audit (
+            id     INTEGER PRIMARY KEY,
+            at     TEXT NOT NULL,
+            user   TEXT,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX audit_at ON audit (at)
+"""))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 PROBLEM_STATES = ("found", "coordinating", "solved", "closed")
 OPEN_PROBLEM_STATES = ("found", "coordinating")
@@ -343,10 +363,63 @@ class Store:
                 (plan_id, plan_id)).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
+    def audit(self, user: str | None, action: str, detail: str = "") -> None:
+        """Record who did what, and when."""
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
+                         (_now(), user, action, detail))
+
+    def audit_log(self, limit: int = 1000) -> pd.DataFrame:
+        """The newest audit entries first."""
+        with self.connect() as conn:
+            return pd.read_sql_query("SELECT at, user, action, detail FROM audit ORDER BY id DESC LIMIT ?", conn,
+                                     params=(limit,))
+
+    def backup(self, target: str | os.PathLike) -> None:
+        """A consistent copy of the database, taken with SQLite's online backup while the app may be writing."""
+        with self.connect() as conn, sqlite3.connect(target) as copy:
+            conn.backup(copy)
+        copy.close()
+
+    def restore(self, source: str | os.PathLike) -> None:
+        """Replace the database with a backup, after checking it; raises ValueError and changes nothing if the
+        backup is not a sound database of this application."""
+        check_backup(source)
+        with sqlite3.connect(source) as backup, self.connect() as conn:
+            conn.execute("PRAGMA busy_timeout=30000")
+            backup.backup(conn)
+        backup.close()
+        self.migrate()
+
     def settings(self) -> dict[str, float]:
         """Stored overrides of the settings table."""
         with self.connect() as conn:
             return dict(conn.execute("SELECT name, value FROM settings"))
+
+
+def check_backup(path: str | os.PathLike) -> int:
+    """The schema version of a backup file; ValueError when it is not a sound database of this application."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        raise ValueError("备份文件不存在或为空")
+    with open(path, "rb") as f:
+        if f.read(16) != b"SQLite format 3\x00":
+            raise ValueError("不是 SQLite 数据库文件")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise ValueError("备份文件未通过完整性检查（integrity_check）")
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"schema_migrations", "batches", "target_reports"} <= tables:
+            raise ValueError("不是本系统的数据库备份（缺少必要的表）")
+        version = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0
+    except sqlite3.DatabaseError as exc:
+        raise ValueError(f"无法读取备份文件：{exc}") from None
+    finally:
+        conn.close()
+    if version > SCHEMA_VERSION:
+        raise ValueError(f"备份来自更新的版本（数据库结构 {version}，本程序支持到 {SCHEMA_VERSION}）")
+    return version
 
 
 def _iso(value) -> str:

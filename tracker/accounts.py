@@ -1,0 +1,178 @@
+"""Accounts and roles: who may see and do what, passwords as slow salted hashes, lockout after failures."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from .store import Store
+
+ROLES = ("admin", "leader", "reporter")
+ROLE_LABELS = {"admin": ("督办室管理员", "Administrator"), "leader": ("领导", "Leader"),
+               "reporter": ("单位联络员", "Unit reporter")}
+LOCK_AFTER = 5                      # failed logins in a row
+LOCK_FOR = timedelta(minutes=15)
+IDLE_LIMIT = timedelta(minutes=30)  # a session ends after this long without a request
+SCRYPT = dict(n=2 ** 14, r=8, p=1, dklen=32)
+
+# What each role may do. Pages ask for one of these; so do the actions behind buttons.
+PERMISSIONS = {
+    "view": {"admin", "leader"},               # every dashboard page of every unit
+    "view_plan": {"admin", "leader", "reporter"},
+    "report": {"admin", "reporter"},           # upload or edit progress (a reporter: for its own unit only)
+    "export": {"admin", "leader"},
+    "revert": {"admin"},
+    "problems": {"admin"},                     # raise problems and move them on
+    "plan": {"admin"},                         # import plans, load or remove the sample data
+    "accounts": {"admin"},                     # accounts, audit log, backups
+}
+
+
+# The permission each page needs: navigation shows a role only its pages, and each page checks again.
+PAGE_PERMISSIONS = {
+    "overview": "view_plan", "departments": "view", "tasks": "view_plan", "targets": "view_plan", "present": "view",
+    "warnings": "view", "trends": "view", "ranking": "view", "problems": "view", "meeting": "view",
+    "plan_import": "plan", "report": "report", "batches": "view_plan", "admin": "accounts",
+}
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    unit: str | None = None
+
+    def can(self, permission: str) -> bool:
+        """Whether this user's role grants the permission."""
+        return self.role in PERMISSIONS[permission]
+
+    def may_open(self, page: str) -> bool:
+        """Whether this user may open the page."""
+        return self.can(PAGE_PERMISSIONS[page])
+
+
+LOCAL_ADMIN = User("本机管理员", "admin")  # a fresh install with no accounts: one administrator on this machine
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash, stored as scrypt$salt$hash."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **SCRYPT)
+    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether the password matches the stored hash (compared in constant time)."""
+    try:
+        _, salt, digest = stored.split("$")
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), **SCRYPT)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+class Accounts:
+    """Accounts kept in the progress store, every change written to its audit log."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def any(self) -> bool:
+        """Whether at least one account exists (then every page needs a login)."""
+        with self.store.connect() as conn:
+            return conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+
+    def add(self, name: str, role: str, password: str, unit: str | None = None, by: str | None = None) -> None:
+        """Create an account; a reporter must name its unit."""
+        if role not in ROLES:
+            raise ValueError(f"角色应为 {', '.join(ROLES)} 之一")
+        if role == "reporter" and not unit:
+            raise ValueError("单位联络员（reporter）必须指定单位（--unit）")
+        if len(password) < 8:
+            raise ValueError("密码至少 8 位")
+        if not name.strip():
+            raise ValueError("账户名不能为空")
+        with self.store.transaction() as conn:
+            if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+                raise ValueError(f"账户 {name} 已存在")
+            conn.execute("INSERT INTO users (name, role, unit, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                         (name, role, unit if role == "reporter" else None, hash_password(password),
+                          datetime.now().isoformat(timespec="seconds")))
+        self.store.audit(by, "user_add", f"{name} {role} {unit or ''}".strip())
+
+    def list(self) -> pd.DataFrame:
+        """Every account without its password hash."""
+        with self.store.connect() as conn:
+            return pd.read_sql_query("SELECT name, role, unit, disabled, failed_logins, locked_until, created_at"
+                                     " FROM users ORDER BY name", conn)
+
+    def disable(self, name: str, by: str | None = None) -> None:
+        """Stop an account from logging in (it is kept, with its history)."""
+        self._update(name, "UPDATE users SET disabled = 1 WHERE name = ?", (name,))
+        self.store.audit(by, "user_disable", name)
+
+    def enable(self, name: str, by: str | None = None) -> None:
+        """Let a disabled or locked account log in again."""
+        self._update(name, "UPDATE users SET disabled = 0, failed_logins = 0, locked_until = NULL WHERE name = ?",
+                     (name,))
+        self.store.audit(by, "user_enable", name)
+
+    def set_password(self, name: str, password: str, by: str | None = None) -> None:
+        """Give an account a new password (and unlock it)."""
+        if len(password) < 8:
+            raise ValueError("密码至少 8 位")
+        self._update(name, "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE name = ?",
+                     (hash_password(password), name))
+        self.store.audit(by, "user_passwd", name)
+
+    def _update(self, name: str, sql: str, params: tuple) -> None:
+        with self.store.transaction() as conn:
+            if conn.execute(sql, params).rowcount != 1:
+                raise ValueError(f"没有账户 {name}")
+
+    def login(self, name: str, password: str, now: datetime | None = None) -> tuple[User | None, str]:
+        """(the user, "") on success, else (None, why); failures are counted and lock the account for a while."""
+        now = now or datetime.now()
+        with self.store.connect() as conn:
+            row = conn.execute("SELECT role, unit, password_hash, disabled, failed_logins, locked_until FROM users"
+                               " WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            hash_password(password)  # the same slow work as for a real account: no hint that the name is unknown
+            self.store.audit(name, "login_failed", "unknown account")
+            return None, "账户名或密码错误"
+        role, unit, stored, disabled, failures, locked_until = row
+        if disabled:
+            self.store.audit(name, "login_failed", "disabled")
+            return None, "该账户已停用，请联系督办室"
+        if locked_until and datetime.fromisoformat(locked_until) > now:
+            self.store.audit(name, "login_failed", "locked")
+            return None, f"连续登录失败次数过多，账户已锁定至 {locked_until[11:16]}"
+        if not verify_password(password, stored):
+            failures += 1
+            lock = (now + LOCK_FOR).isoformat(timespec="seconds") if failures >= LOCK_AFTER else None
+            with self.store.transaction() as conn:
+                conn.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE name = ?",
+                             (0 if lock else failures, lock, name))
+            self.store.audit(name, "login_failed", "locked" if lock else f"wrong password ({failures})")
+            return None, ("连续登录失败次数过多，账户已锁定 15 分钟" if lock else "账户名或密码错误")
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?", (name,))
+        self.store.audit(name, "login", role)
+        return User(name, role, unit), ""
+
+    def find(self, name: str) -> User | None:
+        """An enabled account by name (for a login through the organisation's identity provider)."""
+        with self.store.connect() as conn:
+            row = conn.execute("SELECT role, unit FROM users WHERE name = ? AND disabled = 0", (name,)).fetchone()
+        return None if row is None else User(name, row[0], row[1])
+
+
+def expired(last_seen: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a session has been idle longer than IDLE_LIMIT."""
+    return last_seen is not None and (now or datetime.now()) - last_seen > IDLE_LIMIT
