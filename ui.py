@@ -183,10 +183,18 @@ def _identity_provider() -> bool:
         return False
 
 
+def _from_this_machine() -> bool:
+    address = getattr(st.context, "ip_address", None)  # None for localhost; a text address for anyone else
+    return not isinstance(address, str) or address in ("", "127.0.0.1", "::1", "localhost")
+
+
 def current_user() -> User | None:
     """Who is using the app: the local administrator while no account exists, else the logged-in user (None
     when nobody is, or when the session has been idle too long)."""
     if not accounts().any():
+        if not _from_this_machine():
+            st.error(T("local_only"))
+            st.stop()
         return LOCAL_ADMIN
     state = st.session_state
     if _identity_provider() and "user" not in state and getattr(st.user, "is_logged_in", False):

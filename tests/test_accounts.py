@@ -1,0 +1,160 @@
+"""Accounts and roles: hashes, lockout, expiry, the permission table, and the CLI for users and backups."""
+import io
+import sqlite3
+import sys
+from datetime import datetime, timedelta
+
+import pytest
+
+from tracker.accounts import LOCK_FOR, Accounts, User, expired, hash_password, verify_password
+from tracker.cli import main
+
+NOW = datetime(2026, 11, 30, 9, 0)
+
+
+@pytest.fixture
+def accounts(store):
+    accounts = Accounts(store)
+    accounts.add("zhang", "reporter", "correct-horse", unit="区民政局")
+    accounts.add("office", "admin", "admin-pass-1")
+    return accounts
+
+
+def test_passwords_are_stored_only_as_salted_slow_hashes(store, accounts):
+    first, second = hash_password("same-password"), hash_password("same-password")
+    assert first != second and first.startswith("scrypt$")
+    assert verify_password("same-password", first) and not verify_password("other", first)
+    with sqlite3.connect(store.path) as conn:
+        stored = [row[0] for row in conn.execute("SELECT password_hash FROM users")]
+    assert all("correct-horse" not in h and h.startswith("scrypt$") for h in stored)
+
+
+@pytest.mark.parametrize("failures, then, expected", [
+    (4, timedelta(0), "zhang"),                       # four mistakes, then the right password: in
+    (5, timedelta(minutes=1), None),                  # the fifth locks the account, even for the right password
+    (5, LOCK_FOR + timedelta(seconds=1), "zhang"),    # until the lock runs out
+])
+def test_repeated_failures_lock_the_account_for_a_while(accounts, failures, then, expected):
+    for _ in range(failures):
+        assert accounts.login("zhang", "wrong", now=NOW)[0] is None
+    user, why = accounts.login("zhang", "correct-horse", now=NOW + then)
+    assert (user.name if user else None) == expected
+    if expected is None:
+        assert "锁定" in why
+
+
+def test_unknown_and_disabled_accounts_cannot_log_in(accounts, store):
+    assert accounts.login("nobody", "x", now=NOW) == (None, "账户名或密码错误")
+    accounts.disable("zhang", by="office")
+    assert "停用" in accounts.login("zhang", "correct-horse", now=NOW)[1]
+    accounts.enable("zhang", by="office")
+    assert accounts.login("zhang", "correct-horse", now=NOW)[0] == User("zhang", "reporter", "区民政局")
+    actions = store.audit_log()["action"].tolist()
+    assert {"login", "login_failed", "user_add", "user_disable", "user_enable"} <= set(actions)
+
+
+@pytest.mark.parametrize("idle, ends", [(None, False), (timedelta(minutes=29), False), (timedelta(minutes=31), True)])
+def test_a_session_ends_after_the_idle_limit(idle, ends):
+    assert expired(None if idle is None else NOW - idle, NOW) is ends
+
+
+# role x permission -> allowed, written out so that a change to the rules must change this table too
+MATRIX = {
+    "view":      {"admin": True, "leader": True, "reporter": False},
+    "view_plan": {"admin": True, "leader": True, "reporter": True},
+    "report":    {"admin": True, "leader": False, "reporter": True},
+    "export":    {"admin": True, "leader": True, "reporter": False},
+    "revert":    {"admin": True, "leader": False, "reporter": False},
+    "problems":  {"admin": True, "leader": False, "reporter": False},
+    "plan":      {"admin": True, "leader": False, "reporter": False},
+    "accounts":  {"admin": True, "leader": False, "reporter": False},
+}
+
+
+@pytest.mark.parametrize("permission, role", [(p, r) for p in MATRIX for r in MATRIX[p]])
+def test_permission_matrix(permission, role):
+    assert User("x", role, "区民政局").can(permission) is MATRIX[permission][role]
+
+
+def test_account_rules(accounts):
+    with pytest.raises(ValueError, match="必须指定单位"):
+        accounts.add("li", "reporter", "long-enough-1")
+    with pytest.raises(ValueError, match="至少 8 位"):
+        accounts.add("li", "leader", "short")
+    with pytest.raises(ValueError, match="已存在"):
+        accounts.add("zhang", "leader", "long-enough-1")
+
+
+def run(capsys, *argv, stdin=None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_user_commands(capsys, monkeypatch, tmp_path):
+    db = tmp_path / "p.db"
+    code, out, _ = run(capsys, "user", "add", "zhang", "--role", "reporter", "--unit", "区民政局", "--password-stdin",
+                       "--db", db, stdin="correct-horse\n", monkeypatch=monkeypatch)
+    assert code == 0 and "已创建账户 zhang" in out
+    code, _, err = run(capsys, "user", "add", "wang", "--role", "reporter", "--password-stdin", "--db", db,
+                       stdin="correct-horse\n", monkeypatch=monkeypatch)
+    assert code == 1 and "必须指定单位" in err
+    assert "zhang\treporter\t区民政局\t正常" in run(capsys, "user", "list", "--db", db)[1]
+    assert run(capsys, "user", "disable", "zhang", "--db", db)[0] == 0
+    assert "停用" in run(capsys, "user", "list", "--db", db)[1]
+    assert run(capsys, "user", "passwd", "zhang", "--password-stdin", "--db", db, stdin="new-password-9\n",
+               monkeypatch=monkeypatch)[0] == 0
+    from tracker.store import Store
+    assert Accounts(Store(db)).login("zhang", "new-password-9")[1] == "该账户已停用，请联系督办室"
+
+
+def test_backup_and_restore_round_trip_refusing_a_bad_file(capsys, tmp_path):
+    db, backup = tmp_path / "p.db", tmp_path / "backup.db"
+    assert run(capsys, "sample", "load", "--db", db)[0] == 0
+    assert run(capsys, "backup", "--out", backup, "--db", db)[0] == 0
+    assert run(capsys, "sample", "remove", "--db", db)[0] == 0
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    before = db.read_bytes()
+    code, _, err = run(capsys, "restore", bad, "--db", db)
+    assert code == 1 and "数据库未作任何改动" in err and db.read_bytes() == before
+    assert run(capsys, "restore", backup, "--db", db)[0] == 0
+    from tracker.store import Store
+    assert Store(db).has_samples("hedong-2023")
+
+
+def test_a_backup_taken_during_imports_is_consistent(tmp_path):
+    import subprocess
+    from pathlib import Path
+    from tracker.store import Store, check_backup
+    db = tmp_path / "p.db"
+    Store(db)
+    lines = ["target_id,as_of,actual"] + [f"T15-1,2023-{m:02d}-{d:02d},{m * 31 + d}"
+                                          for m in range(1, 13) for d in range(1, 28)]
+    files = []
+    for n in range(6):
+        path = tmp_path / f"f{n}.csv"
+        path.write_text("\n".join(lines).replace("T15-1", ["T15-1", "T15-2", "T68-1", "T35-3", "T63-1", "T16-1"][n]),
+                        encoding="utf-8")
+        files.append(path)
+    root = Path(__file__).resolve().parent.parent
+    script = "; ".join(f"import subprocess, sys; subprocess.run([sys.executable, '-m', 'tracker', 'import', r'{f}', "
+                       f"'--db', r'{db}'], check=True)" for f in files)
+    importer = subprocess.Popen([sys.executable, "-c", script], cwd=root)
+    copies = []
+    for n in range(5):
+        copy = tmp_path / f"backup{n}.db"
+        Store(db).backup(copy)
+        copies.append(copy)
+    importer.wait(120)
+    for copy in copies:
+        check_backup(copy)
+        with sqlite3.connect(copy) as conn:
+            batches = conn.execute("SELECT COUNT(*), COALESCE(SUM(row_count), 0) FROM batches").fetchone()
+            rows = conn.execute("SELECT COUNT(*) FROM target_reports").fetchone()[0]
+        assert rows == batches[1]          # every batch in a copy is whole: no half-written import
+    restored = Store(tmp_path / "restored.db")
+    restored.restore(copies[-1])
+    assert len(restored.batches("hedong-2023")) <= 6

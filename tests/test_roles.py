@@ -1,0 +1,199 @@
+"""Who may open and do what, through the running pages: login, roles per page, a reporter's unit, and hostile
+input shown as text or refused."""
+import io
+import re
+import zipfile
+from datetime import datetime, timedelta
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tracker.accounts import Accounts, User
+from tracker.store import Store
+
+ENTRY = "../dashboard.py"
+ROLES = {"admin": User("office", "admin"), "leader": User("leader", "leader"),
+         "reporter": User("zhang", "reporter", "区民政局")}
+# page -> roles that may open it
+PAGES = {
+    "overview": {"admin", "leader", "reporter"}, "departments": {"admin", "leader"},
+    "tasks": {"admin", "leader", "reporter"}, "targets": {"admin", "leader", "reporter"},
+    "present": {"admin", "leader"}, "warnings": {"admin", "leader"}, "trends": {"admin", "leader"},
+    "ranking": {"admin", "leader"}, "problems": {"admin", "leader"}, "meeting": {"admin", "leader"},
+    "plan_import": {"admin"}, "report": {"admin", "reporter"}, "batches": {"admin", "leader", "reporter"},
+    "admin": {"admin"},
+}
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    monkeypatch.setenv("TRACKER_PLANS", str(tmp_path / "plans"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store = Store(tmp_path / "progress.db")
+    accounts = Accounts(store)
+    accounts.add("office", "admin", "admin-pass-1")
+    accounts.add("leader", "leader", "leader-pass-1")
+    accounts.add("zhang", "reporter", "correct-horse", unit="区民政局")
+    yield store
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def as_user(role):
+    app = AppTest.from_file(ENTRY, default_timeout=60)
+    app.session_state["user"] = ROLES[role]
+    app.session_state["last_seen"] = datetime.now()
+    return app
+
+
+@pytest.mark.parametrize("role, page", [(r, p) for p in PAGES for r in ROLES])
+def test_role_matrix_each_page(db, role, page):
+    """A role's navigation holds exactly its pages, and each of those opens without refusal."""
+    app = as_user(role).run()
+    if role in PAGES[page]:
+        app.switch_page(f"pages/{page}.py").run()
+        assert not app.exception, [e.value for e in app.exception]
+        assert not any("无权查看此页面" in e.value for e in app.error)
+    else:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app.switch_page(f"pages/{page}.py")
+
+
+@pytest.mark.parametrize("role, page", [(r, p) for p in PAGES for r in ROLES if r not in PAGES[p]])
+def test_a_page_run_directly_still_refuses_a_user_without_the_role(db, role, page):
+    """Even reached without the navigation (a direct URL, a bookmark), the page itself refuses and shows nothing."""
+    app = AppTest.from_file(f"../pages/{page}.py", default_timeout=60)
+    app.session_state["user"] = ROLES[role]
+    app.run()
+    assert [e.value for e in app.error] == ["您的账户无权查看此页面。"]
+    assert not app.dataframe and not app.metric and not app.get("plotly_chart")
+
+
+def test_every_page_needs_a_login_once_an_account_exists(db):
+    app = AppTest.from_file(ENTRY, default_timeout=60).run()
+    assert app.title[0].value == "督办看板" and not app.metric
+    app.text_input(key="login_name").input("zhang")
+    app.text_input(key="login_password").input("wrong-password")
+    app.button[0].click().run()
+    assert app.error[0].value == "账户名或密码错误"
+    app.text_input(key="login_name").input("zhang")
+    app.text_input(key="login_password").input("correct-horse")
+    app.button[0].click().run()
+    assert app.title[0].value == "总览"
+    assert any("zhang" in c.value and "区民政局" in c.value for c in app.sidebar.caption)
+    app.button(key="logout").click().run()
+    assert app.title[0].value == "督办看板"
+    assert [a for a in db.audit_log()["action"]][:3] == ["logout", "login", "login_failed"]
+
+
+def test_an_idle_session_ends(db):
+    app = as_user("leader")
+    app.session_state["last_seen"] = datetime.now() - timedelta(minutes=31)
+    app.run()
+    assert app.title[0].value == "督办看板"
+    assert "长时间未操作" in app.warning[0].value
+
+
+def test_a_reporter_reports_for_its_own_unit_only(db):
+    app = as_user("reporter").run()
+    app.switch_page("pages/report.py").run()
+    assert any("区民政局" in m.value for m in app.markdown)
+    assert not [s for s in app.selectbox if s.key == "report_unit"]
+    app.file_uploader[0].upload("mixed.csv", b"target_id,as_of,actual\nT68-1,2023-09-30,100\nT15-1,2023-09-30,60\n",
+                                "text/csv").run()
+    problems = app.dataframe[0].value
+    assert problems["值"].tolist() == ["T15-1"] and "区民政局不能填报" in problems["问题与要求"][0]
+    assert db.batches("hedong-2023").empty
+
+
+def test_a_leader_sees_batches_and_problems_but_changes_nothing(db):
+    from tracker.samples import load_sample
+    from tracker.plan import load_plan
+    load_sample(load_plan(), db)
+    app = as_user("leader").run()
+    app.switch_page("pages/batches.py").run()
+    assert len(app.dataframe[0].value) == 1
+    assert not [b for b in app.button if b.key == "revert_button"]
+    app.switch_page("pages/problems.py").run()
+    assert len(app.dataframe[0].value) == 5 and [b.key for b in app.button] == ["logout"]  # no forms
+    app.switch_page("pages/overview.py").run()
+    assert not [b for b in app.button if "示例数据" in b.label]
+
+
+def test_the_admin_page_manages_accounts_and_shows_the_audit_log(db):
+    app = as_user("admin").run()
+    app.switch_page("pages/admin.py").run()
+    assert app.dataframe[0].value["账户"].tolist() == ["leader", "office", "zhang"]
+    app.text_input(key="acc_name").input("wang")
+    app.selectbox(key="acc_role").select("leader")
+    app.text_input(key="acc_password").input("wang-pass-12")
+    app.button[0].click().run()
+    assert "已创建账户 wang" in app.success[0].value.replace("\\", "")
+    assert "user_add" in app.dataframe[1].value["操作"].tolist()
+
+
+HOSTILE = ["<script>alert('x')</script>", "[点我](http://evil.example)", "'; DROP TABLE batches; --",
+           "=HYPERLINK(\"http://evil\",\"x\")", "<img src=x onerror=alert(1)>"]
+
+
+def test_hostile_text_is_stored_as_written_and_shown_as_text(db, tmp_path, capsys):
+    from tracker.cli import main
+    quoted = [h.replace('"', '""') for h in HOSTILE]
+    name = "[report](evil).csv"                     # a Markdown link as a file name
+    path = tmp_path / name
+    path.write_text("task_id,target_id,as_of,actual,state,note,problems,next_steps\n"
+                    f'66,,2023-09-30,,推进中,"{quoted[0]}","{quoted[1]}","{quoted[2]}"\n'
+                    + "".join(f',T68-1,2023-0{n + 3}-28,{n + 1},,"{h}",,\n' for n, h in enumerate(quoted)),
+                    encoding="utf-8")
+    assert main(["import", str(path), "--db", str(db.path), "--user", HOSTILE[2]]) == 0, capsys.readouterr()
+    with __import__("sqlite3").connect(db.path) as conn:
+        tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        notes = [n for (n,) in conn.execute("SELECT note FROM target_reports ORDER BY id")]
+    assert {"batches", "target_reports", "task_reports", "problems", "users", "audit"} <= tables
+    assert notes == HOSTILE                          # stored exactly as written
+    app = as_user("admin").run()
+    app.switch_page("pages/tasks.py").run()
+    app.selectbox(key="task_choice").select(66).run()
+    rendered = " ".join(m.value for m in app.markdown if "<style>" not in m.value)
+    assert "<script>" not in rendered and "](http" not in rendered and "onerror" not in rendered
+    assert HOSTILE[0] in [t.value for t in app.text]     # the narrative, as plain text
+    problems = next(d.value for d in app.dataframe if "问题" in d.value.columns)
+    assert problems["问题"].tolist() == [HOSTILE[1]]     # a table cell, never a link
+    app.switch_page("pages/batches.py").run()
+    assert app.dataframe[0].value["文件"].tolist() == [name]
+    app.switch_page("pages/report.py").run()
+    app.file_uploader[0].upload(name, b"target_id,as_of,actual\nT99-9,2023-09-30,1\n", "text/csv").run()
+    assert app.error[0].value.startswith("\\[report\\]\\(evil\\)\\.csv 有 1 处问题")  # escaped: shown as text
+
+
+def test_a_zip_bomb_named_xlsx_is_refused_without_unpacking(plan):
+    from tracker.ingest import ingest
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (120 * 2**20))   # 120 MB of nothing
+    data = buffer.getvalue()
+    assert len(data) < 2**20
+    started = datetime.now()
+    result = ingest(plan, data, "bomb.xlsx")
+    assert not result.ok and "解压后超过 100 MB" in result.errors[0].message()
+    assert (datetime.now() - started).total_seconds() < 5
+
+
+def test_sql_text_in_every_field_is_only_ever_data(db, plan):
+    import pandas as pd
+    evil = "'; DROP TABLE batches; --"
+    db.add_batch(plan.id, evil + ".csv", evil, pd.DataFrame([("T15-1", "2023-09-30", 1.0, evil)],
+                                                            columns=["target_id", "as_of", "actual", "note"]),
+                 pd.DataFrame([(2, "2023-09-30", "in_progress", evil, evil, evil)],
+                              columns=["task_id", "as_of", "state", "progress", "problems", "next_steps"]),
+                 unit=evil, user=evil)
+    db.add_problem(plan.id, 2, evil + "2", "2023-09-30", unit=evil, owner=evil, by=evil)
+    Accounts(db).add(evil, "leader", "long-enough-1", by=evil)
+    assert Accounts(db).login(evil, evil)[0] is None
+    db.audit(evil, evil, evil)
+    assert db.batches(plan.id)["file_name"].tolist() == [evil + ".csv"]
+    assert db.latest_target_reports(plan.id)["note"].tolist() == [evil]
+    assert set(db.problems(plan.id)["text"]) == {evil, evil + "2"}
