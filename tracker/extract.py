@@ -17,6 +17,8 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
+from .values import decode
+
 CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 CHAPTER = re.compile(r"^([一二三四五六七八九十]{1,3})、\s*(.+)$")
@@ -113,13 +115,8 @@ def _raw_text(data: bytes, name: str) -> str:
     lower = name.lower()
     if lower.endswith(".docx"):
         return _docx_text(data)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode(data)
+    if text is None:
         raise ValueError("无法识别文件编码（应为 UTF-8 或 GBK）")
     if lower.endswith((".html", ".htm")) or re.search(r"<(html|body|p|div)[ >]", text[:5000], re.I):
         parser = _TextOfHtml()

@@ -15,7 +15,7 @@ import pandas as pd
 from .plan import Plan
 from .problems import Problem
 from .status import DONE, IN_PROGRESS, NOT_STARTED
-from .values import parse_date, to_target_unit
+from .values import decode, parse_date, to_target_unit
 
 BINARY_MAGIC = (b"\x89PNG", b"%PDF", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0", b"Rar!", b"7z\xbc\xaf")
 MAX_FILE_BYTES = 20 * 1024 * 1024          # a month's report is a few kilobytes
@@ -143,13 +143,8 @@ def read_rows(data: bytes, file_name: str) -> list[list]:
         return _xlsx_rows(data)
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.startswith(BINARY_MAGIC):
         raise ValueError("不是文本格式的 CSV 文件（可能是图片、PDF 或其他文件改了扩展名）")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode(data)
+    if text is None:
         raise ValueError("无法识别文件编码（应为 UTF-8 或 GBK 编码的 CSV）")
     if "\x00" in text:
         raise ValueError("不是文本格式的 CSV 文件（可能是改了扩展名的其他文件）")

@@ -26,16 +26,20 @@ def _rgb(hex_color: str) -> RGBColor:
     return RGBColor.from_string(hex_color.lstrip("#").upper())
 
 
-def _font(run_font, size: int, bold: bool = False, color: RGBColor = DARK) -> None:
-    run_font.size, run_font.bold, run_font.name = Pt(size), bold, FONT
-    run_font.color.rgb = color
-    props = run_font._element  # python-pptx names only the Latin face; add the East Asian one
+def _east_asian(props) -> None:
+    # python-pptx names only the Latin face; Chinese text takes the East Asian one
     for tag in ("a:ea", "a:cs"):
         face = props.find(qn(tag))
         if face is None:
             face = props.makeelement(qn(tag), {})
             props.append(face)
         face.set("typeface", FONT)
+
+
+def _font(run_font, size: int, bold: bool = False, color: RGBColor = DARK) -> None:
+    run_font.size, run_font.bold, run_font.name = Pt(size), bold, FONT
+    run_font.color.rgb = color
+    _east_asian(run_font._element)
 
 
 def _text(slide, text: str, left, top, width, height, size: int, bold=False, color=DARK, align=None) -> None:
@@ -51,13 +55,7 @@ def _text(slide, text: str, left, top, width, height, size: int, bold=False, col
 
 def _chart_fonts(chart, size: int) -> None:
     chart.font.size, chart.font.name = Pt(size), FONT
-    props = chart.font._element
-    for tag in ("a:ea", "a:cs"):
-        face = props.find(qn(tag))
-        if face is None:
-            face = props.makeelement(qn(tag), {})
-            props.append(face)
-        face.set("typeface", FONT)
+    _east_asian(chart.font._element)
 
 
 def _bars(slide, bars: pd.DataFrame, title: str, left, top, width, height) -> None:

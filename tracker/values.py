@@ -81,3 +81,13 @@ def parse_date(value) -> date | None:
     if re.fullmatch(r"\d{5}(\.0+)?", text):
         return EXCEL_EPOCH + timedelta(days=int(float(text)))
     return None
+
+
+def decode(data: bytes) -> str | None:
+    """Text in UTF-8 (with or without BOM) or GBK/GB18030, as Chinese Windows writes it; None if neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
