@@ -56,17 +56,19 @@ with st.sidebar:
     st.selectbox(ui.T("unit_filter"), [ui.ALL_UNITS, *plan.units], key="unit",
                  format_func=lambda unit: ui.T("all_units") if unit == ui.ALL_UNITS else unit)
 
-# (file, title key, icon); each role is shown only the pages it may open, and each page checks again.
-PAGES = [
-    ("overview", "overview", "dashboard"), ("departments", "departments", "account_balance"),
-    ("tasks", "tasks", "list_alt"), ("targets", "targets", "speed"), ("present", "present", "slideshow"),
-    ("warnings", "warnings", "warning"), ("trends", "trends", "trending_up"),
-    ("ranking", "ranking_page", "leaderboard"), ("problems", "problems_page", "report_problem"),
-    ("meeting", "meeting", "compare_arrows"), ("plan_import", "plan_import", "note_add"),
-    ("report", "report", "upload_file"), ("batches", "batches", "history"),
-    ("admin", "admin", "admin_panel_settings"),
-]
-pages = [st.Page(f"pages/{name}.py", title=ui.T(title), icon=f":material/{icon}:", url_path=name,
-                 default=name == "overview")
-         for name, title, icon in PAGES if user.may_open(name)]
-st.navigation(pages).run()
+# section -> (file, title key, icon); each role is shown only the pages it may open, and each page checks again.
+SECTIONS = {
+    "section_board": [("overview", "overview", "dashboard"), ("departments", "departments", "account_balance"),
+                      ("tasks", "tasks", "list_alt"), ("targets", "targets", "speed"),
+                      ("present", "present", "slideshow")],
+    "section_supervise": [("warnings", "warnings", "warning"), ("trends", "trends", "trending_up"),
+                          ("ranking", "ranking_page", "leaderboard"), ("problems", "problems_page", "report_problem"),
+                          ("meeting", "meeting", "compare_arrows")],
+    "section_report": [("report", "report", "upload_file"), ("batches", "batches", "history")],
+    "section_manage": [("plan_import", "plan_import", "note_add"), ("admin", "admin", "admin_panel_settings")],
+}
+pages = {ui.T(section): [st.Page(f"pages/{name}.py", title=ui.T(title), icon=f":material/{icon}:", url_path=name,
+                                 default=name == "overview")
+                         for name, title, icon in entries if user.may_open(name)]
+         for section, entries in SECTIONS.items()}
+st.navigation({section: entries for section, entries in pages.items() if entries}, expanded=True).run()

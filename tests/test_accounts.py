@@ -15,8 +15,8 @@ NOW = datetime(2026, 11, 30, 9, 0)
 @pytest.fixture
 def accounts(store):
     accounts = Accounts(store)
-    accounts.add("zhang", "reporter", "correct-horse", unit="区民政局")
     accounts.add("office", "admin", "admin-pass-1")
+    accounts.add("zhang", "reporter", "correct-horse", unit="区民政局")
     return accounts
 
 
@@ -76,6 +76,11 @@ def test_permission_matrix(permission, role):
     assert User("x", role, "区民政局").can(permission) is MATRIX[permission][role]
 
 
+def test_the_first_account_must_be_an_administrator(store):
+    with pytest.raises(ValueError, match="第一个账户必须是管理员"):
+        Accounts(store).add("zhang", "reporter", "correct-horse", unit="区民政局")
+
+
 def test_account_rules(accounts):
     with pytest.raises(ValueError, match="必须指定单位"):
         accounts.add("li", "reporter", "long-enough-1")
@@ -95,6 +100,8 @@ def run(capsys, *argv, stdin=None, monkeypatch=None):
 
 def test_user_commands(capsys, monkeypatch, tmp_path):
     db = tmp_path / "p.db"
+    assert run(capsys, "user", "add", "office", "--role", "admin", "--password-stdin", "--db", db,
+               stdin="admin-pass-1\n", monkeypatch=monkeypatch)[0] == 0
     code, out, _ = run(capsys, "user", "add", "zhang", "--role", "reporter", "--unit", "区民政局", "--password-stdin",
                        "--db", db, stdin="correct-horse\n", monkeypatch=monkeypatch)
     assert code == 0 and "已创建账户 zhang" in out

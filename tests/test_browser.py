@@ -150,6 +150,7 @@ def test_a_reporter_logs_in_uploads_its_template_and_cannot_reach_the_admin_page
 
     db = tmp_path / "progress.db"
     store = Store(db)
+    Accounts(store).add("office", "admin", "admin-pass-1")
     Accounts(store).add("zhang", "reporter", "correct-horse", unit="区民政局")
     plan = load_plan()
     data = to_xlsx(template_frame(plan, store.latest_target_reports(plan.id), store.latest_task_reports(plan.id),

@@ -98,6 +98,8 @@ class Accounts:
             raise ValueError("密码至少 8 位")
         if not name.strip():
             raise ValueError("账户名不能为空")
+        if role != "admin" and not self.any():
+            raise ValueError("第一个账户必须是管理员（admin）：之后每个页面都需要登录，需要有人能管理账户")
         with self.store.transaction() as conn:
             if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
                 raise ValueError(f"账户 {name} 已存在")
