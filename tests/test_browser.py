@@ -136,12 +136,11 @@ def test_a_slide_fills_the_projector_screen_and_the_keyboard_turns_pages(server,
     page.close()
 
 
-def test_a_reporter_logs_in_uploads_its_template_and_cannot_reach_the_admin_page(tmp_path):
+def test_a_reporter_logs_in_uploads_its_template_and_cannot_reach_the_admin_page(browser, tmp_path):
     """A clerk's day in chromium: log in, fill the unit's template, upload it, and find no admin page by URL."""
     import io as _io
 
     from openpyxl import load_workbook
-    from playwright.sync_api import sync_playwright
 
     from tracker.accounts import Accounts
     from tracker.plan import load_plan
@@ -172,30 +171,28 @@ def test_a_reporter_logs_in_uploads_its_template_and_cannot_reach_the_admin_page
                 break
             except OSError:
                 time.sleep(0.3)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1600, "height": 1200})
-            page.goto(url)
-            page.get_by_label("账户名").fill("zhang")
-            page.get_by_label("密码").fill("correct-horse")
-            page.get_by_role("button", name="登录").click()
-            page.get_by_role("heading", name="总览").wait_for(timeout=30000)
-            nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-            assert "进度上报" in nav and "账户与审计" not in nav and "部门" not in nav
-            page.locator('[data-testid="stSidebarNav"]').get_by_text("进度上报").click()
-            page.get_by_role("heading", name="进度上报").wait_for(timeout=30000)
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(filled))
-            page.get_by_text("导入前预览").wait_for(timeout=30000)
-            page.locator("button:visible").filter(has_text="确认导入").first.click()
-            page.get_by_text("已导入为批次").wait_for(timeout=30000)
-            page.goto(f"{url}/admin")                                  # typed into the address bar
-            page.get_by_label("账户名").fill("zhang")                   # a new tab session: log in again
-            page.get_by_label("密码").fill("correct-horse")
-            page.get_by_role("button", name="登录").click()
-            page.get_by_role("heading", name="总览").wait_for(timeout=30000)   # not the admin page
-            wait_idle(page)
-            assert page.get_by_role("heading", name="账户与审计").count() == 0
-            browser.close()
+        page = browser.new_page(viewport={"width": 1600, "height": 1200})
+        page.goto(url)
+        page.get_by_label("账户名").fill("zhang")
+        page.get_by_label("密码").fill("correct-horse")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="总览").wait_for(timeout=30000)
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "进度上报" in nav and "账户与审计" not in nav and "部门" not in nav
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("进度上报").click()
+        page.get_by_role("heading", name="进度上报").wait_for(timeout=30000)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(filled))
+        page.get_by_text("导入前预览").wait_for(timeout=30000)
+        page.locator("button:visible").filter(has_text="确认导入").first.click()
+        page.get_by_text("已导入为批次").wait_for(timeout=30000)
+        page.goto(f"{url}/admin")                                  # typed into the address bar
+        page.get_by_label("账户名").fill("zhang")                   # a new tab session: log in again
+        page.get_by_label("密码").fill("correct-horse")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="总览").wait_for(timeout=30000)   # not the admin page
+        wait_idle(page)
+        assert page.get_by_role("heading", name="账户与审计").count() == 0
+        page.close()
         assert Store(db).latest_target_reports(plan.id)["actual"].tolist() == [150.0]
         assert Store(db).batches(plan.id)["user"].tolist() == ["zhang"]
     finally:
