@@ -133,6 +133,20 @@ def memo_at(fn, as_of: date, *args):
     return _memo(f"{fn.__module__}.{fn.__name__}", tuple(key), args)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _memo_compare(name: str, key: tuple, other: tuple, args: tuple):
+    module, function = name.rsplit(".", 1)
+    return getattr(importlib.import_module(module), function)(_snapshot(*key), _snapshot(*other), *args)
+
+
+def memo_compare(fn, other_as_of: date, *args):
+    """fn(snapshot, snapshot at other_as_of, *args), computed once per pair of snapshots and arguments."""
+    key = _snapshot_key()
+    other = list(key)
+    other[3] = other_as_of
+    return _memo_compare(f"{fn.__module__}.{fn.__name__}", key, tuple(other), args)
+
+
 def memo(fn, *args):
     """fn(snapshot, *args) for a pure function of the tracker package, computed once per snapshot and arguments.
 
@@ -145,6 +159,7 @@ def after_write() -> None:
     """Forget everything a write made stale, and let the as-of date follow the new data."""
     _snapshot.clear()
     _memo.clear()
+    _memo_compare.clear()
     st.session_state.pop("as_of", None)
 
 

@@ -24,7 +24,9 @@ from year_of_reports import fill  # noqa: E402
 from tracker.plan import load_plan  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
-PAGES = ["pages/overview.py", "pages/departments.py", "pages/tasks.py", "pages/targets.py"]
+PAGES = [f"pages/{name}.py" for name in ("overview", "departments", "tasks", "targets", "present", "warnings",
+                                         "trends", "ranking", "problems", "meeting", "report", "batches",
+                                         "plan_import", "admin")]
 
 
 def rerun_times(reruns: int) -> dict[str, float]:

@@ -12,8 +12,7 @@ snap = ui.page_header(ui.T("meeting"), "meeting")
 plan = snap.plan
 last = st.date_input(ui.T("meeting_date"), value=max(plan.start, snap.as_of - timedelta(days=30)),
                      min_value=plan.start, max_value=snap.as_of, key="meeting_date", format="YYYY-MM-DD")
-before = ui.snapshot_at(last)
-changes = meeting.compare(snap, before)
+changes = ui.memo_compare(meeting.compare, last)
 if ui.unit_filter():
     changes = changes[changes["unit"] == ui.unit_filter()]
 names = {kind: label(meeting.CHANGE_LABELS, kind, ui.lang()) for kind in meeting.CHANGES}

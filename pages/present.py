@@ -27,7 +27,7 @@ h1 { font-size: 2.8rem !important; padding-top: 0.2rem !important; }
 </style>""", unsafe_allow_html=True)
 
 since = st.session_state.get("present_since") or max(plan.start, snap.as_of - timedelta(days=30))
-slides = deck.build(snap, ui.snapshot_at(since))
+slides = ui.memo_compare(deck.build, since)
 index = min(st.session_state.get("slide", 0), len(slides) - 1)
 st.session_state.setdefault("slide_jump", index)
 

@@ -27,6 +27,9 @@ def _latest():
     return store.latest_target_reports(plan.id), store.latest_task_reports(plan.id)
 
 
+latest = _latest()
+
+
 def _store(ingested, source: str) -> None:
     batch = store.add_batch(plan.id, ingested.file_name, ingested.sha256, ingested.targets, ingested.tasks,
                             unit=unit, user=ui.user().name, source=source)
@@ -52,8 +55,7 @@ def show(ingested, source: str, key: str) -> None:
             ui.T("expected"): [p.expected for p in ingested.errors],
         }), hide_index=True, width="stretch")
         return
-    latest_targets, latest_tasks = _latest()
-    changes = preview(plan, ingested, latest_targets, latest_tasks, snap.settings)
+    changes = preview(plan, ingested, *latest, snap.settings)
     st.subheader(ui.T("preview", n=len(changes)))
     shown = lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)  # noqa: E731
     ui.status_table(pd.DataFrame({
@@ -86,7 +88,7 @@ with template_tab:
     as_of = st.date_input(ui.T("template_date"), value=default_report_date(plan), min_value=plan.start,
                           max_value=plan.end, key="template_date", format="YYYY-MM-DD")
     name = f"进度填报模板_{unit or '全部单位'}_{as_of:%Y%m%d}"
-    frame = template_frame(plan, *_latest(), unit, as_of)
+    frame = template_frame(plan, *latest, unit, as_of)
     left, right = st.columns(2)
     left.download_button(ui.T("download_xlsx"), lambda: to_xlsx(frame, template_title(plan, unit)),
                          file_name=f"{name}.xlsx", type="primary", on_click="ignore",
@@ -98,16 +100,16 @@ with upload_tab:
     uploaded = st.file_uploader(ui.T("upload_label"), type=["csv", "xlsx"],
                                 key=f"upload_{st.session_state.get('upload_round', 0)}")
     if uploaded is not None:
-        show(ingest(plan, uploaded.getvalue(), uploaded.name, unit=unit, previous=_latest()[0]), "upload", "upload")
+        show(ingest(plan, uploaded.getvalue(), uploaded.name, unit=unit, previous=latest[0]), "upload", "upload")
 
 with edit_tab:
     st.write(ui.T("edit_help"))
-    rows = template_frame(plan, *_latest(), unit, default_report_date(plan))
-    rows = rows.astype({c: "string" for c in ("完成值", "任务状态", "进展情况", "存在问题", "下步计划")})
+    fill = ("完成值", "任务状态", "进展情况", "存在问题", "下步计划")
+    rows = frame.assign(截至日期=default_report_date(plan)).astype({c: "string" for c in fill})
     rows["截至日期"] = pd.to_datetime(rows["截至日期"])
     edited = st.data_editor(
         rows, hide_index=True, width="stretch", key=f"editor_{unit}_{st.session_state.get('upload_round', 0)}",
-        disabled=[c for c in rows.columns if c not in ("截至日期", "完成值", "任务状态", "进展情况", "存在问题", "下步计划")],
+        disabled=[c for c in rows.columns if c not in ("截至日期", *fill)],
         column_config={
             "截至日期": st.column_config.DateColumn(min_value=plan.start, max_value=plan.end, format="YYYY-MM-DD"),
             "完成值": st.column_config.TextColumn(),
