@@ -173,6 +173,18 @@ def status_cells(statuses: pd.Series) -> pd.Series:
     return statuses.map(lambda s: [status_text(s)])
 
 
+def target_table(targets: pd.DataFrame, **extra) -> pd.DataFrame:
+    """The usual columns of a table of targets (ID, indicator, status, target, actual, completion), then `extra`."""
+    return pd.DataFrame({
+        T("target_id"): targets["target_id"], T("indicator"): targets["indicator"],
+        T("status"): status_cells(targets["status"]),
+        T("target_value"): [f"{number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
+        T("actual"): [number(v) for v in targets["actual"]],
+        T("completion"): targets["completion"].map(pct),
+        **extra,
+    })
+
+
 def status_column():
     """Column config showing status cells as coloured labels."""
     return st.column_config.MultiselectColumn(options=[status_text(s) for s in STATUS_COLORS],

@@ -55,14 +55,8 @@ st.markdown(f"#### {ui.T('unit_targets')}")
 if targets.empty:
     st.write(ui.T("none"))
 else:
-    table = pd.DataFrame({
-        ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
-        ui.T("status"): ui.status_cells(targets["status"]),
-        ui.T("target_value"): [f"{ui.number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
-        ui.T("actual"): [ui.number(v) for v in targets["actual"]],
-        ui.T("completion"): targets["completion"].map(ui.pct),
-        ui.T("reported_on"): targets["reported_on"].map(lambda d: "" if pd.isna(d) else str(d)),
-    })
+    table = ui.target_table(targets, **{
+        ui.T("reported_on"): targets["reported_on"].map(lambda d: "" if pd.isna(d) else str(d))})
     ui.status_table(table, ui.T("status"))
 
 if not participating.empty:

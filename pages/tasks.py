@@ -71,15 +71,8 @@ st.markdown(f"#### {ui.T('task_targets')}")
 if targets.empty:
     st.write(ui.T("no_targets"))
 else:
-    table = pd.DataFrame({
-        ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
-        ui.T("status"): ui.status_cells(targets["status"]),
-        ui.T("target_value"): [f"{ui.number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
-        ui.T("actual"): [ui.number(v) for v in targets["actual"]],
-        ui.T("completion"): targets["completion"].map(ui.pct),
-        ui.T("deadline"): targets["deadline"].astype(str),
-        ui.T("source_text"): targets["source_text"],
-    })
+    table = ui.target_table(targets, **{ui.T("deadline"): targets["deadline"].astype(str),
+                                        ui.T("source_text"): targets["source_text"]})
     ui.status_table(table, ui.T("status"))
 
 st.markdown(f"#### {ui.T('history')}")
