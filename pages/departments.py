@@ -37,10 +37,10 @@ st.caption(ui.T("ranking_note"))
 
 st.subheader(ui.T("choose_unit"))
 unit = ui.unit_filter() or st.selectbox(ui.T("unit"), list(units["lead_unit"]), key="department_unit")
-st.markdown(f"### {unit}")
+st.markdown(f"### {ui.plain(unit)}")
 tasks, targets = views.led_by(snap.tasks, unit), views.led_by(snap.targets, unit)
 participating = snap.tasks[snap.tasks["participating_list"].map(lambda names: unit in names)]
-st.markdown(f"**{ui.T('kind')}**：{kinds.get(unit, '')} · **{ui.T('unit_tasks')}**：{len(tasks)} · "
+st.markdown(f"**{ui.T('kind')}**：{ui.plain(kinds.get(unit, ''))} · **{ui.T('unit_tasks')}**：{len(tasks)} · "
             f"**{ui.T('unit_targets')}**：{len(targets)} · **{ui.T('unit_participating')}**：{len(participating)}")
 
 st.markdown(f"#### {ui.T('unit_tasks')}")

@@ -28,8 +28,8 @@ unit = ui.unit_filter()
 view = ui.memo(views.overview, unit, ui.lang())
 if unit and view.tasks == 0:
     joined = snap.tasks[snap.tasks["participating_list"].map(lambda names: unit in names)]
-    st.info(ui.T("participating_only", unit=unit, n=len(joined),
-                 tasks="、".join(f"{k}. {t}" for k, t in zip(joined["task_id"], joined["title"]))))
+    st.info(ui.T("participating_only", unit=ui.plain(unit), n=len(joined),
+                 tasks=ui.plain("、".join(f"{k}. {t}" for k, t in zip(joined["task_id"], joined["title"])))))
 figures = [(ui.T("tasks_n"), view.tasks), (ui.T("targets_n"), view.targets)]
 figures += [(ui.status_text(s), view.counts[s]) for s in STATUSES]
 for column, (name, value) in zip(st.columns(len(figures)), figures):

@@ -44,15 +44,15 @@ def _jump() -> None:
 def draw(slide: deck.Slide, number: int) -> None:
     """One slide: title, plan and date line, big figures, then its charts or table."""
     with st.container(key=f"slide-{number}"):
-        st.title(slide.title)
-        st.caption(f"{plan.title}（{plan.meta.get('document_number', '')}） · {ui.T('as_of')} {snap.as_of:%Y-%m-%d} · "
+        st.title(ui.plain(slide.title))
+        st.caption(f"{ui.plain(plan.title)}（{ui.plain(plan.meta.get('document_number', ''))}） · {ui.T('as_of')} {snap.as_of:%Y-%m-%d} · "
                    f"{number + 1}/{len(slides)}")
         if slide.metrics and slide.key != "title":
             for column, (name, value) in zip(st.columns(len(slide.metrics[:9])), slide.metrics[:9]):
                 column.metric(name, value)
         if slide.key == "title":
             for name, value in slide.metrics:
-                st.markdown(f"## {name}：{value}")
+                st.markdown(f"## {name}：{ui.plain(value)}")
         if slide.counts is not None and slide.bars is not None:
             left, right = st.columns([2, 3])
             left.plotly_chart(charts.status_donut(slide.counts), config=ui.CHART_CONFIG, key=f"donut-{number}")

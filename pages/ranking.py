@@ -48,7 +48,7 @@ unit = ui.unit_filter() or st.selectbox(ui.T("unit"), list(scores["unit"]), key=
 items = ui.memo(ranking.items)
 items = items[items["unit"] == unit]
 row = scores.set_index("unit").loc[unit]
-st.markdown(f"**{unit}** · {ui.T('lead_score')} {number(row['score'])} = 100 × ({weights['weight_completion']:g} × "
+st.markdown(f"**{ui.plain(unit)}** · {ui.T('lead_score')} {number(row['score'])} = 100 × ({weights['weight_completion']:g} × "
             f"{number(row['completion_part'], '{:.3f}')} + {weights['weight_timeliness']:g} × "
             f"{number(row['timeliness_part'], '{:.3f}')} + {weights['weight_severe']:g} × (1 − "
             f"{number(row['severe_share'], '{:.3f}')}))")

@@ -43,12 +43,12 @@ st.subheader(ui.T("choose_task"))
 titles = dict(zip(tasks["task_id"], tasks["title"]))
 choice = st.selectbox(ui.T("title"), list(titles), key="task_choice", format_func=lambda i: f"{i}. {titles[i]}")
 task = tasks.set_index("task_id").loc[choice]
-st.markdown(f"### {choice}. {task['title']}  ·  {ui.status_text(task['status'])}")
+st.markdown(f"### {choice}. {ui.plain(task['title'])}  ·  {ui.status_text(task['status'])}")
 st.text(task["text"])  # notice text shown as text, never interpreted as Markdown
 lead = task["lead_units"] or ui.T("none")
 part = task["participating_units"] or ui.T("none")
-st.markdown(f"**{ui.T('lead_units')}**：{lead}")
-st.markdown(f"**{ui.T('participating_units')}**：{part}"
+st.markdown(f"**{ui.T('lead_units')}**：{ui.plain(lead)}")
+st.markdown(f"**{ui.T('participating_units')}**：{ui.plain(part)}"
             + (f" {ui.T('open_list')}" if is_open_list(task["participating_units"]) else ""))
 if task["state"]:
     st.markdown(f"**{ui.T('task_state')}**：{label(TASK_STATE_LABELS, task['state'], ui.lang())}"
@@ -84,7 +84,7 @@ for target in targets.itertuples(index=False):
     rows = history[history["target_id"] == target.target_id]
     if rows.empty:
         continue
-    st.markdown(f"**{target.target_id} {target.indicator}**")
+    st.markdown(f"**{ui.plain(target.target_id)} {ui.plain(target.indicator)}**")
     st.plotly_chart(ui.memo(views.history_figure, target.target_id, ui.lang()), config=ui.CHART_CONFIG,
                     key=f"history_{target.target_id}")
     st.dataframe(pd.DataFrame({

@@ -197,3 +197,25 @@ def test_sql_text_in_every_field_is_only_ever_data(db, plan):
     assert db.batches(plan.id)["file_name"].tolist() == [evil + ".csv"]
     assert db.latest_target_reports(plan.id)["note"].tolist() == [evil]
     assert set(db.problems(plan.id)["text"]) == {evil, evil + "2"}
+
+
+def test_plan_text_from_an_imported_notice_is_shown_as_text(tmp_path, monkeypatch):
+    """Unit names, titles and indicators come from uploaded notices too: never rendered as links or HTML."""
+    from tracker.extract import extract, write
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "p.db"))
+    monkeypatch.setenv("TRACKER_PLANS", str(tmp_path / "plans"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    notice = ("青山县2024年重点工作任务\n一、产业\n1.甲[点此](http://evil.example)任务。新增企业8个。"
+              "（牵头单位：县科技局 [点此登录](http://evil.example)）\n2.乙任务。文。（牵头单位：县乙局）\n").encode()
+    write(extract(notice, "evil.txt"), tmp_path / "plans" / "evil", "evil")
+    app = AppTest.from_file(ENTRY, default_timeout=60).run()
+    app.selectbox(key="plan_dir").select(str(tmp_path / "plans" / "evil")).run()
+    for page in ("tasks", "trends", "ranking", "departments"):
+        app.switch_page(f"pages/{page}.py").run()
+        if page == "tasks":
+            app.selectbox(key="task_choice").select(1).run()
+        rendered = " ".join(m.value for m in app.markdown if "<style>" not in m.value)
+        assert "](http://evil" not in rendered, page
+    st.cache_data.clear()
+    st.cache_resource.clear()
