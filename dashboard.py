@@ -39,7 +39,7 @@ with st.sidebar:
         st.caption(ui.T("signed_in", name=user.name, role=role))
         st.button(ui.T("logout"), on_click=ui.logout, key="logout")
     choices = ui.plans()
-    if len(choices) > 1:
+    if len(choices) > 1 and user.can("view"):  # a unit's clerk reports on the default plan only
         names = {str(path): plan_id for plan_id, path in choices.items()}
         st.selectbox(ui.T("plan"), list(names), key="plan_dir", format_func=names.get, on_change=_switch_plan)
 

@@ -27,7 +27,7 @@ st.dataframe(per_unit.rename(columns={"unit": ui.T("unit"), **names}), hide_inde
 
 for kind in meeting.CHANGES[:4]:
     rows = changes[changes["change"] == kind]
-    st.markdown(f"#### {names[kind]}（{len(rows)}）")
+    st.markdown(f"#### {names[kind]}（{rows['item'].nunique()}）")
     if rows.empty:
         st.write(ui.T("none"))
         continue

@@ -3,7 +3,7 @@ import streamlit as st
 
 import ui
 from tracker import views
-from tracker.samples import load_sample, remove_sample
+from tracker.samples import has_sample, load_sample, remove_sample
 from tracker.status import STATUSES
 
 snap = ui.page_header(ui.T("overview"), "overview")
@@ -18,7 +18,7 @@ def _change_sample(action) -> None:
 
 if not snap.reported_any:
     st.info(ui.T("empty_store"))
-    if ui.allowed("plan"):
+    if ui.allowed("plan") and has_sample(plan):
         st.button(ui.T("load_sample"), type="primary", help=ui.T("sample_help"), on_click=_change_sample,
                   args=(load_sample,))
 elif ui.store().has_samples(plan.id) and ui.allowed("plan"):

@@ -45,6 +45,8 @@ def draw(slide: deck.Slide, number: int) -> None:
     """One slide: title, plan and date line, big figures, then its charts or table."""
     with st.container(key=f"slide-{number}"):
         st.title(ui.plain(slide.title))
+        if snap.has_samples:
+            st.warning(ui.T("sample_banner"))
         st.caption(f"{ui.plain(plan.title)}（{ui.plain(plan.meta.get('document_number', ''))}） · {ui.T('as_of')} {snap.as_of:%Y-%m-%d} · "
                    f"{number + 1}/{len(slides)}")
         if slide.metrics and slide.key != "title":

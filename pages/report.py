@@ -46,6 +46,10 @@ def _store(ingested, source: str) -> None:
 
 def show(ingested, source: str, key: str) -> None:
     """Every problem of a rejected file, or the preview of an accepted one with its confirmation."""
+    earlier = store.find_batch(plan.id, ingested.sha256)
+    if earlier is not None:
+        st.info(ui.T("duplicate", batch=earlier))
+        return
     if ingested.errors:
         st.error(ui.T("problems_found", name=ui.plain(ingested.file_name), n=len(ingested.errors)))
         st.dataframe(pd.DataFrame({

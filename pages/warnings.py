@@ -1,5 +1,5 @@
 """预警: targets and tasks behind schedule, open problems, and units to chase with a notice for each."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -73,7 +73,7 @@ st.subheader(ui.T("chase"))
 left, right = st.columns(2)
 since = left.date_input(ui.T("chase_since"), value=max(plan.start, snap.as_of - timedelta(days=30)),
                         min_value=plan.start, max_value=plan.end, key="chase_since", format="YYYY-MM-DD")
-report_by = right.date_input(ui.T("report_by"), value=snap.as_of + timedelta(days=7), key="report_by",
+report_by = right.date_input(ui.T("report_by"), value=date.today() + timedelta(days=7), key="report_by",
                              format="YYYY-MM-DD")
 late_units = chase.units(snap, since)
 if unit is not None:

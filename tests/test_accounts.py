@@ -165,3 +165,12 @@ def test_a_backup_taken_during_imports_is_consistent(tmp_path):
     restored = Store(tmp_path / "restored.db")
     restored.restore(copies[-1])
     assert len(restored.batches("hedong-2023")) <= 6
+
+
+def test_an_admin_cannot_disable_itself_or_the_last_admin(accounts):
+    with pytest.raises(ValueError, match="自己"):
+        accounts.disable("office", by="office")
+    with pytest.raises(ValueError, match="最后一个"):
+        accounts.disable("office", by="cli")
+    accounts.add("second", "admin", "second-pass-1")
+    accounts.disable("office", by="second")

@@ -377,3 +377,41 @@ def test_progress_is_kept_per_plan(app, tmp_path, monkeypatch, plan):
     assert metrics(app)["未上报"] == "6"
     app.selectbox(key="plan_dir").select(str(tmp_path / "plans" / "qingshan-2024")).run()
     assert metrics(app)["未上报"] == "3" and not app.warning             # nothing reported for the new plan
+
+
+def test_quick_edit_of_the_page_frame_keeps_only_the_rows_typed_in(plan, store):
+    """The editor's empty cells (pd.NA) are empty, so only the rows a clerk filled are checked and stored."""
+    from datetime import date
+    from tracker.ingest import ingest_frame
+    from tracker.template import template_frame
+    frame = template_frame(plan, store.latest_target_reports(plan.id), store.latest_task_reports(plan.id), "区民政局",
+                           date(2023, 9, 30))
+    rows = frame.astype({c: "string" for c in ("完成值", "任务状态", "进展情况", "存在问题", "下步计划")})
+    rows.loc[rows["指标编号"] == "T68-1", "完成值"] = "150"
+    result = ingest_frame(plan, rows, "在线填报", unit="区民政局", today=date(2026, 11, 30))
+    assert result.ok, [p.message() for p in result.problems]
+    assert result.targets["target_id"].tolist() == ["T68-1"] and result.tasks.empty
+
+
+def test_the_same_file_again_is_recognised_before_the_preview(app):
+    _open(app, "pages/report.py")
+    _upload(app, "good.csv", GOOD)
+    app.button(key="import_upload").click().run()
+    _upload(app, "good.csv", GOOD)
+    assert any("已于批次 1 导入过" in i.value for i in app.info)
+    assert not [b for b in app.button if b.key == "import_upload"]
+
+
+def test_the_sample_button_appears_only_for_the_plan_it_belongs_to(app, tmp_path, monkeypatch):
+    from tracker.extract import extract, write
+    monkeypatch.setenv("TRACKER_PLANS", str(tmp_path / "plans"))
+    write(extract(NOTICE, "qingshan.txt"), tmp_path / "plans" / "qingshan-2024", "qingshan-2024")
+    _open(app, PAGES[0])
+    assert [b.label for b in app.button] == ["载入示例数据"]
+    app.selectbox(key="plan_dir").select(str(tmp_path / "plans" / "qingshan-2024")).run()
+    assert not [b for b in app.button if b.label == "载入示例数据"]
+
+
+def test_the_presentation_warns_of_sample_data(sample_app):
+    _open(sample_app, "pages/present.py")
+    assert any("示例数据" in w.value for w in sample_app.warning)

@@ -107,7 +107,7 @@ def test_chasing_lists_units_silent_since_a_date_and_drafts_their_notice(plan, s
     assert not table.at["区科学技术局", "silent"]          # reported T15-1 since, still owes its other items
     text = chase.notice(snapshot, "区民政局", date(2023, 9, 1), date(2023, 10, 10), date(2023, 10, 1))
     assert text.startswith("督办通知\n\n区民政局：")
-    assert "以下4项工作自2023年09月01日以来未报送" in text
+    assert "以下4项工作自2023年9月1日以来未报送" in text
     assert "任务68 指标T68-1 特殊困难老年人家庭适老化改造（目标300户）（最近报送：2023-06-30）" in text
     assert "任务66 指标T66-1" in text and "从未报送" in text
     assert "请于2023年10月10日前" in text

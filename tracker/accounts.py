@@ -115,7 +115,13 @@ class Accounts:
                                      " FROM users ORDER BY name", conn)
 
     def disable(self, name: str, by: str | None = None) -> None:
-        """Stop an account from logging in (it is kept, with its history)."""
+        """Stop an account from logging in (it is kept, with its history); never yourself or the last admin."""
+        if name == by:
+            raise ValueError("不能停用自己正在使用的账户")
+        with self.store.connect() as conn:
+            admins = [n for (n,) in conn.execute("SELECT name FROM users WHERE role = 'admin' AND disabled = 0")]
+        if admins == [name]:
+            raise ValueError("这是最后一个可用的管理员账户，不能停用")
         self._update(name, "UPDATE users SET disabled = 1 WHERE name = ?", (name,))
         self.store.audit(by, "user_disable", name)
 

@@ -165,7 +165,7 @@ def history_line(history: pd.DataFrame, target_value: float, unit: str, lang: st
 
 
 def trend_line(history: pd.DataFrame, target_value: float, unit: str, due: list, projection: tuple | None,
-               schedule_name: str, lang: str = "zh") -> go.Figure:
+               schedule_name: str, lang: str = "zh", span: tuple | None = None) -> go.Figure:
     """Reports over time with the target, the schedule's expected path and a dashed projection to the deadline."""
     figure = history_line(history, target_value, unit, lang)
     traces = list(figure.data)
@@ -183,4 +183,5 @@ def trend_line(history: pd.DataFrame, target_value: float, unit: str, due: list,
     return _figure(traces, 420, showlegend=True, shapes=figure.layout.shapes, annotations=figure.layout.annotations,
                    legend=dict(orientation="h", y=-0.15, font=dict(size=15)),
                    yaxis=dict(title=dict(text=unit), gridcolor=GRID, range=[0, top]),
-                   xaxis=dict(type="date", tickformat="%Y-%m", dtick="M1"))
+                   xaxis=dict(type="date", tickformat="%Y-%m", dtick="M1",
+                              range=[str(span[0]), str(span[1])] if span else None))

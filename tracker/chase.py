@@ -41,6 +41,10 @@ def units(snapshot: Snapshot, since: date) -> pd.DataFrame:
     return table.sort_values(["silent", "overdue"], ascending=[False, False]).reset_index(drop=True)
 
 
+def _day(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"  # as official documents write dates: 10月1日, not 10月01日
+
+
 def notice(snapshot: Snapshot, unit: str, since: date, report_by: date, issued: date | None = None) -> str:
     """A ready-to-send 督办通知 draft for one unit, listing its overdue items and the date to report by."""
     plan = snapshot.plan
@@ -51,7 +55,7 @@ def notice(snapshot: Snapshot, unit: str, since: date, report_by: date, issued: 
         "",
         f"{unit}：",
         f"根据《{plan.title}》（{plan.meta.get('document_number', '')}）关于建立工作台账、定期调度推进的要求，"
-        f"截至{snapshot.as_of:%Y年%m月%d日}，你单位牵头的以下{len(late)}项工作自{since:%Y年%m月%d日}以来未报送进展情况：",
+        f"截至{_day(snapshot.as_of)}，你单位牵头的以下{len(late)}项工作自{_day(since)}以来未报送进展情况：",
     ]
     for i, r in enumerate(late.itertuples(index=False), start=1):
         item = f"任务{r.task_id}" + (f" 指标{r.target_id} " if r.target_id else " ") + r.name
@@ -59,10 +63,10 @@ def notice(snapshot: Snapshot, unit: str, since: date, report_by: date, issued: 
         lines.append(f"{i}. {item}（{last}）")
     lines += [
         "",
-        f"请于{report_by:%Y年%m月%d日}前通过督办看板报送上述工作的最新进展（完成值或任务状态、进展情况、存在问题及下步计划）。"
+        f"请于{_day(report_by)}前通过督办看板报送上述工作的最新进展（完成值或任务状态、进展情况、存在问题及下步计划）。"
         "逾期未报的，将在调度会上通报。",
         "",
         f"{plan.meta.get('issuer', '')}督办室",
-        f"{(issued or date.today()):%Y年%m月%d日}",
+        _day(issued or date.today()),
     ]
     return "\n".join(lines)

@@ -52,9 +52,10 @@ def _task_table(tasks: pd.DataFrame) -> pd.DataFrame:
 def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
     """Title, overall picture, one slide per chapter, one per lead unit, warnings, and changes since `before`."""
     plan = now.plan
+    sample = [("数据", "示例数据（虚构），不是真实上报")] if now.has_samples else []
     slides = [Slide("title", plan.title, metrics=[("文号", plan.meta.get("document_number", "")),
                                                    ("统计截至", f"{now.as_of:%Y-%m-%d}"),
-                                                   ("时序进度", _pct(now.time_progress))],
+                                                   ("时序进度", _pct(now.time_progress))] + sample,
                     notes=f"{plan.title}（{plan.meta.get('document_number', '')}），统计截至{now.as_of:%Y年%m月%d日}。")]
     targets, tasks = now.targets, now.tasks
     overall = overall_completion(targets)

@@ -90,7 +90,9 @@ def _cell(row: list, j: int) -> str:
 
 
 def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
+    if value is None or value is pd.NA or value is pd.NaT:  # an empty cell of a data editor is pd.NA
+        return True
+    return (isinstance(value, float) and value != value) or str(value).strip() == ""
 
 
 def _xlsx_rows(data: bytes) -> list[list]:

@@ -8,6 +8,12 @@ from .plan import DATA_DIR, Plan
 from .store import BatchResult, Store
 
 SAMPLE_FILE = DATA_DIR / "samples" / "progress_sample.csv"
+SAMPLE_PLAN = "hedong-2023"  # the sample's rows name this plan's targets and tasks
+
+
+def has_sample(plan: Plan) -> bool:
+    """Whether there is sample data for this plan."""
+    return plan.id == SAMPLE_PLAN
 
 
 def load_sample(plan: Plan, store: Store, path: Path = SAMPLE_FILE, user: str | None = None) -> BatchResult:

@@ -132,6 +132,8 @@ def to_pptx(plan: Plan, slides: list[Slide], as_of) -> bytes:
     deck.slide_width, deck.slide_height = WIDTH, HEIGHT
     blank = deck.slide_layouts[6]
     footer = f"{plan.title} · 统计截至 {as_of:%Y-%m-%d}"
+    if any(name == "数据" for item in slides[:1] for name, _ in item.metrics):
+        footer += " · 示例数据（虚构），不是真实上报"
     for item in slides:
         slide = deck.slides.add_slide(blank)
         if item.key == "title":
@@ -142,6 +144,8 @@ def to_pptx(plan: Plan, slides: list[Slide], as_of) -> bytes:
                   color=GREY)
             _text(slide, plan.meta.get("issuer", ""), Inches(0.8), Inches(5.4), Inches(8), Inches(0.6), 18,
                   color=GREY)
+            for name, value in item.metrics[3:]:
+                _text(slide, value, Inches(0.8), Inches(6.1), Inches(10), Inches(0.6), 20, True, RGBColor(0xB9, 0x1C, 0x1C))
         else:
             _text(slide, item.title, Inches(0.5), Inches(0.3), WIDTH - Inches(1), Inches(0.8), 30, True)
             _text(slide, footer, Inches(0.5), HEIGHT - Inches(0.5), WIDTH - Inches(1), Inches(0.4), 11, color=GREY)

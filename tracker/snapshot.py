@@ -29,6 +29,12 @@ class Snapshot:
         return time_progress(self.plan.start, self.plan.end, self.as_of)
 
     @property
+    def has_samples(self) -> bool:
+        """Whether invented sample data (示例数据) counts in this snapshot."""
+        history = self.history
+        return bool(len(history) and (history["is_sample"].astype(bool) & ~history["reverted"].astype(bool)).any())
+
+    @property
     def reported_any(self) -> bool:
         return bool(self.targets["completion"].notna().any() or self.tasks["state"].notna().any())
 

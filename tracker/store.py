@@ -259,6 +259,13 @@ class Store:
             return pd.read_sql_query("SELECT at, state, by, note FROM problem_events WHERE problem_id = ? ORDER BY id",
                                      conn, params=(problem_id,))
 
+    def find_batch(self, plan_id: str, sha256: str) -> int | None:
+        """The batch that already holds this exact file and still counts, if any."""
+        with self.connect() as conn:
+            row = conn.execute("SELECT id FROM batches WHERE plan_id = ? AND sha256 = ? AND reverted_at IS NULL",
+                               (plan_id, sha256)).fetchone()
+        return row[0] if row else None
+
     def revert_batch(self, batch_id: int, user: str | None = None) -> bool:
         """Stop counting a batch's rows (nothing is deleted); False if it was already reverted."""
         with self.transaction() as conn:

@@ -184,4 +184,4 @@ def trend(snapshot: Snapshot, target_id: str, lang: str) -> go.Figure:
     if not pd.isna(target["projected"]) and target["reported_on"] is not None and not pd.isna(target["reported_on"]):
         projection = (target["reported_on"], target["actual"], deadline, target["projected"])
     return charts.trend_line(rows, target["target_value"], target["unit"], due, projection,
-                             schedule.label(target["schedule"], lang), lang)
+                             schedule.label(target["schedule"], lang), lang, span=(start, deadline))
