@@ -113,11 +113,10 @@ def snapshot() -> Snapshot:
     return _snapshot(*_snapshot_key())
 
 
-def snapshot_at(as_of: date) -> Snapshot:
-    """The plan evaluated at another date (for comparisons over time)."""
+def _key_at(as_of: date) -> tuple:
     key = list(_snapshot_key())
     key[3] = as_of
-    return _snapshot(*key)
+    return tuple(key)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -128,9 +127,7 @@ def _memo(name: str, key: tuple, args: tuple):
 
 def memo_at(fn, as_of: date, *args):
     """memo() for the snapshot at another as-of date (for comparisons over time)."""
-    key = list(_snapshot_key())
-    key[3] = as_of
-    return _memo(f"{fn.__module__}.{fn.__name__}", tuple(key), args)
+    return _memo(f"{fn.__module__}.{fn.__name__}", _key_at(as_of), args)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -141,10 +138,7 @@ def _memo_compare(name: str, key: tuple, other: tuple, args: tuple):
 
 def memo_compare(fn, other_as_of: date, *args):
     """fn(snapshot, snapshot at other_as_of, *args), computed once per pair of snapshots and arguments."""
-    key = _snapshot_key()
-    other = list(key)
-    other[3] = other_as_of
-    return _memo_compare(f"{fn.__module__}.{fn.__name__}", key, tuple(other), args)
+    return _memo_compare(f"{fn.__module__}.{fn.__name__}", _snapshot_key(), _key_at(other_as_of), args)
 
 
 def memo(fn, *args):

@@ -71,7 +71,7 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
         notes="\n".join([f"重点任务{len(tasks)}项，量化指标{len(targets)}个；总体完成率{_pct(overall)}，"
                          f"时序进度{_pct(now.time_progress)}。"]
                         + [f"{status_label(s)}：{counts[s]}个" for s in STATUSES]
-                        + [_notes_for_bars(chapters.rename(columns={"label": "label"}))])))
+                        + [_notes_for_bars(chapters)])))
     for chapter, title in titles.items():
         in_chapter = targets[targets["chapter"] == chapter]
         chapter_tasks = tasks[tasks["chapter"] == chapter]

@@ -32,7 +32,6 @@ BOILERPLATE = re.compile(r"欢迎访问|长者模式|长者浏览|无障碍|关�
                          r"网站地图|版权所有|主办单位|技术支持|ICP备|网站标识码|来源[:：].{0,20}浏览次数|【(大|中|小)】")
 PAGE_END = re.compile(r"^(相关文章|相关链接|相关阅读|相关文件|上一篇|下一篇|扫一扫|分享到|【?打印】?$|附件[:：]?$)|"
                       r"^\d{4}年\d{1,2}月\d{1,2}日$")  # what follows the notice on a page, or its signature date
-LEAD_LABELS = ("牵头单位", "责任单位", "主责单位")
 PART_LABELS = ("参与单位", "配合单位", "协同单位")
 PERSON_LABELS = ("责任领导", "分管领导", "牵头领导")
 UNIT_LINE = re.compile(r"^[（(\[【]?\s*(牵头单位|责任单位|主责单位|参与单位|配合单位|协同单位|责任领导|分管领导|牵头领导)[:：]")

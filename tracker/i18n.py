@@ -21,8 +21,6 @@ PROBLEM_STATE_LABELS = {
     "solved": ("已解决", "Solved"),
     "closed": ("已反馈/销号", "Fed back / closed"),
 }
-KIND_LABELS = {"cumulative": ("累计类", "Cumulative"), "level": ("水平类", "Level")}
-DIRECTION_LABELS = {"higher": ("越大越好", "Higher is better"), "lower": ("越小越好", "Lower is better")}
 
 TEXT: dict[str, tuple[str, str]] = {
     "app_title": ("督办看板", "Target Supervision Dashboard"),

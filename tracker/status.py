@@ -98,10 +98,6 @@ def default_as_of(plan: Plan, newest_report: date | None, today: date | None = N
     return min(max(today, plan.start), plan.end)
 
 
-TARGET_REPORT_COLUMNS = ["target_id", "as_of", "actual", "note"]
-TASK_REPORT_COLUMNS = ["task_id", "as_of", "state", "progress", "problems", "next_steps"]
-
-
 def evaluate_targets(plan: Plan, latest: pd.DataFrame, as_of: date,
                      settings: dict[str, float] | None = None) -> pd.DataFrame:
     """One row per target with actual, completion, time progress and status at as_of.
