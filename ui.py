@@ -35,7 +35,30 @@ def route() -> None:
         st.rerun()
 
 
-CHART_CONFIG = {"displayModeBar": False}
+_CHART_CONFIG = {"displayModeBar": False}
+PAINTED = "first_paint_done"
+# Tells the server once the first page is fully drawn: plotly.js needs over a second to start, and while it
+# starts nothing else on the page can show, so a session's first page sends its charts only after that.
+# The browser starts plotly.js (the same module file Streamlit's frontend imports) while the server reruns.
+_FIRST_PAINT = st.components.v2.component("first_paint", js="""
+export default function ({ data, setTriggerValue }) {
+  const started = performance.now();
+  const check = () => {
+    const drawing = document.querySelector('[data-testid="stSkeleton"]');
+    if (drawing && performance.now() - started < 5000) {
+      requestAnimationFrame(check);
+      return;
+    }
+    setTimeout(() => {
+      setTriggerValue("painted", true);
+      const entry = document.querySelector('script[type="module"][src*="/static/js/index."]');
+      if (data.chunk && entry) import(new URL(data.chunk, entry.src).href).catch(() => {});
+    }, 50);
+  };
+  requestAnimationFrame(check);
+}""")
+_PLOTLY_CHUNK = next((p.name for p in (Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js")),
+                     None)
 ALL_UNITS = ""  # the unit filter's "all units": a text value, because Streamlit shows None as an empty choice
 
 
@@ -155,6 +178,28 @@ def after_write() -> None:
     _memo.clear()
     _memo_compare.clear()
     st.session_state.pop("as_of", None)
+
+
+def hold_charts_until_painted() -> None:
+    """On a session's first run, draw charts as placeholders and ask the browser to rerun once it has painted.
+
+    Any later run draws them, so a browser that never answers still gets its charts on the next interaction.
+    """
+    if PAINTED in st.session_state:
+        st.session_state[PAINTED] = True
+        return
+    st.session_state[PAINTED] = False
+    with st.sidebar:
+        _FIRST_PAINT(key="first_paint", data={"chunk": _PLOTLY_CHUNK}, on_painted_change=lambda: None, height=0)
+
+
+def chart(figure, where=None, **kwargs) -> None:
+    """A plotly figure, or until the first paint a placeholder of its height (see hold_charts_until_painted)."""
+    where = where or st
+    if st.session_state.get(PAINTED, True):
+        where.plotly_chart(figure, config=_CHART_CONFIG, **kwargs)
+    else:
+        where.container(height=figure.layout.height or 450, border=False).caption(T("chart_loading"))
 
 
 def unit_filter() -> str | None:

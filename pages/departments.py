@@ -13,8 +13,8 @@ view = ui.memo(views.units, ui.lang())
 units = view.table
 
 left, right = st.columns(2)
-left.plotly_chart(view.completion, config=ui.CHART_CONFIG)
-right.plotly_chart(view.statuses, config=ui.CHART_CONFIG)
+ui.chart(view.completion, left)
+ui.chart(view.statuses, right)
 
 st.subheader(ui.T("ranking"))
 kinds = plan.departments.set_index("unit")["kind"]

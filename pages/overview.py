@@ -37,11 +37,11 @@ for column, (name, value) in zip(st.columns(len(figures)), figures):
 st.caption(f"{ui.T('tasks_by_status')}：" + " · ".join(f"{ui.status_text(s)} {n}" for s, n in view.task_counts.items()))
 
 left, right = st.columns(2)
-left.plotly_chart(view.gauge, config=ui.CHART_CONFIG)
-right.plotly_chart(view.donut, config=ui.CHART_CONFIG)
+ui.chart(view.gauge, left)
+ui.chart(view.donut, right)
 if view.chapters is None:
     st.info(ui.T("no_match"))
 else:
-    st.plotly_chart(view.chapters, config=ui.CHART_CONFIG)
+    ui.chart(view.chapters)
 if view.untargeted_chapters:
     st.caption(ui.T("chapters_without_targets", chapters="、".join(map(str, view.untargeted_chapters))))

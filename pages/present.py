@@ -57,12 +57,12 @@ def draw(slide: deck.Slide, number: int) -> None:
                 st.markdown(f"## {name}：{ui.plain(value)}")
         if slide.counts is not None and slide.bars is not None:
             left, right = st.columns([2, 3])
-            left.plotly_chart(charts.status_donut(slide.counts), config=ui.CHART_CONFIG, key=f"donut-{number}")
-            right.plotly_chart(charts.completion_bars(slide.bars, "label", snap.time_progress, slide.bars_title),
-                               config=ui.CHART_CONFIG, key=f"bars-{number}")
+            ui.chart(charts.status_donut(slide.counts), left, key=f"donut-{number}")
+            ui.chart(charts.completion_bars(slide.bars, "label", snap.time_progress, slide.bars_title), right,
+                     key=f"bars-{number}")
         elif slide.bars is not None:
-            st.plotly_chart(charts.completion_bars(slide.bars, "label", snap.time_progress, slide.bars_title),
-                            config=ui.CHART_CONFIG, key=f"bars-{number}")
+            ui.chart(charts.completion_bars(slide.bars, "label", snap.time_progress, slide.bars_title),
+                     key=f"bars-{number}")
         if slide.table is not None and len(slide.table):
             st.table(slide.table.set_index(slide.table.columns[0]))
 

@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from tracker import views
 from tracker.i18n import PROBLEM_STATE_LABELS, label
-from tracker.store import PROBLEM_STATES
+from tracker.store import PROBLEM_FLOW, PROBLEM_STATES
 
 snap = ui.page_header(ui.T("problems_page"), "problems")
 plan, store = snap.plan, ui.store()
@@ -48,13 +48,16 @@ def _add() -> None:
     ui.after_write()
 
 
-def _change() -> None:
+def _change(problem_id: int, key: str) -> None:
     state = st.session_state
-    store.change_problem(int(state["change_id"]), state["change_state"], by=state["change_by"] or ui.user().name,
-                         note=state["change_note"])
-    store.audit(ui.user().name, "problem_change", f"#{state['change_id']} {state['change_state']}")
-    state["problem_done"] = ui.T("problem_changed", id=state["change_id"],
-                                 state=state_name(state["change_state"]))
+    try:
+        store.change_problem(problem_id, state[f"{key}_state"], by=state[f"{key}_by"] or ui.user().name,
+                             note=state[f"{key}_note"])
+    except ValueError as exc:  # e.g. a colleague moved it meanwhile, or a kept state without a note
+        state["problem_error"] = str(exc)
+        return
+    store.audit(ui.user().name, "problem_change", f"#{problem_id} {state[f'{key}_state']}")
+    state["problem_done"] = ui.T("problem_changed", id=problem_id, state=state_name(state[f"{key}_state"]))
     ui.after_write()
 
 
@@ -72,18 +75,27 @@ with add.form("add_problem", clear_on_submit=True):
     st.form_submit_button(ui.T("save"), type="primary", on_click=_add)
 
 if not problems.empty:
-    with change.form("change_problem"):
+    with change:
         st.markdown(f"#### {ui.T('change_problem')}")
         texts = dict(zip(problems["id"], problems["text"]))
         current = dict(zip(problems["id"], problems["state"]))
-        st.selectbox(ui.T("problem"), list(texts), key="change_id",
-                     format_func=lambda i: f"#{i} {texts[i][:30]}（{state_name(current[i])}）")
-        st.selectbox(ui.T("state"), list(PROBLEM_STATES), format_func=state_name, key="change_state")
-        st.text_input(ui.T("state_note"), key="change_note", max_chars=300)
-        st.text_input(ui.T("by_whom"), key="change_by", max_chars=50)
-        st.form_submit_button(ui.T("save"), type="primary", on_click=_change)
-    st.markdown(f"#### {ui.T('problem_history')}")
-    history = store.problem_history(int(st.session_state.get("change_id", problems["id"].iloc[0])))
+        chosen = st.selectbox(ui.T("problem"), list(texts), key="change_id",
+                              format_func=lambda i: f"#{i} {texts[i][:30]}（{state_name(current[i])}）")
+        if "problem_error" in st.session_state:
+            st.error(st.session_state.pop("problem_error"))
+        moves = PROBLEM_FLOW[current[chosen]]
+        if not moves:
+            st.info(ui.T("problem_is_closed"))
+        else:
+            key = f"change_{chosen}"  # per problem, so each opens on its own current state
+            with st.form(key, clear_on_submit=True):
+                st.selectbox(ui.T("state"), moves, format_func=state_name, key=f"{key}_state",
+                             help=ui.T("problem_flow_help"))
+                st.text_input(ui.T("state_note"), key=f"{key}_note", max_chars=300)
+                st.text_input(ui.T("by_whom"), key=f"{key}_by", max_chars=50)
+                st.form_submit_button(ui.T("save"), type="primary", on_click=_change, args=(int(chosen), key))
+    st.markdown(f"#### {ui.T('problem_history')} #{chosen}")
+    history = store.problem_history(int(chosen))
     st.dataframe(pd.DataFrame({
         ui.T("changed_at"): history["at"].str.replace("T", " "), ui.T("state"): history["state"].map(state_name),
         ui.T("by_whom"): history["by"].fillna(""), ui.T("state_note"): history["note"],

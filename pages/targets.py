@@ -25,7 +25,7 @@ if targets.empty:
     st.info(ui.T("no_match"))
     st.stop()
 
-st.plotly_chart(ui.memo(views.gauges, *choice, ui.lang()), config=ui.CHART_CONFIG)
+ui.chart(ui.memo(views.gauges, *choice, ui.lang()))
 
 table = pd.DataFrame({
     ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],

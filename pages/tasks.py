@@ -85,8 +85,7 @@ for target in targets.itertuples(index=False):
     if rows.empty:
         continue
     st.markdown(f"**{ui.plain(target.target_id)} {ui.plain(target.indicator)}**")
-    st.plotly_chart(ui.memo(views.history_figure, target.target_id, ui.lang()), config=ui.CHART_CONFIG,
-                    key=f"history_{target.target_id}")
+    ui.chart(ui.memo(views.history_figure, target.target_id, ui.lang()), key=f"history_{target.target_id}")
     st.dataframe(pd.DataFrame({
         ui.T("reported_on"): rows["as_of"].astype(str), ui.T("actual"): rows["actual"].map(ui.number),
         ui.T("note"): rows["note"], ui.T("batch"): rows["batch_id"],

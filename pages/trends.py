@@ -22,7 +22,7 @@ columns[3].metric(ui.T("projected_status"), label(PROJECTED_LABELS, target["proj
 st.markdown(f"**{ui.T('schedule')}**：{schedule.label(target['schedule'], ui.lang())} · "
             f"**{ui.T('target_value')}**：{ui.number(target['target_value'])}{ui.plain(target['unit'])} · "
             f"**{ui.T('lead_units')}**：{ui.plain(target['lead_units'])}")
-st.plotly_chart(ui.memo(views.trend, choice, ui.lang()), config=ui.CHART_CONFIG)
+ui.chart(ui.memo(views.trend, choice, ui.lang()))
 st.caption(ui.T("projection_method", risk=f"{snap.settings['projection_risk']:.0%}"))
 
 st.subheader(ui.T("all_projections"))

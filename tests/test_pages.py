@@ -304,12 +304,37 @@ def test_problems_can_be_raised_and_moved_with_their_history_kept(app):
     app.button[0].click().run()
     assert "已登记问题 #1" in app.success[0].value
     assert app.dataframe[0].value["问题"].tolist() == ["金属生态城二期用地指标未落实"]
-    app.selectbox(key="change_state").select("coordinating")
-    app.text_input(key="change_note").input("已提请分管区长协调")
+    assert app.selectbox(key="change_1_state").value == "found"  # opens on the problem's current state
+    assert app.selectbox(key="change_1_state").options == ["发现", "协调中", "已解决"]
+    app.selectbox(key="change_1_state").select("coordinating")
+    app.text_input(key="change_1_note").input("已提请分管区长协调")
     app.button[1].click().run()
     assert "问题 #1 已更新为“协调中”" in app.success[0].value
     history = app.dataframe[1].value
     assert history["状态"].tolist() == ["发现", "协调中"] and history["说明"].tolist()[1] == "已提请分管区长协调"
+    assert app.selectbox(key="change_1_state").value == "coordinating"
+    app.button[1].click().run()  # keeping the state without a note
+    assert "须填写进展说明" in app.error[0].value
+    assert len(app.dataframe[1].value) == 2
+
+
+def test_the_problem_form_and_history_follow_the_chosen_problem(app, plan, tmp_path):
+    from datetime import date
+
+    from tracker.store import Store
+    store = Store(tmp_path / "progress.db")
+    first = store.add_problem(plan.id, 21, "用地指标未落实", date(2023, 6, 1))
+    second = store.add_problem(plan.id, 32, "拆迁进度慢", date(2023, 6, 2))
+    for state in ("solved", "closed"):
+        store.change_problem(second, state, note="已办结")
+    _open(app, "pages/problems.py")
+    assert len(app.dataframe[-1].value) == 1  # the first problem's history
+    app.selectbox(key="change_id").select(second).run()
+    assert any("已反馈销号" in i.value for i in app.info)
+    assert f"change_{second}_state" not in [box.key for box in app.selectbox]
+    assert app.dataframe[-1].value["状态"].tolist() == ["发现", "已解决", "已反馈/销号"]
+    app.selectbox(key="change_id").select(first).run()
+    assert app.selectbox(key=f"change_{first}_state").value == "found"
 
 
 def test_meeting_comparison_sorts_changes_per_unit(sample_app):
@@ -415,3 +440,15 @@ def test_the_sample_button_appears_only_for_the_plan_it_belongs_to(app, tmp_path
 def test_the_presentation_warns_of_sample_data(sample_app):
     _open(sample_app, "pages/present.py")
     assert any("示例数据" in w.value for w in sample_app.warning)
+
+
+def test_the_first_page_of_a_session_sends_its_charts_after_the_browser_has_painted_it(sample_app):
+    sample_app.run()
+    assert metrics(sample_app)["已完成"] == "19"  # the figures come at once
+    assert not sample_app.get("plotly_chart")
+    assert [c.value for c in sample_app.caption].count("图表载入中……") == 3
+    assert sample_app.get("bidi_component"), "the page asks the browser to say when it has painted"
+    sample_app.run()  # what the browser's answer (or any click) does
+    assert len(sample_app.get("plotly_chart")) == 3
+    assert "图表载入中……" not in [c.value for c in sample_app.caption]
+    assert not sample_app.get("bidi_component")

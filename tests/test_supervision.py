@@ -129,6 +129,40 @@ def test_a_problem_raised_in_a_report_becomes_an_item_with_its_history_kept(plan
     assert store.problems(PLAN)["state"].tolist() == ["closed"]
 
 
+# the shortest way from 发现 to each state
+_PATH = {"found": [], "coordinating": ["coordinating"], "solved": ["solved"], "closed": ["solved", "closed"]}
+
+
+@pytest.mark.parametrize("start, target, allowed", [
+    ("found", "found", True), ("found", "coordinating", True), ("found", "solved", True), ("found", "closed", False),
+    ("coordinating", "found", False), ("coordinating", "coordinating", True), ("coordinating", "solved", True),
+    ("coordinating", "closed", False),
+    ("solved", "found", False), ("solved", "coordinating", True), ("solved", "solved", True),
+    ("solved", "closed", True),
+    ("closed", "found", False), ("closed", "coordinating", False), ("closed", "solved", False),
+    ("closed", "closed", False),
+])
+def test_problems_move_only_along_the_closed_loop(store, start, target, allowed):
+    problem = store.add_problem(PLAN, 21, "用地指标未落实", D)
+    for state in _PATH[start]:
+        store.change_problem(problem, state, note="推进")
+    if allowed:
+        store.change_problem(problem, target, note="说明")
+        assert store.problems(PLAN)["state"].tolist() == [target]
+    else:
+        with pytest.raises(ValueError, match="不能改为"):
+            store.change_problem(problem, target, note="说明")
+        assert len(store.problem_history(problem)) == 1 + len(_PATH[start])  # nothing written
+
+
+def test_keeping_a_problems_state_needs_a_note(store):
+    problem = store.add_problem(PLAN, 21, "用地指标未落实", D)
+    with pytest.raises(ValueError, match="须填写进展说明"):
+        store.change_problem(problem, "found", note="  ")
+    store.change_problem(problem, "found", note="已约谈")
+    assert store.problem_history(problem)["note"].tolist()[-1] == "已约谈"
+
+
 def test_an_open_problem_is_not_raised_twice_and_is_flagged_when_old(plan, store):
     _report(store, "a", tasks=[(21, date(2023, 6, 30), "in_progress", "", "用地指标未落实", "")])
     _report(store, "b", tasks=[(21, date(2023, 7, 31), "in_progress", "", "用地指标未落实", "")])

@@ -98,6 +98,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "reverted": ("已撤销", "Reverted"),
     "rows_shown": ("共 {n} 项", "{n} items"),
     "no_match": ("没有符合筛选条件的项目。", "Nothing matches the filters."),
+    "chart_loading": ("图表载入中……", "Loading the chart…"),
     "open_list": ("（名单以“等”结尾，另有其他单位参与）", "(the list ends in 等: others take part too)"),
     "task_state": ("任务状态", "Task state"),
     "progress_text": ("进展情况", "Progress"),
@@ -226,6 +227,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "all_kinds": ("全部类型", "All kinds"),
     "add_problem": ("登记新问题", "Raise a problem"),
     "change_problem": ("更新问题状态", "Change a problem's state"),
+    "problem_is_closed": ("该问题已反馈销号，不再变更；如再次出现，请作为新问题登记。",
+                          "This problem is closed and stays so; if it comes back, raise it as a new problem."),
+    "problem_flow_help": ("按 发现 → 协调中 → 已解决 → 已反馈/销号 的顺序推进；保持当前状态时须填写进展说明；"
+                          "反馈未解决的可退回协调中。",
+                          "Problems move found → coordinating → solved → fed back/closed. Keeping the state needs "
+                          "a note; a solution the feedback does not confirm goes back to coordinating."),
     "problem_text": ("问题描述", "Problem"),
     "by_whom": ("操作人", "By"),
     "state_note": ("说明", "Note"),

@@ -11,6 +11,8 @@ from typing import Iterator
 
 import pandas as pd
 
+from .i18n import PROBLEM_STATE_LABELS, label
+
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "progress.db"
 
 # Numbered, append-only: a released migration is never edited, a new one is added.
@@ -105,6 +107,10 @@ MIGRATIONS.append((3, "accounts and the audit log", """
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 PROBLEM_STATES = ("found", "coordinating", "solved", "closed")
 OPEN_PROBLEM_STATES = ("found", "coordinating")
+# The closed loop of chapter 12 (发现、协调、解决、反馈): a state may be kept to add a note, a solution that the
+# feedback does not confirm goes back to coordination, and a closed problem stays closed (raise a new one).
+PROBLEM_FLOW = {"found": ("found", "coordinating", "solved"), "coordinating": ("coordinating", "solved"),
+                "solved": ("solved", "closed", "coordinating"), "closed": ()}
 
 
 def db_path(spec: str | os.PathLike | None = None) -> Path:
@@ -233,10 +239,19 @@ class Store:
 
     def change_problem(self, problem_id: int, state: str, *, by: str | None = None, note: str = "",
                        owner: str | None = None) -> None:
-        """Move a problem to another state, recording when, by whom and why; the history is kept."""
+        """Move a problem along PROBLEM_FLOW, recording when, by whom and why; the history is kept."""
         if state not in PROBLEM_STATES:
             raise ValueError(f"unknown problem state {state!r}")
         with self.transaction() as conn:
+            row = conn.execute("SELECT state FROM problem_events WHERE problem_id = ? ORDER BY id DESC LIMIT 1",
+                               (problem_id,)).fetchone()
+            if row is None:
+                raise ValueError(f"没有编号为 {problem_id} 的问题")
+            now, new = (label(PROBLEM_STATE_LABELS, s, "zh") for s in (row[0], state))
+            if state not in PROBLEM_FLOW[row[0]]:
+                raise ValueError(f"问题 #{problem_id} 当前为「{now}」，不能改为「{new}」")
+            if state == row[0] and not note.strip():
+                raise ValueError(f"问题 #{problem_id} 保持「{now}」时须填写进展说明")
             conn.execute("INSERT INTO problem_events (problem_id, at, state, by, note) VALUES (?, ?, ?, ?, ?)",
                          (problem_id, _now(), state, by, note))
             if owner is not None:
