@@ -35,15 +35,48 @@ def test_projected_status(done, expected):
 
 def test_reverted_and_later_reports_do_not_count(plan):
     history = pd.DataFrame([
-        ("T15-1", date(2023, 3, 31), 20.0, 0),
-        ("T15-1", date(2023, 6, 30), 500.0, 1),     # reverted
-        ("T15-1", date(2023, 6, 30), 40.0, 0),
-        ("T15-1", date(2023, 11, 30), 85.0, 0),     # after the as-of date
+        ("T68-1", date(2023, 3, 31), 70.0, 0),
+        ("T68-1", date(2023, 6, 30), 500.0, 1),     # reverted
+        ("T68-1", date(2023, 6, 30), 140.0, 0),
+        ("T68-1", date(2023, 11, 30), 300.0, 0),    # after the as-of date
     ], columns=["target_id", "as_of", "actual", "reverted"])
     targets = plan.targets.assign(completion=None)
     result = add_projection(targets, history, START, date(2023, 9, 30)).set_index("target_id")
-    slope = 20 / 91                                   # from 20 on day 90 to 40 on day 181
-    expected = 30 + slope * (365 - 135.5)
-    assert result.at["T15-1", "projected"] == pytest.approx(expected)
-    assert result.at["T15-1", "projected_status"] == AT_RISK         # 80.4 of 85
-    assert pd.isna(result.at["T68-1", "projected"]) and pd.isna(result.at["T68-1", "projected_status"])
+    slope = 70 / 91                                   # from 70 on day 90 to 140 on day 181
+    expected = 105 + slope * (365 - 135.5)
+    assert result.at["T68-1", "projected"] == round(expected)  # to the precision of 300户
+    assert result.at["T68-1", "projected_status"] == AT_RISK         # 281.5 of 300
+    assert pd.isna(result.at["T66-1", "projected"]) and pd.isna(result.at["T66-1", "projected_status"])
+
+
+Q = "quarterly:0,0,40,100"
+
+
+@pytest.mark.parametrize("points, spec, expected", [
+    # on the Q3 milestone exactly (40% of 85 = 34): projected to complete
+    ([(date(2023, 9, 30), 34.0)], Q, 85.0),
+    # nothing due before Q3: no pace to extend yet
+    ([(date(2023, 6, 30), 5.0)], Q, None),
+    # between milestones the pace runs straight from 0 (06-30) to 40% (09-30): 62 of 92 days by 08-31
+    ([(date(2023, 8, 31), 20.0)], Q, 20 / (0.4 * 62 / 92)),
+    # several reports: least squares of value = k * pace; 11-15 is 46 of the 92 days from 40% (09-30) to 100%
+    ([(date(2023, 9, 30), 30.0), (date(2023, 11, 15), 60.0)], Q,
+     (0.4 * 30 + (0.4 + 0.6 * 46 / 92) * 60) / (0.4 ** 2 + (0.4 + 0.6 * 46 / 92) ** 2)),
+    # back_loaded (10, 30, 60, 100): 30 by 06-30 is on schedule for 100
+    ([(date(2023, 6, 30), 30.0)], "back_loaded", 100.0),
+    # year_end expects nothing before Q4
+    ([(date(2023, 6, 30), 10.0)], "year_end", None),
+    # the straight line keeps the least-squares method
+    ([(date(2023, 6, 30), 30.0)], "", 30 * 365 / 181),
+])
+def test_projection_follows_the_targets_schedule(points, spec, expected):
+    result = project_value(points, "cumulative", START, END, None, spec)
+    assert result == (None if expected is None else pytest.approx(expected))
+
+
+def test_a_target_on_its_quarterly_schedule_is_projected_to_complete(plan):
+    history = pd.DataFrame([("T15-1", date(2023, 9, 30), 34.0, 0)],
+                           columns=["target_id", "as_of", "actual", "reverted"])
+    result = add_projection(plan.targets.assign(completion=None), history, START, date(2023, 9, 30))
+    row = result.set_index("target_id").loc["T15-1"]
+    assert row["projected"] == pytest.approx(85.0) and row["projected_status"] == WILL_COMPLETE

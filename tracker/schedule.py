@@ -61,14 +61,25 @@ def expected(spec: str | None, start: date, deadline: date, as_of: date) -> floa
     kind, shares = parse(spec) or ("linear", ())
     if kind == "linear":
         return time_progress(start, deadline, as_of)
-    ends = quarter_ends(start, deadline)
-    shares = shares[-len(ends):]
     if kind == "quarterly":
-        reached = [share for end, share in zip(ends, shares) if as_of >= end]
+        ends = quarter_ends(start, deadline)
+        reached = [share for end, share in zip(ends, shares[-len(ends):]) if as_of >= end]
         return reached[-1] if reached else 0.0
-    points = [(start, 0.0)] + list(zip(ends, shares))
+    return pace(spec, start, deadline, as_of)
+
+
+def pace(spec: str | None, start: date, deadline: date, as_of: date) -> float:
+    """Share reached by as_of when working steadily along the schedule: its milestones joined by straight lines.
+
+    The same as expected() except for quarterly milestones, which are due in steps but worked towards evenly.
+    """
+    kind, shares = parse(spec) or ("linear", ())
+    if kind == "linear":
+        return time_progress(start, deadline, as_of)
     if as_of >= deadline:
         return 1.0
+    ends = quarter_ends(start, deadline)
+    points = [(start, 0.0)] + list(zip(ends, shares[-len(ends):]))
     for (d0, s0), (d1, s1) in zip(points, points[1:]):
         if d0 <= as_of <= d1:
             span = (d1 - d0).days
