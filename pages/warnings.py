@@ -8,7 +8,7 @@ import ui
 from tracker import chase, views
 from tracker.i18n import PROBLEM_STATE_LABELS, TASK_STATE_LABELS, label
 from tracker.projection import PROJECTED_LABELS
-from tracker.report import to_xlsx
+from tracker.report import chase_xlsx, warnings_xlsx
 
 snap = ui.page_header(ui.T("warnings"), "warnings")
 plan, unit = snap.plan, ui.unit_filter()
@@ -62,10 +62,7 @@ else:
         ui.T("title"): problems["title"], ui.T("lead_units"): problems["lead_units"],
     }), hide_index=True, width="stretch")
 
-st.download_button(ui.T("download_warnings"), lambda: to_xlsx({"滞后指标": target_table.drop(columns=[ui.T("status")])
-                   .assign(**{ui.T("status"): targets["status"].map(ui.status_text).tolist()}),
-                                                               "滞后任务": task_table.drop(columns=[ui.T("status")])
-                   .assign(**{ui.T("status"): tasks["status"].map(ui.status_text).tolist()})}),
+st.download_button(ui.T("download_warnings"), lambda: warnings_xlsx(targets, tasks),
                    file_name=f"预警清单_{snap.as_of:%Y%m%d}.xlsx", on_click="ignore")
 
 st.divider()
@@ -90,7 +87,7 @@ st.dataframe(chase_table, hide_index=True, width="stretch")
 notices = {u: chase.notice(snap, u, since, report_by) for u in late_units["unit"]}
 late_items = chase.overdue(snap, since)
 left, right = st.columns(2)
-left.download_button(ui.T("download_chase"), lambda: to_xlsx({"催办单位": chase_table, "未上报事项": late_items}),
+left.download_button(ui.T("download_chase"), lambda: chase_xlsx(late_units, late_items),
                      file_name=f"催办清单_{since:%Y%m%d}.xlsx", on_click="ignore")
 right.download_button(ui.T("download_notices"), "\n\n\n".join(notices.values()).encode("utf-8"),
                       file_name=f"督办通知_{since:%Y%m%d}.txt", mime="text/plain", on_click="ignore")

@@ -143,3 +143,29 @@ def test_export_command_writes_both_packs(capsys, tmp_path):
                  "--out", str(tmp_path / "ledger.xlsx")]) == 0
     assert len(Presentation(str(tmp_path / "deck.pptx")).slides) > 50
     assert load_workbook(tmp_path / "ledger.xlsx")["指标台账"]["I2"].value.date() == date(2023, 6, 30)
+
+
+def test_the_warnings_and_chase_workbooks_have_typed_columns_and_chinese_headings(snapshot):
+    from tracker import chase, views
+    from tracker.report import chase_xlsx, warnings_xlsx
+
+    behind = views.behind(snapshot, None)
+    book = load_workbook(io.BytesIO(warnings_xlsx(behind, views.tasks_behind(snapshot, None))))
+    assert book.sheetnames == ["滞后指标", "滞后任务"]
+    sheet = book["滞后指标"]
+    header = [c.value for c in sheet[1]]
+    assert header[:6] == ["指标编号", "任务序号", "指标", "状态", "落后进度", "完成值"]
+    assert sheet.max_row == len(behind) + 1
+    first = {name: cell for name, cell in zip(header, sheet[2])}
+    assert first["指标编号"].value == behind["target_id"].iloc[0]
+    assert isinstance(first["完成值"].value, (int, float)) and isinstance(first["还差"].value, (int, float))
+    assert first["落后进度"].number_format == "0%" and 0 < first["落后进度"].value <= 1
+    assert first["计量单位"].value == behind["unit"].iloc[0]
+    assert isinstance(first["上报日期"].value, datetime)
+    assert first["状态"].fill.fgColor.rgb.endswith(("FEF3C7", "FEE2E2"))  # lagging or severe colour
+    since = date(2023, 9, 1)
+    book = load_workbook(io.BytesIO(chase_xlsx(chase.units(snapshot, since), chase.overdue(snapshot, since))))
+    units, items = book["催办单位"], book["未上报事项"]
+    assert [c.value for c in units[1]] == ["单位", "牵头事项数", "未报事项数", "最近上报", "全部未报"]
+    assert [c.value for c in items[1]] == ["单位", "任务序号", "指标编号", "事项", "最近上报"]
+    assert all(isinstance(row[1].value, int) for row in units.iter_rows(min_row=2))

@@ -102,15 +102,23 @@ def ledger_frames(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> di
 
 def ledger_xlsx(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> bytes:
     """The Excel 台账: frozen headers, filters, widths, status colours, dates as dates, numbers as numbers."""
+    return styled_xlsx(ledger_frames(snapshot, batches, per_unit))
+
+
+# Number formats by column heading, shared by every workbook made here.
+NUMBER_FORMATS = {"完成率": "0%", "应达进度": "0%", "预计年底完成率": "0%", "落后进度": "0%"}
+
+
+def styled_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """to_xlsx() plus percentages formatted as such and the 状态 column in its status colour."""
     from openpyxl import load_workbook
     from openpyxl.styles import PatternFill
 
-    sheets = ledger_frames(snapshot, batches, per_unit)
     book = load_workbook(io.BytesIO(to_xlsx(sheets)))
     labels = {STATUS_LABELS[s][0]: fill for s, fill in LEDGER_STATUS_FILLS.items()}
     for sheet in book.worksheets:
         header = [c.value for c in sheet[1]]
-        for name, fmt in (("完成率", "0%"), ("应达进度", "0%"), ("预计年底完成率", "0%"), ("预计年底值", "0.00")):
+        for name, fmt in NUMBER_FORMATS.items():
             if name in header:
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=header.index(name) + 1,
                                                max_col=header.index(name) + 1):
@@ -124,3 +132,36 @@ def ledger_xlsx(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> byte
     return buffer.getvalue()
 
 
+def warnings_xlsx(targets: pd.DataFrame, tasks: pd.DataFrame) -> bytes:
+    """预警清单 from views.behind() and views.tasks_behind(): the gaps as numbers in the target's own unit."""
+    status = lambda s: STATUS_LABELS[s][0]  # noqa: E731
+    return styled_xlsx({
+        "滞后指标": pd.DataFrame({
+            "指标编号": targets["target_id"], "任务序号": targets["task_id"], "指标": targets["indicator"],
+            "状态": targets["status"].map(status), "落后进度": targets["behind"], "完成值": targets["actual"],
+            "应达值": targets["due"], "还差": targets["short_of_due"].clip(lower=0), "目标值": targets["target_value"],
+            "距目标": targets["short_of_target"], "计量单位": targets["unit"],
+            "年底预测": targets["projected_status"].map(lambda s: PROJECTED_LABELS[s][0] if s in PROJECTED_LABELS else None),
+            "上报日期": targets["reported_on"].map(_dated), "牵头单位": targets["lead_units"],
+        }),
+        "滞后任务": pd.DataFrame({
+            "序号": tasks["task_id"], "任务": tasks["title"], "状态": tasks["status"].map(status),
+            "指标数": tasks["targets"],
+            "任务状态": tasks["state"].map(lambda s: TASK_STATE_LABELS[s][0] if s in TASK_STATE_LABELS else None),
+            "上报日期": tasks["reported_on"].map(_dated), "牵头单位": tasks["lead_units"],
+        }),
+    })
+
+
+def chase_xlsx(units: pd.DataFrame, items: pd.DataFrame) -> bytes:
+    """催办清单 from chase.units() and chase.overdue(): units to chase and every item they have not reported."""
+    return styled_xlsx({
+        "催办单位": pd.DataFrame({
+            "单位": units["unit"], "牵头事项数": units["items"], "未报事项数": units["overdue"],
+            "最近上报": units["last_report"].map(_dated), "全部未报": units["silent"].map(lambda s: "是" if s else ""),
+        }),
+        "未上报事项": pd.DataFrame({
+            "单位": items["unit"], "任务序号": items["task_id"], "指标编号": items["target_id"], "事项": items["name"],
+            "最近上报": items["reported_on"].map(_dated),
+        }),
+    })
