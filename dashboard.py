@@ -7,13 +7,13 @@ from tracker.problems import ProblemsError
 
 ui.route()
 st.set_page_config(page_title="督办看板", page_icon="📋", layout="wide")
-st.markdown("""<style>
+st.html("""<style>
 [data-testid="stMetricValue"] { font-size: 2.8rem; font-weight: 700; }
 [data-testid="stMetricLabel"] p { font-size: 1.15rem; }
 h1 { font-size: 2.4rem !important; }
 [data-testid="stCaptionContainer"] { font-size: 1.05rem; }
 .block-container { padding-top: 2.5rem; }
-</style>""", unsafe_allow_html=True)
+</style>""")
 
 
 

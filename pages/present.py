@@ -6,25 +6,33 @@ import streamlit as st
 
 import ui
 from tracker import charts, deck
+from tracker.charts import STATUS_COLORS
 from tracker.slides import to_pptx
 
 ui.guard("present")
 snap = ui.snapshot()
 plan = snap.plan
-st.markdown("""<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
-.block-container { padding-top: 1.2rem; max-width: 100%; }
-h1 { font-size: 2.8rem !important; padding-top: 0.2rem !important; }
-[data-testid="stMetricValue"] { font-size: 2.6rem; }
-[data-testid="stMetricLabel"] p { font-size: 1.2rem; }
-[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.35rem; }
+st.html("""<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
+.block-container { padding: 0.8rem 2.5rem 4.2rem; max-width: 100%; }
+/* the controls stay in one place at the foot of the screen, whatever the slide holds */
+.st-key-controls { position: fixed; bottom: 0; left: 0; right: 0; padding: 0.6rem 2.5rem; z-index: 100;
+  background: rgba(255, 255, 255, 0.96); border-top: 1px solid #e5e7eb; }
+h1 { font-size: 2.4rem !important; padding: 0 !important; }
+[data-testid="stMetricValue"] { font-size: 2.4rem; line-height: 1.2; }
+[data-testid="stMetricLabel"] p { font-size: 1.15rem; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.15rem; padding: 0.3rem 0.6rem; }
+/* one line for the plan line under the title: a long plan title is cut, the sample mark comes first */
+div[class*="st-key-slide-"] [data-testid="stCaptionContainer"] p { white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
-  header, [data-testid="stToolbar"], .stButton, .stDownloadButton, [data-testid="stSelectbox"],
-  [data-testid="stDateInput"], [data-testid="stCheckbox"], iframe { display: none !important; }
+  header, [data-testid="stToolbar"], .st-key-controls, iframe { display: none !important; }
   div[class*="st-key-slide-"] { break-after: page; page-break-after: always; }
 }
-</style>""", unsafe_allow_html=True)
+</style>""")
+# A 1280×720 projector: title, date line and figures take about 230 px and the controls 60, charts get the rest.
+CHART_HEIGHT = 380
 
 since = st.session_state.get("present_since") or max(plan.start, snap.as_of - timedelta(days=30))
 slides = ui.memo_compare(deck.build, since)
@@ -41,51 +49,58 @@ def _jump() -> None:
     st.session_state["slide"] = st.session_state["slide_jump"]
 
 
+def _status_colours(table: pd.DataFrame):
+    """The table with its 状态 cells in their status colour, as on the other pages."""
+    colours = {ui.status_text(code): colour for code, colour in STATUS_COLORS.items()}
+    return table.style.map(lambda v: f"background-color: {colours[v]}; color: white; font-weight: 700"
+                           if v in colours else "", subset=[c for c in table.columns if c == "状态"])
+
+
 def draw(slide: deck.Slide, number: int) -> None:
     """One slide: title, plan and date line, big figures, then its charts or table."""
     with st.container(key=f"slide-{number}"):
         st.title(ui.plain(slide.title))
-        if snap.has_samples:
-            st.warning(ui.T("sample_banner"))
-        st.caption(f"{ui.plain(plan.title)}（{ui.plain(plan.meta.get('document_number', ''))}） · {ui.T('as_of')} {snap.as_of:%Y-%m-%d} · "
-                   f"{number + 1}/{len(slides)}")
+        sample = f":red[**{ui.T('sample_short')}**] · " if snap.has_samples else ""
+        st.caption(f"{sample}{number + 1}/{len(slides)} · {ui.T('as_of')} {snap.as_of:%Y-%m-%d} · "
+                   f"{ui.plain(plan.meta.get('document_number', ''))} · {ui.plain(plan.title)}")
         if slide.metrics and slide.key != "title":
             for column, (name, value) in zip(st.columns(len(slide.metrics[:9])), slide.metrics[:9]):
                 column.metric(name, value)
         if slide.key == "title":
-            for name, value in slide.metrics:
-                st.markdown(f"## {name}：{ui.plain(value)}")
-        if slide.counts is not None and slide.bars is not None:
+            st.markdown("\n\n".join(f"### {name}：{ui.plain(value)}" for name, value in slide.metrics))
+        bars = None if slide.bars is None else charts.completion_bars(slide.bars, "label", slide.time_progress,
+                                                                      slide.bars_title)
+        if bars is not None:
+            bars.update_layout(height=CHART_HEIGHT)
+        if slide.counts is not None and bars is not None:
             left, right = st.columns([2, 3])
-            ui.chart(charts.status_donut(slide.counts), left, key=f"donut-{number}")
-            ui.chart(charts.completion_bars(slide.bars, "label", snap.time_progress, slide.bars_title), right,
-                     key=f"bars-{number}")
-        elif slide.bars is not None:
-            ui.chart(charts.completion_bars(slide.bars, "label", snap.time_progress, slide.bars_title),
-                     key=f"bars-{number}")
+            ui.chart(charts.status_donut(slide.counts).update_layout(height=CHART_HEIGHT), left,
+                     key=f"donut-{number}")
+            ui.chart(bars, right, key=f"bars-{number}")
+        elif bars is not None:
+            ui.chart(bars, key=f"bars-{number}")
         if slide.table is not None and len(slide.table):
-            st.table(slide.table.set_index(slide.table.columns[0]))
+            st.table(_status_colours(slide.table.set_index(slide.table.columns[0])))
 
 
-controls = st.columns([1, 1, 3, 2, 2, 1])
-controls[0].button("◀ 上一页", on_click=_go, args=(-1,), disabled=index == 0, key="prev", width="stretch")
-controls[1].button("下一页 ▶", on_click=_go, args=(1,), disabled=index == len(slides) - 1, key="next",
-                   width="stretch")
-controls[2].selectbox("跳转", range(len(slides)), key="slide_jump", on_change=_jump,
-                      format_func=lambda i: f"{i + 1}. {slides[i].title}", label_visibility="collapsed")
-controls[3].date_input(ui.T("meeting_date"), value=since, min_value=plan.start, max_value=snap.as_of,
-                       key="present_since", label_visibility="collapsed", format="YYYY-MM-DD")
-controls[4].download_button("下载 PPT", lambda: to_pptx(plan, slides, snap.as_of), on_click="ignore",
-                            file_name=f"调度会汇报_{snap.as_of:%Y%m%d}.pptx", width="stretch",
-                            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
-controls[5].page_link("pages/overview.py", label="退出", icon=":material/close:")
-print_all = st.toggle("全部幻灯片（用于打印：浏览器打印，A4 横向）", key="print_all")
-
-if print_all:
+if st.session_state.get("print_all"):
     for number, slide in enumerate(slides):
         draw(slide, number)
 else:
     draw(slides[index], index)
+
+with st.container(key="controls", horizontal=True, vertical_alignment="center"):
+    st.button(ui.T("slide_prev"), on_click=_go, args=(-1,), disabled=index == 0, key="prev")
+    st.button(ui.T("slide_next"), on_click=_go, args=(1,), disabled=index == len(slides) - 1, key="next")
+    st.selectbox(ui.T("slide_jump"), range(len(slides)), key="slide_jump", on_change=_jump, width=300,
+                 format_func=lambda i: f"{i + 1}. {slides[i].title}", label_visibility="collapsed")
+    st.date_input(ui.T("meeting_date"), value=since, min_value=plan.start, max_value=snap.as_of, width=170,
+                  key="present_since", label_visibility="collapsed", format="YYYY-MM-DD", help=ui.T("meeting_date"))
+    st.download_button(ui.T("download_pptx"), lambda: to_pptx(plan, slides, snap.as_of), on_click="ignore",
+                       file_name=f"调度会汇报_{snap.as_of:%Y%m%d}.pptx",
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
+    st.toggle(ui.T("print_all"), key="print_all", help=ui.T("print_all_help"))
+    st.page_link("pages/overview.py", label=ui.T("slide_exit"), icon=":material/close:")
 
 # Arrow keys, PageUp/PageDown (what presentation clickers send) and space turn the pages.
 st.iframe("""<script>
@@ -97,8 +112,7 @@ if (!doc.__slideKeys) {
     const next = ["ArrowRight", "PageDown", " "].includes(event.key);
     const prev = ["ArrowLeft", "PageUp"].includes(event.key);
     if (!next && !prev) return;
-    const label = next ? "下一页" : "上一页";
-    const button = [...doc.querySelectorAll("button")].find(b => b.innerText.includes(label));
+    const button = doc.querySelector(next ? ".st-key-next button" : ".st-key-prev button");
     if (button && !button.disabled) { event.preventDefault(); button.click(); }
   });
 }

@@ -138,6 +138,11 @@ def test_a_slide_fills_the_projector_screen_and_the_keyboard_turns_pages(server,
     heading = page.locator("h1").first.bounding_box()
     assert heading["height"] >= 40                                # large type, readable from the back
     assert page.locator(".js-plotly-plot").count() == 2
+    controls = page.locator(".st-key-controls").bounding_box()
+    assert controls["y"] + controls["height"] <= 720                 # the slide and its controls fit the screen
+    for chart in page.locator(".js-plotly-plot").all():
+        box = chart.bounding_box()
+        assert box["y"] + box["height"] <= controls["y"] + 1
     shot = tmp_path / "slide.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 30_000                           # a drawn slide, not a blank page

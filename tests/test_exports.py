@@ -65,6 +65,34 @@ def test_charts_are_native_with_the_right_values(pptx, snapshot):
                                                     for v in chapters["avg_completion"]]
 
 
+def test_bar_charts_carry_the_time_progress_line_over_their_plot_area(pptx, snapshot):
+    from tracker.slides import PLOT_AREA
+    slides, presentation = pptx
+    overview = presentation.slides[1]
+    frame = next(shape for shape in overview.shapes if shape.has_chart
+                 and shape.chart.chart_type == XL_CHART_TYPE.BAR_CLUSTERED)
+    line = next(shape for shape in overview.shapes if shape.name == "时序进度")
+    # at 75% of the way across the plot area, from its top to its bottom
+    assert line.begin_x == line.end_x == pytest.approx(
+        frame.left + frame.width * (PLOT_AREA["x"] + PLOT_AREA["w"] * snapshot.time_progress), abs=2)
+    assert line.begin_y == pytest.approx(frame.top + frame.height * PLOT_AREA["y"], abs=2)
+    assert "时序进度 75%" in _texts(overview)
+    assert 'layoutTarget val="inner"' in frame.chart._chartSpace.xml
+    doughnut_only = [s for s, item in zip(presentation.slides, slides) if item.bars is None]
+    assert not any(shape.name == "时序进度" for slide in doughnut_only for shape in slide.shapes)
+
+
+def test_warning_tables_colour_the_status_cells(pptx):
+    slides, presentation = pptx
+    i = next(n for n, s in enumerate(slides) if s.key == "warnings-1")
+    table = next(shape.table for shape in presentation.slides[i].shapes if shape.has_table)
+    header = [cell.text for cell in table.rows[0].cells]
+    status = header.index("状态")
+    cells = [row.cells[status] for row in list(table.rows)[1:]]
+    assert {c.text for c in cells} <= {"进度滞后", "严重滞后"}
+    assert all(str(c.fill.fore_color.rgb) in ("D97706", "DC2626") for c in cells)
+
+
 def test_unit_slides_chart_each_target_it_leads(pptx):
     slides, presentation = pptx
     i = next(n for n, s in enumerate(slides) if s.key == "unit-区民政局")

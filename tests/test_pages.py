@@ -354,11 +354,14 @@ def test_present_mode_pages_through_the_deck(sample_app):
     assert sample_app.button(key="prev").disabled
     sample_app.button(key="next").click().run()
     assert sample_app.title[0].value == "总体进展"
-    assert "统计截至 2023-09-30 · 2/" in sample_app.caption[0].value
+    assert "2/54 · 统计截至 2023-09-30 · 临东政办字〔2023〕19号" in sample_app.caption[0].value
     assert metrics(sample_app)["已完成"] == "19"
     sample_app.selectbox(key="slide_jump").select(13).run()
     assert sample_app.title[0].value == "第12章 组织实施"
     assert sample_app.table[0].value.index.tolist() == ["75", "76", "77"]
+    # a chapter of milestones only counts its tasks, and says so
+    assert metrics(sample_app) == {"任务": "3", "指标": "0", "已完成任务": "0", "正常推进任务": "1", "进度滞后任务": "0",
+                                   "严重滞后任务": "0", "未上报任务": "2"}
     sample_app.toggle(key="print_all").set_value(True).run()
     assert len(sample_app.title) > 50
 
@@ -437,9 +440,11 @@ def test_the_sample_button_appears_only_for_the_plan_it_belongs_to(app, tmp_path
     assert not [b for b in app.button if b.label == "载入示例数据"]
 
 
-def test_the_presentation_warns_of_sample_data(sample_app):
+def test_the_presentation_marks_sample_data_on_every_slide(sample_app):
     _open(sample_app, "pages/present.py")
-    assert any("示例数据" in w.value for w in sample_app.warning)
+    sample_app.toggle(key="print_all").set_value(True).run()
+    plan_lines = [c.value for c in sample_app.caption if "统计截至" in c.value]
+    assert len(plan_lines) == 54 and all(line.startswith(":red[**示例数据（虚构）**]") for line in plan_lines)
 
 
 def test_the_first_page_of_a_session_sends_its_charts_after_the_browser_has_painted_it(sample_app):

@@ -11,6 +11,7 @@ from .snapshot import Snapshot
 from .status import STATUSES, overall_completion, status_counts, summarize
 
 WARNINGS_PER_SLIDE = 8
+CHANGED_UNITS_PER_SLIDE = 8  # the units with most changes; all of them are on the 调度会对比 page
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Slide:
     counts: dict[str, int] | None = None       # targets per status, drawn as a doughnut
     bars: pd.DataFrame | None = None           # label, avg_completion (0..1), status: completion bars
     bars_title: str = ""
+    time_progress: float | None = None         # drawn as a line across the bars
     table: pd.DataFrame | None = None          # display-ready text
     notes: str = ""                            # speaker notes: the numbers behind the slide
 
@@ -29,9 +31,13 @@ def _pct(value) -> str:
     return "—" if value is None or pd.isna(value) else f"{value * 100:.0f}%"
 
 
-def _status_metrics(frame: pd.DataFrame) -> list[tuple[str, str]]:
-    counts = status_counts(frame)
-    return [(status_label(s), str(counts[s])) for s in STATUSES]
+def _status_metrics(targets: pd.DataFrame, tasks: pd.DataFrame) -> list[tuple[str, str]]:
+    """Targets per status, or where there are none (a chapter of milestones only) tasks per status, so named."""
+    if len(targets):
+        counts = status_counts(targets)
+        return [(status_label(s), str(counts[s])) for s in STATUSES]
+    counts = status_counts(tasks)
+    return [(f"{status_label(s)}任务", str(counts[s])) for s in STATUSES]
 
 
 def _target_bars(targets: pd.DataFrame) -> pd.DataFrame:
@@ -66,7 +72,7 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
     slides.append(Slide(
         "overview", "总体进展",
         metrics=[("重点任务", str(len(tasks))), ("量化指标", str(len(targets))), ("完成率", _pct(overall)),
-                 ("时序进度", _pct(now.time_progress))] + _status_metrics(targets),
+                 ("时序进度", _pct(now.time_progress))] + _status_metrics(targets, tasks),
         counts=counts, bars=chapters[["label", "avg_completion", "status"]], bars_title="各章平均完成率",
         notes="\n".join([f"重点任务{len(tasks)}项，量化指标{len(targets)}个；总体完成率{_pct(overall)}，"
                          f"时序进度{_pct(now.time_progress)}。"]
@@ -78,7 +84,8 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
         bars = _target_bars(in_chapter) if len(in_chapter) else None
         slides.append(Slide(
             f"chapter-{chapter}", f"第{chapter}章 {title}",
-            metrics=[("任务", str(len(chapter_tasks))), ("指标", str(len(in_chapter)))] + _status_metrics(in_chapter),
+            metrics=[("任务", str(len(chapter_tasks))), ("指标", str(len(in_chapter)))]
+            + _status_metrics(in_chapter, chapter_tasks),
             bars=bars, bars_title="指标完成率",
             table=None if bars is not None else _task_table(chapter_tasks),
             notes=_notes_for_bars(bars) if bars is not None else
@@ -92,7 +99,7 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
             f"unit-{unit}", unit,
             metrics=[("牵头任务", str(len(led_tasks))), ("牵头指标", str(len(led_targets))),
                      ("平均完成率", _pct(overall_completion(led_targets)) if len(led_targets) else "—")]
-            + _status_metrics(led_targets),
+            + _status_metrics(led_targets, led_tasks),
             bars=bars, bars_title="牵头指标完成率", table=_task_table(led_tasks) if bars is None else None,
             notes=_notes_for_bars(bars) if bars is not None else
             "\n".join(f"{k}. {t}：{status_label(s)}" for k, t, s in
@@ -106,14 +113,13 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
             "完成/目标": [f"{a:g}/{t:g}{u}" for a, t, u in zip(part["actual"], part["target_value"], part["unit"])],
             "落后进度": part["behind"].map(_pct), "状态": part["status"].map(status_label)})
         suffix = f"（{page + 1}/{pages}）" if pages > 1 else ""
-        slides.append(Slide(f"warnings-{page + 1}", f"预警：滞后指标{suffix}", table=table,
-                            metrics=[("滞后指标", str(len(behind)))],
+        slides.append(Slide(f"warnings-{page + 1}", f"预警：滞后指标 {len(behind)} 个{suffix}", table=table,
                             notes="\n".join(f"{r['编号']} {r['指标']}：{r['完成/目标']}，落后{r['落后进度']}，{r['状态']}"
                                             for _, r in table.iterrows()) or "没有滞后的指标。"))
     if before is not None:
         changes = meeting.compare(now, before)
         per_unit = meeting.by_unit(changes)
-        per_unit = per_unit[per_unit[list(meeting.CHANGES[:4])].sum(axis=1) > 0].head(12)
+        per_unit = per_unit[per_unit[list(meeting.CHANGES[:4])].sum(axis=1) > 0].head(CHANGED_UNITS_PER_SLIDE)
         distinct = changes.drop_duplicates("item")["change"].value_counts()
         names = {k: meeting.CHANGE_LABELS[k][0] for k in meeting.CHANGES}
         slides.append(Slide(
@@ -122,4 +128,7 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
             table=per_unit.rename(columns={"unit": "单位", **names}).drop(columns=[names[meeting.STEADY]])
             .astype(str),
             notes="\n".join(f"{names[k]}：{int(distinct.get(k, 0))}项" for k in meeting.CHANGES[:4])))
+    for slide in slides:
+        if slide.bars is not None:
+            slide.time_progress = now.time_progress
     return slides

@@ -9,6 +9,7 @@ from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.oxml.ns import qn
+from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from .charts import STATUS_COLORS
@@ -58,7 +59,41 @@ def _chart_fonts(chart, size: int) -> None:
     _east_asian(chart.font._element)
 
 
-def _bars(slide, bars: pd.DataFrame, title: str, left, top, width, height) -> None:
+# Where the bars' plot area sits inside the chart frame, fixed so that the time-progress line can be drawn at the
+# right place over it: labels get the left third, the data labels the right edge.
+PLOT_AREA = {"x": 0.36, "y": 0.12, "w": 0.56, "h": 0.84}
+TIME_LINE = "B91C1C"
+
+
+def _fix_plot_area(chart) -> None:
+    plot_area = chart._chartSpace.chart.plotArea
+    for old in plot_area.findall(qn("c:layout")):
+        plot_area.remove(old)
+    layout = plot_area.makeelement(qn("c:layout"), {})
+    manual = layout.makeelement(qn("c:manualLayout"), {})
+    for tag, value in (("layoutTarget", "inner"), ("xMode", "edge"), ("yMode", "edge"),
+                       *((k, str(v)) for k, v in PLOT_AREA.items())):
+        manual.append(manual.makeelement(qn(f"c:{tag}"), {"val": value}))
+    layout.append(manual)
+    plot_area.insert(0, layout)
+
+
+def _time_line(slide, time_progress: float, left, top, width, height) -> None:
+    """A dashed red line at the time progress across the bars, labelled like the line on the web page."""
+    from pptx.enum.dml import MSO_LINE_DASH_STYLE
+    from pptx.enum.shapes import MSO_CONNECTOR
+
+    x = left + int(width * (PLOT_AREA["x"] + PLOT_AREA["w"] * time_progress))
+    y0, y1 = top + int(height * PLOT_AREA["y"]), top + int(height * (PLOT_AREA["y"] + PLOT_AREA["h"]))
+    line = slide.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, x, y0, x, y1)
+    line.line.color.rgb, line.line.width, line.line.dash_style = _rgb(TIME_LINE), Pt(2.25), MSO_LINE_DASH_STYLE.DASH
+    line.name = "时序进度"
+    _text(slide, f"时序进度 {time_progress:.0%}", x - Inches(1), y0 - Inches(0.35), Inches(2), Inches(0.3), 12,
+          color=_rgb(TIME_LINE), align=PP_ALIGN.CENTER)
+
+
+def _bars(slide, bars: pd.DataFrame, title: str, left, top, width, height,
+          time_progress: float | None = None) -> None:
     data = CategoryChartData(number_format='0%')
     frame = bars.iloc[::-1]  # PowerPoint draws the first category at the bottom
     data.categories = list(frame["label"])
@@ -79,6 +114,9 @@ def _bars(slide, bars: pd.DataFrame, title: str, left, top, width, height) -> No
     for point, status in zip(plot.series[0].points, frame["status"]):
         point.format.fill.solid()
         point.format.fill.fore_color.rgb = _rgb(STATUS_COLORS[status])
+    _fix_plot_area(chart)
+    if time_progress is not None:
+        _time_line(slide, time_progress, left, top, width, height)
 
 
 def _doughnut(slide, counts: dict[str, int], left, top, width, height) -> None:
@@ -101,20 +139,27 @@ def _table(slide, table: pd.DataFrame, left, top, width, height) -> None:
     rows, columns = len(table) + 1, len(table.columns)
     shape = slide.shapes.add_table(rows, columns, left, top, width, Emu(min(height, Pt(34) * rows)))
     size = 14 if rows <= 11 else 11
-    lengths = [max([len(str(name))] + [len(str(v)) for v in table[name]]) for name in table.columns]
-    weights = [min(max(n, 4), 24) for n in lengths]  # long unit lists get room, short codes do not waste it
+    wide = lambda text: sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))  # noqa: E731  Chinese is double width
+    lengths = [max([wide(name)] + [wide(v) for v in table[name]]) for name in table.columns]
+    weights = [min(n, 40) + 3 for n in lengths]  # + the cell margins; long unit lists get room, codes do not waste it
     for j, weight in enumerate(weights):
         shape.table.columns[j].width = Emu(int(width * weight / sum(weights)))
     for j, name in enumerate(table.columns):
         cell = shape.table.cell(0, j)
         cell.text = str(name)
         _font(cell.text_frame.paragraphs[0].runs[0].font, size, True, RGBColor(0xFF, 0xFF, 0xFF))
+    fills = {status_label(s): STATUS_COLORS[s] for s in STATUSES}
     for i, row in enumerate(table.itertuples(index=False), start=1):
         for j, value in enumerate(row):
             cell = shape.table.cell(i, j)
             cell.text = "" if value is None else str(value)
+            colour = fills.get(cell.text) if table.columns[j] == "状态" else None
+            if colour:
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = _rgb(colour)
             if cell.text_frame.paragraphs[0].runs:
-                _font(cell.text_frame.paragraphs[0].runs[0].font, size)
+                _font(cell.text_frame.paragraphs[0].runs[0].font, size, bool(colour),
+                      RGBColor(0xFF, 0xFF, 0xFF) if colour else DARK)
 
 
 def _metrics(slide, metrics: list[tuple[str, str]], top) -> None:
@@ -156,9 +201,10 @@ def to_pptx(plan: Plan, slides: list[Slide], as_of) -> bytes:
             body = HEIGHT - top - Inches(0.6)
             if item.counts is not None and item.bars is not None:
                 _doughnut(slide, item.counts, Inches(0.5), top, Inches(5), body)
-                _bars(slide, item.bars, item.bars_title, Inches(5.7), top, WIDTH - Inches(6.2), body)
+                _bars(slide, item.bars, item.bars_title, Inches(5.7), top, WIDTH - Inches(6.2), body,
+                      item.time_progress)
             elif item.bars is not None:
-                _bars(slide, item.bars, item.bars_title, Inches(0.5), top, WIDTH - Inches(1), body)
+                _bars(slide, item.bars, item.bars_title, Inches(0.5), top, WIDTH - Inches(1), body, item.time_progress)
             if item.table is not None and len(item.table):
                 _table(slide, item.table, Inches(0.5), top, WIDTH - Inches(1), body)
         slide.notes_slide.notes_text_frame.text = item.notes
