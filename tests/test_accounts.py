@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tracker.accounts import LOCK_FOR, Accounts, User, expired, hash_password, verify_password
+from tracker.accounts import LOCK_FOR, LOGIN_REFUSED, Accounts, User, expired, hash_password, verify_password
 from tracker.cli import main
 
 NOW = datetime(2026, 11, 30, 9, 0)
@@ -40,13 +40,25 @@ def test_repeated_failures_lock_the_account_for_a_while(accounts, failures, then
     user, why = accounts.login("zhang", "correct-horse", now=NOW + then)
     assert (user.name if user else None) == expected
     if expected is None:
-        assert "锁定" in why
+        assert why == LOGIN_REFUSED
+        log = accounts.store.audit_log()
+        assert log[log["action"] == "login_failed"]["detail"].iloc[0] == "locked"  # the office sees why
+
+
+def test_a_refusal_never_tells_which_names_exist(accounts):
+    answers = set()
+    for name in ("zhang", "nobody"):
+        for _ in range(6):
+            answers.add(accounts.login(name, "wrong", now=NOW)[1])
+    accounts.disable("zhang", by="office")
+    answers.add(accounts.login("zhang", "correct-horse", now=NOW)[1])
+    assert answers == {LOGIN_REFUSED}
 
 
 def test_unknown_and_disabled_accounts_cannot_log_in(accounts, store):
-    assert accounts.login("nobody", "x", now=NOW) == (None, "账户名或密码错误")
+    assert accounts.login("nobody", "x", now=NOW) == (None, LOGIN_REFUSED)
     accounts.disable("zhang", by="office")
-    assert "停用" in accounts.login("zhang", "correct-horse", now=NOW)[1]
+    assert accounts.login("zhang", "correct-horse", now=NOW) == (None, LOGIN_REFUSED)
     accounts.enable("zhang", by="office")
     assert accounts.login("zhang", "correct-horse", now=NOW)[0] == User("zhang", "reporter", "区民政局")
     actions = store.audit_log()["action"].tolist()
@@ -114,7 +126,7 @@ def test_user_commands(capsys, monkeypatch, tmp_path):
     assert run(capsys, "user", "passwd", "zhang", "--password-stdin", "--db", db, stdin="new-password-9\n",
                monkeypatch=monkeypatch)[0] == 0
     from tracker.store import Store
-    assert Accounts(Store(db)).login("zhang", "new-password-9")[1] == "该账户已停用，请联系督办室"
+    assert Accounts(Store(db)).login("zhang", "new-password-9")[0] is None  # still disabled
 
 
 def test_backup_and_restore_round_trip_refusing_a_bad_file(capsys, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tracker.accounts import Accounts, User
+from tracker.accounts import LOGIN_REFUSED, Accounts, User
 from tracker.store import Store
 
 ENTRY = "../dashboard.py"
@@ -78,7 +78,7 @@ def test_every_page_needs_a_login_once_an_account_exists(db):
     app.text_input(key="login_name").input("zhang")
     app.text_input(key="login_password").input("wrong-password")
     app.button[0].click().run()
-    assert app.error[0].value == "账户名或密码错误"
+    assert app.error[0].value == LOGIN_REFUSED
     app.text_input(key="login_name").input("zhang")
     app.text_input(key="login_password").input("correct-horse")
     app.button[0].click().run()

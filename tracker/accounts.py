@@ -17,6 +17,9 @@ ROLE_LABELS = {"admin": ("督办室管理员", "Administrator"), "leader": ("领
                "reporter": ("单位联络员", "Unit reporter")}
 LOCK_AFTER = 5                      # failed logins in a row
 LOCK_FOR = timedelta(minutes=15)
+# One answer to every refused login, so that nobody can learn from it which account names exist, are locked or
+# are disabled; the audit log records the real reason for the office.
+LOGIN_REFUSED = "账户名或密码错误，或账户已停用、已锁定（连续 5 次错误将锁定 15 分钟）。如有疑问请联系督办室。"
 IDLE_LIMIT = timedelta(minutes=30)  # a session ends after this long without a request
 SCRYPT = dict(n=2 ** 14, r=8, p=1, dklen=32)
 
@@ -145,7 +148,8 @@ class Accounts:
                 raise ValueError(f"没有账户 {name}")
 
     def login(self, name: str, password: str, now: datetime | None = None) -> tuple[User | None, str]:
-        """(the user, "") on success, else (None, why); failures are counted and lock the account for a while."""
+        """(the user, "") on success, else (None, LOGIN_REFUSED); failures are counted and lock the account for a
+        while."""
         now = now or datetime.now()
         with self.store.connect() as conn:
             row = conn.execute("SELECT role, unit, password_hash, disabled, failed_logins, locked_until FROM users"
@@ -153,22 +157,23 @@ class Accounts:
         if row is None:
             hash_password(password)  # the same slow work as for a real account: no hint that the name is unknown
             self.store.audit(name, "login_failed", "unknown account")
-            return None, "账户名或密码错误"
+            return None, LOGIN_REFUSED
         role, unit, stored, disabled, failures, locked_until = row
+        correct = verify_password(password, stored)  # always, so that every refusal takes as long
         if disabled:
             self.store.audit(name, "login_failed", "disabled")
-            return None, "该账户已停用，请联系督办室"
+            return None, LOGIN_REFUSED
         if locked_until and datetime.fromisoformat(locked_until) > now:
             self.store.audit(name, "login_failed", "locked")
-            return None, f"连续登录失败次数过多，账户已锁定至 {locked_until[11:16]}"
-        if not verify_password(password, stored):
+            return None, LOGIN_REFUSED
+        if not correct:
             failures += 1
             lock = (now + LOCK_FOR).isoformat(timespec="seconds") if failures >= LOCK_AFTER else None
             with self.store.transaction() as conn:
                 conn.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE name = ?",
                              (0 if lock else failures, lock, name))
             self.store.audit(name, "login_failed", "locked" if lock else f"wrong password ({failures})")
-            return None, ("连续登录失败次数过多，账户已锁定 15 分钟" if lock else "账户名或密码错误")
+            return None, LOGIN_REFUSED
         with self.store.transaction() as conn:
             conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?", (name,))
         self.store.audit(name, "login", role)
