@@ -27,7 +27,7 @@ if shown.empty:
 else:
     st.dataframe(pd.DataFrame({
         "#": shown["id"], ui.T("problem"): shown["text"], ui.T("state"): shown["state"].map(state_name),
-        ui.T("overdue"): shown["overdue"].map(lambda o: "⚠ 超期" if o else ""), ui.T("age_days"): shown["age"],
+        ui.T("overdue"): shown["overdue"].map(lambda o: ui.T("overdue_mark") if o else ""), ui.T("age_days"): shown["age"],
         ui.T("raised_on"): shown["raised_on"].map(str), ui.T("task_id"): shown["task_id"],
         ui.T("title"): shown["title"], ui.T("owner"): shown["owner"].fillna(""),
         ui.T("lead_units"): shown["lead_units"],

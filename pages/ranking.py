@@ -9,9 +9,10 @@ from tracker import ranking
 
 snap = ui.page_header(ui.T("ranking_page"), "ranking")
 weights = ranking.weights(snap.settings)
+window = ui.T("within_days", n=f"{weights['report_window_days']:g}")
 st.info(f"{ui.T('weights')}：{ui.T('completion_part')} {weights['weight_completion']:g} · "
-        f"{ui.T('timeliness_part')} {weights['weight_timeliness']:g}（{weights['report_window_days']:g} 天内） · "
-        f"无严重滞后 {weights['weight_severe']:g}。" + ranking.__doc__.split("\n")[1])
+        f"{ui.T('timeliness_part')} {weights['weight_timeliness']:g}（{window}） · "
+        f"{ui.T('no_severe_part')} {weights['weight_severe']:g}")
 
 scores = ui.memo(ranking.scores)
 month_ago = snap.as_of - timedelta(days=30)

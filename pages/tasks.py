@@ -63,7 +63,7 @@ if not problems.empty:
     st.dataframe(pd.DataFrame({
         "#": problems["id"], ui.T("problem"): problems["text"], ui.T("raised_on"): problems["raised_on"].map(str),
         ui.T("state"): problems["state"].map(lambda s: label(PROBLEM_STATE_LABELS, s, ui.lang())),
-        ui.T("overdue"): problems["overdue"].map(lambda o: "⚠ 超期" if o else ""),
+        ui.T("overdue"): problems["overdue"].map(lambda o: ui.T("overdue_mark") if o else ""),
     }), hide_index=True, width="stretch")
 
 targets = snap.targets[snap.targets["task_id"] == choice]

@@ -23,7 +23,7 @@ target_table = pd.DataFrame({
     ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
     ui.T("status"): ui.status_cells(targets["status"]),
     ui.T("behind"): targets["behind"].map(ui.pct),
-    ui.T("short_of_due"): [f"还差 {ui.number(v)}{u}" if v > 0 else "—"
+    ui.T("short_of_due"): [ui.T("short_by", value=f"{ui.number(v)}{u}") if v > 0 else "—"
                            for v, u in zip(targets["short_of_due"], targets["unit"])],
     ui.T("actual"): [f"{ui.number(v)}{u}" for v, u in zip(targets["actual"], targets["unit"])],
     ui.T("due_now"): [f"{ui.number(v)}{u}" for v, u in zip(targets["due"], targets["unit"])],
@@ -57,7 +57,7 @@ else:
     st.dataframe(pd.DataFrame({
         "#": problems["id"], ui.T("problem"): problems["text"],
         ui.T("state"): problems["state"].map(lambda s: label(PROBLEM_STATE_LABELS, s, ui.lang())),
-        ui.T("overdue"): problems["overdue"].map(lambda o: "⚠ 超期" if o else ""), ui.T("age_days"): problems["age"],
+        ui.T("overdue"): problems["overdue"].map(lambda o: ui.T("overdue_mark") if o else ""), ui.T("age_days"): problems["age"],
         ui.T("raised_on"): problems["raised_on"].map(str), ui.T("task_id"): problems["task_id"],
         ui.T("title"): problems["title"], ui.T("lead_units"): problems["lead_units"],
     }), hide_index=True, width="stretch")
