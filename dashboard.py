@@ -28,7 +28,7 @@ with st.sidebar:
 
 user = ui.current_user()
 if user is None:
-    ui.login_form()
+    ui.login_page()
     st.stop()
 
 with st.sidebar:

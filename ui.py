@@ -6,6 +6,7 @@ import os
 import re
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pandas as pd
 import streamlit as st
@@ -306,6 +307,16 @@ def login_form() -> None:
         st.form_submit_button(T("login"), type="primary", on_click=_login)
     if _identity_provider():
         st.button(T("login_sso"), on_click=st.login)
+
+
+def login_page() -> None:
+    """The login form as the only page: no page list is left in the sidebar (after a logout), and an address such
+    as /tasks is kept, so that the login leads on to the page it asked for."""
+    asked = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    pages = [st.Page(login_form, title=T("login"), default=True)]
+    if re.fullmatch(r"[a-z_]+", asked):
+        pages.append(st.Page(login_form, title=T("login"), url_path=asked))
+    st.navigation(pages, position="hidden").run()
 
 
 def logout() -> None:

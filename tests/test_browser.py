@@ -205,6 +205,15 @@ def test_a_reporter_logs_in_uploads_its_template_and_cannot_reach_the_admin_page
         page.get_by_role("heading", name="总览").wait_for(timeout=30000)   # not the admin page
         wait_idle(page)
         assert page.get_by_role("heading", name="账户与审计").count() == 0
+        page.get_by_role("button", name="退出登录").click()
+        page.get_by_label("账户名").wait_for(timeout=30000)
+        wait_idle(page)
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0   # no page list left behind
+        page.goto(f"{url}/tasks")                                  # a bookmark, opened logged out
+        page.get_by_label("账户名").fill("zhang")
+        page.get_by_label("密码").fill("correct-horse")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="任务台账").wait_for(timeout=30000)   # leads on to the page asked for
         page.close()
         assert Store(db).latest_target_reports(plan.id)["actual"].tolist() == [150.0]
         assert Store(db).batches(plan.id)["user"].tolist() == ["zhang"]
