@@ -9,6 +9,7 @@ import streamlit as st
 
 import ui
 from tracker.extract import Extracted, extract, write
+from tracker.i18n import DEPARTMENT_FIELD_LABELS, DIRECTION_LABELS, KIND_LABELS, PLAN_FIELD_LABELS, label
 from tracker.plan import DATA_DIR, load_plan, plans_dir
 from tracker.problems import ProblemsError
 
@@ -40,6 +41,15 @@ if result.warnings:
         for warning in result.warnings:
             st.text(warning)  # text from the uploaded notice: shown as text, never as Markdown or HTML
 
+def _heading(field: str) -> str:
+    return label(PLAN_FIELD_LABELS, field, ui.lang()) or field
+
+
+def _headings(frame, **special) -> dict:
+    """Column settings for an editor of a plan file: each column under its name in the chosen language."""
+    return {field: special.get(field, _heading(field)) for field in frame.columns}
+
+
 left, right = st.columns(2)
 with left:
     st.markdown(f"#### {ui.T('source_with_targets')}")
@@ -52,17 +62,25 @@ with left:
 with right:
     st.markdown(f"#### {ui.T('tasks')}")
     tasks = st.data_editor(result.tasks, key="edit_tasks", hide_index=True, height=640, num_rows="dynamic",
-                           column_config={"text": st.column_config.TextColumn(width="large")})
+                           column_config=_headings(result.tasks, text=st.column_config.TextColumn(
+                               _heading("text"), width="large")))
 
 st.markdown(f"#### {ui.T('targets')}")
 targets = st.data_editor(result.targets, key="edit_targets", hide_index=True, num_rows="dynamic",
-                         column_config={
-                             "direction": st.column_config.SelectboxColumn(options=["higher", "lower"]),
-                             "kind": st.column_config.SelectboxColumn(options=["cumulative", "level"]),
-                             "uncertain": st.column_config.TextColumn(help="待确认的原因"),
-                         })
+                         column_config=_headings(
+                             result.targets,
+                             direction=st.column_config.SelectboxColumn(
+                                 _heading("direction"), options=list(DIRECTION_LABELS),
+                                 format_func=lambda code: label(DIRECTION_LABELS, code, ui.lang())),
+                             kind=st.column_config.SelectboxColumn(
+                                 _heading("kind"), options=list(KIND_LABELS),
+                                 format_func=lambda code: label(KIND_LABELS, code, ui.lang())),
+                             uncertain=st.column_config.TextColumn(_heading("uncertain"), help=ui.T("uncertain_help"))))
 st.markdown(f"#### {ui.T('departments')}")
-departments = st.data_editor(result.departments, key="edit_departments", hide_index=True, num_rows="dynamic")
+departments = st.data_editor(result.departments, key="edit_departments", hide_index=True, num_rows="dynamic",
+                             column_config=_headings(result.departments, **{
+                                 field: label(DEPARTMENT_FIELD_LABELS, field, ui.lang())
+                                 for field in DEPARTMENT_FIELD_LABELS}))
 
 year = result.meta["start"].year
 suggested = re.sub(r"[^a-z0-9-]+", "-", Path(uploaded.name).stem.lower()).strip("-") or f"plan-{year}"

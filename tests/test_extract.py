@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tracker.cli import main
-from tracker.extract import chinese_number, extract, find_targets, notice_text, parse_structure, parse_units, _Item
+from tracker.extract import chinese_number, extract, guess_kind, find_targets, notice_text, parse_structure, parse_units, _Item
 
 Y = 2024
 
@@ -184,3 +184,13 @@ def test_each_test_notice_yields_its_tasks_units_and_targets(answer):
     assert found / max(sum(got.values()), 1) >= 0.95, sorted((got - want).elements())
     people = " ".join(result.tasks["lead_units"] + result.tasks["participating_units"])
     assert not any(person in people for person in spec.get("not_units", []))
+
+
+@pytest.mark.parametrize("unit, kind", [
+    ("区工业和信息化局", "区政府部门"), ("县工信局", "县政府部门"), ("市场监管局", "区政府部门"),
+    ("县委宣传部", "县委部门"), ("区委组织部", "区委部门"), ("县委县政府督查室", "县委部门"),
+    ("市公安局青山分局", "驻市单位"), ("县公安局", "驻县单位"), ("高新区管委会", "功能区/管委会"),
+    ("县融媒体中心", "事业单位"), ("县人民法院", "司法机关"), ("县妇联", "群团及其他"),
+])
+def test_a_new_units_kind_is_guessed_at_the_level_its_name_gives(unit, kind):
+    assert guess_kind(unit) == kind

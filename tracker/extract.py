@@ -345,20 +345,22 @@ def _title_and_number(text: str) -> tuple[str, str, int]:
 
 
 def guess_kind(unit: str) -> str:
-    """A kind for a unit name not yet in departments.csv (for a person to confirm)."""
-    if unit.startswith(("区委", "县委", "市委")) or unit.endswith(("部", "办")) and "委" in unit:
-        return "区委部门"
+    """A kind for a unit name not yet in departments.csv (for a person to confirm), at the level the name gives:
+    县工信局 is a 县政府部门, 区工信局 a 区政府部门."""
+    level = unit[0] if unit[:1] in ("区", "县", "旗") or unit[:1] == "市" and unit[:2] != "市场" else "区"
+    if unit.startswith(("区委", "县委", "市委", "旗委")) or unit.endswith(("部", "办")) and "委" in unit:
+        return f"{level}委部门"
     if "管委会" in unit or "管理委员会" in unit:
         return "功能区/管委会"
     if unit.endswith("分局") or "公安" in unit:
-        return "驻区单位"
+        return f"驻{level}单位"
     if unit.endswith("中心"):
         return "事业单位"
     if unit.endswith(("法院", "检察院")):
         return "司法机关"
     if unit.endswith(("联", "社", "团委", "妇联")):
         return "群团及其他"
-    return "区政府部门"
+    return f"{level}政府部门"
 
 
 def extract(data: bytes, name: str, departments: pd.DataFrame | None = None) -> Extracted:

@@ -15,6 +15,21 @@ TASK_STATE_LABELS = {
     "in_progress": ("推进中", "In progress"),
     "done": ("已完成", "Done"),
 }
+# Column headings of the plan files, as the 导入计划 editors show them.
+PLAN_FIELD_LABELS = {
+    "task_id": ("任务序号", "Task"), "chapter": ("章", "Chapter"), "chapter_title": ("章名", "Chapter title"),
+    "title": ("任务", "Task title"), "text": ("任务内容", "Text"), "lead_units": ("牵头单位", "Lead units"),
+    "participating_units": ("参与单位", "Participating units"), "target_id": ("指标编号", "Target"),
+    "indicator": ("指标", "Indicator"), "target_value": ("目标值", "Target value"),
+    "target_max": ("目标上限", "Upper value"), "unit": ("计量单位", "Unit of measure"),
+    "direction": ("方向", "Direction"), "kind": ("类型", "Kind"), "deadline": ("截止日期", "Deadline"),
+    "source_text": ("原文", "Source phrase"), "baseline": ("基数", "Baseline"), "schedule": ("进度安排", "Schedule"),
+    "uncertain": ("待确认", "To check"), "aliases": ("简称", "Short names"),
+}
+DEPARTMENT_FIELD_LABELS = {"unit": ("单位", "Unit"), "kind": ("单位类型", "Kind of unit")}  # where they differ
+DIRECTION_LABELS = {"higher": ("越高越好", "Higher is better"), "lower": ("越低越好", "Lower is better")}
+KIND_LABELS = {"cumulative": ("累计量", "Cumulative"), "level": ("水平值（比率、占比）", "Level (rate, share)")}
+
 PROBLEM_STATE_LABELS = {
     "found": ("发现", "Found"),
     "coordinating": ("协调中", "Coordinating"),
@@ -136,6 +151,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "projected": ("预计年底", "Projected"),
     "warnings": ("预警", "Warnings"),
     "present": ("汇报", "Present"),
+    "uncertain_help": ("提取时拿不准之处：请核对后清空", "What the extraction was unsure of: check it, then clear it"),
     "slide_prev": ("◀ 上一页", "◀ Previous"),
     "slide_next": ("下一页 ▶", "Next ▶"),
     "slide_jump": ("跳转到", "Go to"),
