@@ -9,6 +9,7 @@ import streamlit as st
 import ui
 from tracker.accounts import ROLE_LABELS, ROLES
 from tracker.i18n import label
+from tracker.settings import SETTINGS
 from tracker.store import check_backup
 
 snap = ui.page_header(ui.T("admin"), "admin")
@@ -74,6 +75,33 @@ if not users.empty:
                      format_func=lambda action: ui.T(f"action_{action}"))
         st.text_input(ui.T("new_password"), type="password", key="acc_new_password", max_chars=128)
         st.form_submit_button(ui.T("run_action"), on_click=_change)
+
+st.subheader(ui.T("rule_settings"))
+st.caption(ui.T("rule_settings_help"))
+in_force = snap.settings
+
+
+def _save_settings() -> None:
+    values = {s.name: float(st.session_state[f"setting_{s.name}"]) for s in SETTINGS}
+    try:
+        changed = store.set_settings(values, by=me)
+    except ValueError as exc:
+        st.session_state["admin_error"] = str(exc)
+        return
+    st.session_state["admin_done"] = ui.T("settings_saved", n=len(changed))
+    ui.after_write()
+
+
+with st.form("settings"):
+    columns = st.columns(3)
+    for i, setting in enumerate(SETTINGS):
+        columns[i % 3].number_input(
+            setting.label(ui.lang()), min_value=float(setting.low), max_value=float(setting.high),
+            value=float(in_force[setting.name]),
+            step=1.0 if setting.whole else 0.01, format="%.0f" if setting.whole else "%.2f",
+            key=f"setting_{setting.name}",
+            help=f"{setting.help(ui.lang())} {ui.T('setting_default', value=f'{setting.default:g}')}")
+    st.form_submit_button(ui.T("save"), type="primary", on_click=_save_settings)
 
 st.subheader(ui.T("audit_log"))
 st.dataframe(store.audit_log().rename(columns={column: ui.T(f"audit_{column}")

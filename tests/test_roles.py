@@ -138,6 +138,26 @@ def test_the_admin_page_manages_accounts_and_shows_the_audit_log(db):
     assert app.dataframe[0].value.columns.tolist() == ["Account", "Role", "Unit", "State", "Created"]
 
 
+def test_the_admin_edits_the_rule_settings_and_every_page_follows(db, tmp_path):
+    app = as_user("admin").run()
+    app.switch_page("pages/admin.py").run()
+    tolerance = app.number_input(key="setting_tolerance")
+    assert tolerance.label == "容差" and tolerance.value == 0.05
+    tolerance.set_value(0.2)
+    app.number_input(key="setting_weight_severe").set_value(0.2)     # the weights no longer add up to 1
+    app.button(key="FormSubmitter:settings-保存").click().run()
+    assert "三项考核权重之和应为 1" in app.error[0].value
+    assert Store(tmp_path / "progress.db").settings() == {}
+    app.number_input(key="setting_weight_severe").set_value(0.1)
+    app.button(key="FormSubmitter:settings-保存").click().run()
+    assert "1 项改动" in app.success[0].value
+    assert Store(tmp_path / "progress.db").settings() == {"tolerance": 0.2}
+    assert "tolerance: 0.05 → 0.2" in app.dataframe[1].value["内容"].tolist()
+    app.switch_page("pages/overview.py").run()
+    app.switch_page("pages/admin.py").run()
+    assert app.number_input(key="setting_tolerance").value == 0.2   # in force in this server, no restart
+
+
 HOSTILE = ["<script>alert('x')</script>", "[点我](http://evil.example)", "'; DROP TABLE batches; --",
            "=HYPERLINK(\"http://evil\",\"x\")", "<img src=x onerror=alert(1)>"]
 

@@ -197,6 +197,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "new_password": ("新密码（重设密码时）", "New password (when resetting)"),
     "run_action": ("执行", "Apply"),
     "audit_log": ("审计日志", "Audit log"),
+    "rule_settings": ("规则参数", "Rule settings"),
+    "rule_settings_help": ("状态判定、年底预测和考核得分所用的参数。修改后所有页面、导出和命令行立即按新值计算；"
+                           "每次修改连同原值记入审计日志。三项考核权重之和须为 1。",
+                           "The parameters of the status rules, the projection and the scores. Every page, export "
+                           "and command uses new values at once; each change is logged with its old value. The "
+                           "three score weights must add up to 1."),
+    "setting_default": ("默认值 {value}。", "Default {value}."),
+    "settings_saved": ("已保存规则参数（{n} 项改动）。", "Settings saved ({n} changed)."),
     "audit_at": ("时间", "Time"),
     "audit_user": ("用户", "User"),
     "audit_action": ("操作", "Action"),

@@ -10,6 +10,17 @@ class Setting:
     default: float
     help_zh: str
     help_en: str
+    low: float = 0.0                 # the range a value must keep to
+    high: float = 1.0
+    whole: bool = False              # a number of days
+
+    def label(self, lang: str = "zh") -> str:
+        """The setting's name for people: its help text up to the colon."""
+        return self.help_en.split(":")[0] if lang == "en" else self.help_zh.split("：")[0]
+
+    def help(self, lang: str = "zh") -> str:
+        """The setting's help text in the language."""
+        return self.help_en if lang == "en" else self.help_zh
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -17,7 +28,7 @@ SETTINGS: tuple[Setting, ...] = (
         "tolerance", 0.05,
         "容差：完成率比应达进度（累计类为时序进度，水平类为100%）低不超过此值仍算正常推进。",
         "Tolerance: completion may trail the expected progress (time progress for cumulative "
-        "targets, 100% for level targets) by this much and still count as on track.",
+        "targets, 100% for level targets) by this much and still count as on track.", high=0.5,
     ),
     Setting(
         "severe_margin", 0.15,
@@ -28,7 +39,7 @@ SETTINGS: tuple[Setting, ...] = (
         "projection_risk", 0.10,
         "预测风险界限：预计年底完成率低于100%但差距不超过此值为“有风险”，差距更大为“难完成”。",
         "Projection risk margin: a projected completion short of 100% by at most this is at risk; "
-        "further short is unlikely.",
+        "further short is unlikely.", high=0.5,
     ),
     Setting(
         "not_started_grace", 0.25,
@@ -50,13 +61,31 @@ SETTINGS += (
             "Score weight, no severe items: share of the items led that are not severely behind."),
     Setting("report_window_days", 31,
             "上报时限（天）：最近一次上报距统计截至日不超过此天数，算作按时上报。",
-            "Reporting window (days): a report this recent counts as timely."),
+            "Reporting window (days): a report this recent counts as timely.", 1, 366, True),
     Setting("problem_overdue_days", 30,
             "问题超期（天）：问题从发现起超过此天数仍未解决，标为超期。",
-            "Problem overdue (days): an open problem older than this is flagged."),
+            "Problem overdue (days): an open problem older than this is flagged.", 1, 366, True),
 )
+WEIGHTS = ("weight_completion", "weight_timeliness", "weight_severe")
 
 DEFAULTS: dict[str, float] = {s.name: s.default for s in SETTINGS}
+
+
+def validate(values: dict[str, float]) -> list[str]:
+    """What is wrong with a full set of values (in Chinese, naming each setting), empty when they may be stored."""
+    errors = []
+    for setting in SETTINGS:
+        value = values.get(setting.name)
+        if value is None:
+            errors.append(f"{setting.name}：缺少数值")
+        elif not setting.low <= value <= setting.high:
+            errors.append(f"{setting.name}：{value:g} 超出允许范围 {setting.low:g}～{setting.high:g}")
+        elif setting.whole and value != int(value):
+            errors.append(f"{setting.name}：{value:g} 应为整数天数")
+    total = sum(values.get(name) or 0 for name in WEIGHTS)
+    if abs(total - 1) > 1e-6:
+        errors.append(f"三项考核权重之和应为 1，现为 {total:g}")
+    return errors
 
 
 def resolve(overrides: dict[str, float] | None = None) -> dict[str, float]:

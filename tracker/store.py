@@ -12,6 +12,7 @@ from typing import Iterator
 import pandas as pd
 
 from .i18n import PROBLEM_STATE_LABELS, label
+from .settings import DEFAULTS, resolve, validate
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "progress.db"
 
@@ -303,13 +304,13 @@ class Store:
 
     def version(self, plan_id: str) -> tuple:
         """A cheap token that changes whenever what counts for the plan changes."""
+        queries = [("SELECT COUNT(*), MAX(id), COUNT(reverted_at), MAX(reverted_at) FROM batches WHERE plan_id = ?",
+                    (plan_id,)),
+                   ("SELECT COUNT(*), MAX(updated_at), SUM(value) FROM settings", ()),
+                   ("SELECT COUNT(*), MAX(e.id) FROM problem_events e JOIN problems p ON p.id = e.problem_id"
+                    " WHERE p.plan_id = ?", (plan_id,))]
         with self.connect() as conn:
-            return tuple(conn.execute(
-                "SELECT COUNT(*), MAX(id), COUNT(reverted_at), MAX(reverted_at) FROM batches WHERE plan_id = ?",
-                (plan_id,)).fetchone()) + tuple(conn.execute("SELECT COUNT(*), MAX(updated_at) FROM settings"
-                                                             ).fetchone()) + tuple(conn.execute(
-                "SELECT COUNT(*), MAX(e.id) FROM problem_events e JOIN problems p ON p.id = e.problem_id"
-                " WHERE p.plan_id = ?", (plan_id,)).fetchone())
+            return sum((tuple(conn.execute(sql, params).fetchone()) for sql, params in queries), ())
 
     def _latest(self, table: str, key: str, columns: str, plan_id: str, as_of: date | None) -> pd.DataFrame:
         # The newest date on or before as_of wins; on the same date the later batch supersedes.
@@ -417,6 +418,28 @@ class Store:
         """Stored overrides of the settings table."""
         with self.connect() as conn:
             return dict(conn.execute("SELECT name, value FROM settings"))
+
+    def set_settings(self, values: dict[str, float], by: str | None = None) -> dict[str, tuple[float, float]]:
+        """Store the values that differ from those in force, each change written to the audit log with its old
+        value; a value back at its default drops its override. Returns {name: (old, new)} of what changed."""
+        errors = validate(values)
+        if errors:
+            raise ValueError("；".join(errors))
+        before = resolve(self.settings())
+        changed = {name: (before[name], float(value)) for name, value in values.items()
+                   if name in DEFAULTS and float(value) != before[name]}
+        with self.transaction() as conn:
+            for name, (old, new) in changed.items():
+                if new == DEFAULTS[name]:
+                    conn.execute("DELETE FROM settings WHERE name = ?", (name,))
+                else:
+                    conn.execute("INSERT INTO settings (name, value, updated_at, updated_by) VALUES (?, ?, ?, ?) "
+                                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+                                 "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                                 (name, new, _now(), by))
+                conn.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
+                             (_now(), by, "settings", f"{name}: {old:g} → {new:g}"))
+        return changed
 
 
 def check_backup(path: str | os.PathLike) -> int:
