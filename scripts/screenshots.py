@@ -17,7 +17,8 @@ def wait_idle(page) -> None:
     """Wait until Streamlit has finished running the script and drawing."""
     page.wait_for_selector('[data-testid="stApp"] h1', timeout=30000)
     page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')
-        && !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=30000)
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.body.innerText.includes("图表载入中")""", timeout=30000)
     page.wait_for_timeout(1000)
 
 

@@ -61,10 +61,11 @@ def browser():
 
 
 def wait_idle(page) -> None:
-    """Wait until the app has drawn its title and stopped running."""
+    """Wait until the app has drawn its title and its charts (a first page sends them one run later) and stopped."""
     page.wait_for_selector('[data-testid="stApp"] h1', timeout=30000)
     page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')
-        && !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=30000)
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.body.innerText.includes("图表载入中")""", timeout=30000)
 
 
 def test_every_page_opens_without_an_error_before_and_after_loading_the_sample(server, browser):
