@@ -134,7 +134,7 @@ def test_the_admin_page_manages_accounts_and_shows_the_audit_log(db):
     assert "已创建账户 wang" in app.success[0].value.replace("\\", "")
     assert "user_add" in app.dataframe[1].value["操作"].tolist()
     app.radio(key="lang").set_value("en").run()
-    assert [s.value for s in app.subheader] == ["Accounts", "Audit log", "Backups"]
+    assert [s.value for s in app.subheader] == ["Accounts", "Rule settings", "Audit log", "Backups"]
     assert app.dataframe[0].value.columns.tolist() == ["Account", "Role", "Unit", "State", "Created"]
 
 
