@@ -75,7 +75,7 @@ with add.form("add_problem", clear_on_submit=True):
     st.form_submit_button(ui.T("save"), type="primary", on_click=_add)
 
 if not problems.empty:
-    with change:
+    with change.container(border=True):  # the same frame as the form beside it
         st.markdown(f"#### {ui.T('change_problem')}")
         texts = dict(zip(problems["id"], problems["text"]))
         current = dict(zip(problems["id"], problems["state"]))
@@ -88,7 +88,7 @@ if not problems.empty:
             st.info(ui.T("problem_is_closed"))
         else:
             key = f"change_{chosen}"  # per problem, so each opens on its own current state
-            with st.form(key, clear_on_submit=True):
+            with st.form(key, clear_on_submit=True, border=False):
                 st.selectbox(ui.T("state"), moves, format_func=state_name, key=f"{key}_state",
                              help=ui.T("problem_flow_help"))
                 st.text_input(ui.T("state_note"), key=f"{key}_note", max_chars=300)
