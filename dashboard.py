@@ -71,5 +71,6 @@ pages = {ui.T(section): [st.Page(f"pages/{name}.py", title=ui.T(title), icon=f":
                                  default=name == "overview")
                          for name, title, icon in entries if user.may_open(name)]
          for section, entries in SECTIONS.items()}
+ui.keep_session_in_browser()
 ui.hold_charts_until_painted()
 st.navigation({section: entries for section, entries in pages.items() if entries}, expanded=True).run()

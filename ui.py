@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -57,6 +57,13 @@ export default function ({ data, setTriggerValue }) {
     }, 50);
   };
   requestAnimationFrame(check);
+}""")
+# Keeps the session token in a cookie, so that a page reload (a new Streamlit session) finds the login again.
+SESSION_COOKIE = "dbkb_session"
+_SESSION_COOKIE = st.components.v2.component("session_cookie", js="""
+export default function ({ data }) {
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = `${data.name}=${data.value}; path=/; max-age=${data.max_age}; SameSite=Strict${secure}`;
 }""")
 _PLOTLY_CHUNK = next((p.name for p in (Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js")),
                      None)
@@ -269,15 +276,40 @@ def current_user() -> User | None:
         if found:
             state["user"] = found
             store().audit(found.name, "login", "identity provider")
+    token = (st.context.cookies or {}).get(SESSION_COOKIE)
+    if "user" not in state and token:
+        found = accounts().resume(token)
+        if found:  # the same browser after a reload: still logged in
+            state["user"], state["session_token"], state["last_seen"] = found, token, datetime.now()
+            store().audit(found.name, "login", "session resumed after a reload")
     user = state.get("user")
     if user is not None and expired(state.get("last_seen")):
         store().audit(user.name, "session_expired")
-        state.pop("user")
+        _forget_session()
         state["session_expired"] = True
         return None
     if user is not None:
-        state["last_seen"] = datetime.now()
+        state["last_seen"] = now = datetime.now()
+        if "session_token" in state and now - state.get("touched_at", datetime.min) > timedelta(minutes=1):
+            accounts().touch(state["session_token"], now)  # at most a write a minute, for the idle limit
+            state["touched_at"] = now
     return user
+
+
+def keep_session_in_browser() -> None:
+    """Right after a login, hand the browser its session token to keep in a cookie."""
+    token = st.session_state.pop("new_session_token", None)
+    if token:
+        with st.sidebar:
+            _SESSION_COOKIE(key="session_cookie", data={"name": SESSION_COOKIE, "value": token,
+                                                        "max_age": 12 * 3600}, height=0)
+
+
+def _forget_session() -> None:
+    st.session_state.pop("user", None)
+    token = st.session_state.pop("session_token", None)
+    if token:
+        accounts().close_session(token)
 
 
 def user() -> User:
@@ -299,7 +331,10 @@ def login_form() -> None:
         if found is None:
             st.session_state["login_error"] = why
         else:
+            token = accounts().open_session(found)
             st.session_state["user"], st.session_state["last_seen"] = found, datetime.now()
+            st.session_state["session_token"] = st.session_state["new_session_token"] = token
+            st.session_state.pop("session_expired", None)
 
     with st.form("login"):
         st.text_input(T("login_name"), key="login_name", max_chars=64)
@@ -321,7 +356,8 @@ def login_page() -> None:
 
 def logout() -> None:
     """End the session (and the identity provider's, where one is used)."""
-    current = st.session_state.pop("user", None)
+    current = st.session_state.get("user")
+    _forget_session()
     if current is not None:
         store().audit(current.name, "logout")
     if _identity_provider() and getattr(st.user, "is_logged_in", False):

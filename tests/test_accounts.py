@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tracker.accounts import LOCK_FOR, LOGIN_REFUSED, Accounts, User, expired, hash_password, verify_password
+from tracker.accounts import (IDLE_LIMIT, LOCK_FOR, LOGIN_REFUSED, Accounts, User, expired, hash_password,
+                              verify_password)
 from tracker.cli import main
 
 NOW = datetime(2026, 11, 30, 9, 0)
@@ -186,3 +187,40 @@ def test_an_admin_cannot_disable_itself_or_the_last_admin(accounts):
         accounts.disable("office", by="cli")
     accounts.add("second", "admin", "second-pass-1")
     accounts.disable("office", by="second")
+
+
+@pytest.mark.parametrize("event, resumed", [
+    (None, True),
+    ("idle", False),                     # unused for longer than the idle limit
+    ("logout", False),
+    ("disable", False),
+    ("new_password", False),             # a new password logs out every browser that knew the old one
+    ("locked", False),
+])
+def test_a_session_token_lets_a_reload_keep_the_login_until_it_should_not(accounts, event, resumed):
+    user, _ = accounts.login("zhang", "correct-horse", now=NOW)
+    token = accounts.open_session(user, now=NOW)
+    later = NOW + timedelta(minutes=5)
+    if event == "idle":
+        later = NOW + IDLE_LIMIT + timedelta(seconds=1)
+    elif event == "logout":
+        accounts.close_session(token)
+    elif event == "disable":
+        accounts.disable("zhang", by="office")
+    elif event == "new_password":
+        accounts.set_password("zhang", "another-pass-1", by="office")
+    elif event == "locked":
+        for _ in range(5):
+            accounts.login("zhang", "wrong", now=later)
+    assert accounts.resume(token, now=later) == (user if resumed else None)
+
+
+def test_only_a_hash_of_the_session_token_is_stored_and_use_keeps_it_alive(accounts, store):
+    user, _ = accounts.login("zhang", "correct-horse", now=NOW)
+    token = accounts.open_session(user, now=NOW)
+    with sqlite3.connect(store.path) as conn:
+        stored = [row[0] for row in conn.execute("SELECT token_hash FROM sessions")]
+    assert stored and token not in stored[0]
+    accounts.touch(token, NOW + timedelta(minutes=25))           # in use 25 minutes later
+    assert accounts.resume(token, NOW + timedelta(minutes=50)) == user
+    assert accounts.resume("a-guessed-token", NOW) is None

@@ -117,6 +117,49 @@ class Accounts:
             return pd.read_sql_query("SELECT name, role, unit, disabled, failed_logins, locked_until, created_at"
                                      " FROM users ORDER BY name", conn)
 
+    def open_session(self, user: User, now: datetime | None = None) -> str:
+        """A new random token for the browser to keep in a cookie, so that a page reload keeps the login; only its
+        hash is stored."""
+        token = secrets.token_urlsafe(32)
+        at = (now or datetime.now()).isoformat(timespec="seconds")
+        with self.store.transaction() as conn:
+            conn.execute("INSERT INTO sessions (token_hash, name, created_at, last_seen) VALUES (?, ?, ?, ?)",
+                         (_digest(token), user.name, at, at))
+        return token
+
+    def resume(self, token: str, now: datetime | None = None) -> User | None:
+        """The user of a session token that is known, not idle longer than IDLE_LIMIT, and whose account is still
+        enabled and unlocked; None otherwise (an idle token is forgotten)."""
+        now = now or datetime.now()
+        with self.store.connect() as conn:
+            row = conn.execute("SELECT s.last_seen, u.name, u.role, u.unit, u.disabled, u.locked_until"
+                               " FROM sessions s JOIN users u ON u.name = s.name WHERE s.token_hash = ?",
+                               (_digest(token),)).fetchone()
+        if row is None:
+            return None
+        last_seen, name, role, unit, disabled, locked_until = row
+        if expired(datetime.fromisoformat(last_seen), now) or disabled or (
+                locked_until and datetime.fromisoformat(locked_until) > now):
+            self.close_session(token)
+            return None
+        self.touch(token, now)
+        return User(name, role, unit)
+
+    def touch(self, token: str, now: datetime | None = None) -> None:
+        """Note that the session of a token is in use."""
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
+                         ((now or datetime.now()).isoformat(timespec="seconds"), _digest(token)))
+
+    def close_session(self, token: str) -> None:
+        """Forget a session token (at logout): the cookie left in the browser opens nothing any more."""
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_digest(token),))
+
+    def _end_sessions(self, name: str) -> None:
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE name = ?", (name,))
+
     def disable(self, name: str, by: str | None = None) -> None:
         """Stop an account from logging in (it is kept, with its history); never yourself or the last admin."""
         if name == by:
@@ -126,6 +169,7 @@ class Accounts:
         if admins == [name]:
             raise ValueError("这是最后一个可用的管理员账户，不能停用")
         self._update(name, "UPDATE users SET disabled = 1 WHERE name = ?", (name,))
+        self._end_sessions(name)
         self.store.audit(by, "user_disable", name)
 
     def enable(self, name: str, by: str | None = None) -> None:
@@ -140,6 +184,7 @@ class Accounts:
             raise ValueError("密码至少 8 位")
         self._update(name, "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE name = ?",
                      (hash_password(password), name))
+        self._end_sessions(name)  # a new password logs out every browser that knew the old one
         self.store.audit(by, "user_passwd", name)
 
     def _update(self, name: str, sql: str, params: tuple) -> None:
@@ -184,6 +229,10 @@ class Accounts:
         with self.store.connect() as conn:
             row = conn.execute("SELECT role, unit FROM users WHERE name = ? AND disabled = 0", (name,)).fetchone()
         return None if row is None else User(name, row[0], row[1])
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def expired(last_seen: datetime | None, now: datetime | None = None) -> bool:

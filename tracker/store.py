@@ -105,6 +105,15 @@ MIGRATIONS.append((3, "accounts and the audit log", """
         );
         CREATE INDEX audit_at ON audit (at)
 """))
+MIGRATIONS.append((4, "sessions that outlive a page reload", """
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,              -- SHA-256 of the browser's cookie, not the token itself
+            name       TEXT NOT NULL REFERENCES users (name),
+            created_at TEXT NOT NULL,
+            last_seen  TEXT NOT NULL
+        );
+        CREATE INDEX sessions_name ON sessions (name)
+"""))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 PROBLEM_STATES = ("found", "coordinating", "solved", "closed")
 OPEN_PROBLEM_STATES = ("found", "coordinating")
