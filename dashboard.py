@@ -67,10 +67,15 @@ SECTIONS = {
     "section_report": [("report", "report", "upload_file"), ("batches", "batches", "history")],
     "section_manage": [("plan_import", "plan_import", "note_add"), ("admin", "admin", "admin_panel_settings")],
 }
+# Pages a role may not open are registered but hidden, so that their address shows the page's own refusal
+# (in the user's language) rather than Streamlit's "page not found".
 pages = {ui.T(section): [st.Page(f"pages/{name}.py", title=ui.T(title), icon=f":material/{icon}:", url_path=name,
-                                 default=name == "overview")
-                         for name, title, icon in entries if user.may_open(name)]
+                                 default=name == "overview",
+                                 visibility="visible" if user.may_open(name) else "hidden")
+                         for name, title, icon in entries]
          for section, entries in SECTIONS.items()}
 ui.keep_session_in_browser()
 ui.hold_charts_until_painted()
-st.navigation({section: entries for section, entries in pages.items() if entries}, expanded=True).run()
+shown = {section: entries for section, entries in pages.items() if any(p.visibility == "visible" for p in entries)}
+hidden = [p for section, entries in pages.items() if section not in shown for p in entries]
+st.navigation({**shown, **({"": hidden} if hidden else {})}, expanded=True).run()

@@ -42,19 +42,28 @@ PAINTED = "first_paint_done"
 # starts nothing else on the page can show, so a session's first page sends its charts only after that.
 # The browser starts plotly.js (the same module file Streamlit's frontend imports) while the server reruns.
 _FIRST_PAINT = st.components.v2.component("first_paint", js="""
-export default function ({ data, setTriggerValue }) {
+export default function ({ data, parentElement, setTriggerValue }) {
   const started = performance.now();
-  const check = () => {
-    const drawing = document.querySelector('[data-testid="stSkeleton"]');
-    if (drawing && performance.now() - started < 5000) {
-      requestAnimationFrame(check);
+  // After a click or key press of the user's own, wait until its rerun is over (the rerun removes this element,
+  // and then there is nothing to ask for): a rerun asked for during it could take the user back to this page.
+  let touched = false, quiet = 0;
+  const touch = () => { touched = true; };
+  document.addEventListener("pointerdown", touch, { capture: true, once: true });
+  document.addEventListener("keydown", touch, { capture: true, once: true });
+  const ask = () => {
+    if (!parentElement.isConnected) return;
+    if (touched && (quiet = document.querySelector('[data-testid="stStatusWidget"]') ? 0 : quiet + 1) < 3) {
+      setTimeout(ask, 300);
       return;
     }
-    setTimeout(() => {
-      setTriggerValue("painted", true);
-      const entry = document.querySelector('script[type="module"][src*="/static/js/index."]');
-      if (data.chunk && entry) import(new URL(data.chunk, entry.src).href).catch(() => {});
-    }, 50);
+    setTriggerValue("painted", true);
+    const entry = document.querySelector('script[type="module"][src*="/static/js/index."]');
+    if (data.chunk && entry) import(new URL(data.chunk, entry.src).href).catch(() => {});
+  };
+  const check = () => {
+    const drawing = document.querySelector('[data-testid="stSkeleton"]');
+    if (drawing && performance.now() - started < 5000) requestAnimationFrame(check);
+    else setTimeout(ask, touched ? 300 : 50);
   };
   requestAnimationFrame(check);
 }""")
@@ -297,8 +306,9 @@ def current_user() -> User | None:
 
 
 def keep_session_in_browser() -> None:
-    """Right after a login, hand the browser its session token to keep in a cookie."""
-    token = st.session_state.pop("new_session_token", None)
+    """Hand the browser its session token to keep in a cookie (on every run: the same element stays mounted, and a
+    click right after the login cannot make the browser miss it)."""
+    token = st.session_state.get("session_token")
     if token:
         with st.sidebar:
             _SESSION_COOKIE(key="session_cookie", data={"name": SESSION_COOKIE, "value": token,
@@ -333,7 +343,7 @@ def login_form() -> None:
         else:
             token = accounts().open_session(found)
             st.session_state["user"], st.session_state["last_seen"] = found, datetime.now()
-            st.session_state["session_token"] = st.session_state["new_session_token"] = token
+            st.session_state["session_token"] = token
             st.session_state.pop("session_expired", None)
 
     with st.form("login"):
