@@ -87,7 +87,7 @@ if not problems.empty:
         if not moves:
             st.info(ui.T("problem_is_closed"))
         else:
-            key = f"change_{chosen}"  # per problem, so each opens on its own current state
+            key = f"change_{chosen}_{current[chosen]}"  # new widgets once the state moves: they open on it
             with st.form(key, clear_on_submit=True, border=False):
                 st.selectbox(ui.T("state"), moves, format_func=state_name, key=f"{key}_state",
                              help=ui.T("problem_flow_help"))

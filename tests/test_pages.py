@@ -304,18 +304,23 @@ def test_problems_can_be_raised_and_moved_with_their_history_kept(app):
     app.button[0].click().run()
     assert "已登记问题 #1" in app.success[0].value
     assert app.dataframe[0].value["问题"].tolist() == ["金属生态城二期用地指标未落实"]
-    assert app.selectbox(key="change_1_state").value == "found"  # opens on the problem's current state
-    assert app.selectbox(key="change_1_state").options == ["发现", "协调中", "已解决"]
-    app.selectbox(key="change_1_state").select("coordinating")
-    app.text_input(key="change_1_note").input("已提请分管区长协调")
+    assert app.selectbox(key="change_1_found_state").value == "found"  # opens on the problem's current state
+    assert app.selectbox(key="change_1_found_state").options == ["发现", "协调中", "已解决"]
+    app.selectbox(key="change_1_found_state").select("coordinating")
+    app.text_input(key="change_1_found_note").input("已提请分管区长协调")
     app.button[1].click().run()
     assert "问题 #1 已更新为“协调中”" in app.success[0].value
     history = app.dataframe[1].value
     assert history["状态"].tolist() == ["发现", "协调中"] and history["说明"].tolist()[1] == "已提请分管区长协调"
-    assert app.selectbox(key="change_1_state").value == "coordinating"
+    assert app.selectbox(key="change_1_coordinating_state").value == "coordinating"  # the form follows the move
+    assert app.selectbox(key="change_id").options == ["#1 金属生态城二期用地指标未落实（协调中）"]
+    app.selectbox(key="change_1_coordinating_state").select("solved")
+    app.button[1].click().run()
+    assert app.selectbox(key="change_1_solved_state").value == "solved"
+    assert app.selectbox(key="change_1_solved_state").options == ["已解决", "已反馈/销号", "协调中"]
     app.button[1].click().run()  # keeping the state without a note
     assert "须填写进展说明" in app.error[0].value
-    assert len(app.dataframe[1].value) == 2
+    assert len(app.dataframe[-1].value) == 3
 
 
 def test_the_problem_form_and_history_follow_the_chosen_problem(app, plan, tmp_path):
@@ -331,10 +336,10 @@ def test_the_problem_form_and_history_follow_the_chosen_problem(app, plan, tmp_p
     assert len(app.dataframe[-1].value) == 1  # the first problem's history
     app.selectbox(key="change_id").select(second).run()
     assert any("已反馈销号" in i.value for i in app.info)
-    assert f"change_{second}_state" not in [box.key for box in app.selectbox]
+    assert not [box.key for box in app.selectbox if box.key.startswith(f"change_{second}_")]
     assert app.dataframe[-1].value["状态"].tolist() == ["发现", "已解决", "已反馈/销号"]
     app.selectbox(key="change_id").select(first).run()
-    assert app.selectbox(key=f"change_{first}_state").value == "found"
+    assert app.selectbox(key=f"change_{first}_found_state").value == "found"
 
 
 def test_meeting_comparison_sorts_changes_per_unit(sample_app):
