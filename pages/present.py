@@ -21,7 +21,11 @@ st.html("""<style>
 h1 { font-size: 2.4rem !important; padding: 0 !important; }
 [data-testid="stMetricValue"] { font-size: 2.4rem; line-height: 1.2; }
 [data-testid="stMetricLabel"] p { font-size: 1.15rem; }
-[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.15rem; padding: 0.3rem 0.6rem; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.05rem; padding: 0.2rem 0.5rem; }
+[data-testid="stTable"] tbody th, [data-testid="stTable"] tbody th *, [data-testid="stTable"] td:last-child,
+[data-testid="stTable"] td:last-child * { white-space: nowrap !important; word-break: keep-all; }  /* codes, statuses */
+/* narrow screens: the controls take two rows */
+@media (max-width: 1180px) { .block-container { padding-bottom: 7.5rem; } }
 /* one line for the plan line under the title: a long plan title is cut, the sample mark comes first */
 div[class*="st-key-slide-"] [data-testid="stCaptionContainer"] p { white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
@@ -83,18 +87,24 @@ def draw(slide: deck.Slide, number: int) -> None:
             st.table(_status_colours(slide.table.set_index(slide.table.columns[0])))
 
 
-if st.session_state.get("print_all"):
+print_all = bool(st.session_state.get("print_all"))
+if print_all:
+    st.html("""<style>div[class*="st-key-slide-"] { padding-bottom: 2rem; margin-bottom: 1.5rem;
+      border-bottom: 3px solid #d1d5db; }</style>""")  # on screen, where one slide ends and the next begins
     for number, slide in enumerate(slides):
         draw(slide, number)
 else:
     draw(slides[index], index)
 
 with st.container(key="controls", horizontal=True, vertical_alignment="center"):
-    st.button(ui.T("slide_prev"), on_click=_go, args=(-1,), disabled=index == 0, key="prev")
-    st.button(ui.T("slide_next"), on_click=_go, args=(1,), disabled=index == len(slides) - 1, key="next")
-    st.selectbox(ui.T("slide_jump"), range(len(slides)), key="slide_jump", on_change=_jump, width=300,
-                 format_func=lambda i: f"{i + 1}. {slides[i].title}", label_visibility="collapsed")
-    st.date_input(ui.T("meeting_date"), value=since, min_value=plan.start, max_value=snap.as_of, width=170,
+    st.button(ui.T("slide_prev"), on_click=_go, args=(-1,), disabled=index == 0 or print_all, key="prev")
+    st.button(ui.T("slide_next"), on_click=_go, args=(1,), disabled=index == len(slides) - 1 or print_all,
+              key="next")
+    st.selectbox(ui.T("slide_jump"), range(len(slides)), key="slide_jump", on_change=_jump, width=280,
+                 format_func=lambda i: f"{i + 1}. {slides[i].title}", label_visibility="collapsed",
+                 disabled=print_all)
+    st.caption(ui.T("changes_since"), width="content")
+    st.date_input(ui.T("meeting_date"), value=since, min_value=plan.start, max_value=snap.as_of, width=160,
                   key="present_since", label_visibility="collapsed", format="YYYY-MM-DD", help=ui.T("meeting_date"))
     st.download_button(ui.T("download_pptx"), lambda: to_pptx(plan, slides, snap.as_of), on_click="ignore",
                        file_name=f"调度会汇报_{snap.as_of:%Y%m%d}.pptx",
@@ -108,12 +118,15 @@ const doc = window.parent.document;
 if (!doc.__slideKeys) {
   doc.__slideKeys = true;
   doc.addEventListener("keydown", (event) => {
-    if (["INPUT", "TEXTAREA"].includes(event.target.tagName)) return;
+    const target = event.target;
+    // typing in a field is left alone, but a closed list (the slide list after a jump) hands the keys back
+    const closedList = target.getAttribute("role") === "combobox" && target.getAttribute("aria-expanded") !== "true";
+    if (["INPUT", "TEXTAREA"].includes(target.tagName) && !closedList) return;
     const next = ["ArrowRight", "PageDown", " "].includes(event.key);
     const prev = ["ArrowLeft", "PageUp"].includes(event.key);
     if (!next && !prev) return;
     const button = doc.querySelector(next ? ".st-key-next button" : ".st-key-prev button");
-    if (button && !button.disabled) { event.preventDefault(); button.click(); }
-  });
+    if (button && !button.disabled) { event.preventDefault(); if (closedList) target.blur(); button.click(); }
+  }, true);  // capture: the list's own key handling must not swallow the key first
 }
 </script>""", height=1)

@@ -60,7 +60,9 @@ def test_charts_are_native_with_the_right_values(pptx, snapshot):
     assert list(doughnut.plots[0].series[0].values) == [19, 20, 11, 7, 6]
     bars = charts[XL_CHART_TYPE.BAR_CLUSTERED]
     chapters = slides[1].bars.iloc[::-1]
-    assert list(bars.plots[0].categories) == list(chapters["label"])
+    assert list(bars.plots[0].categories) == [f"{label}（未上报）" if v != v else label
+                                              for label, v in zip(chapters["label"], chapters["avg_completion"])]
+    assert "8. 纵深推进改革开放（未上报）" in list(bars.plots[0].categories)
     assert list(bars.plots[0].series[0].values) == [None if v != v else pytest.approx(v, abs=1e-4)
                                                     for v in chapters["avg_completion"]]
 

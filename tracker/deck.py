@@ -10,7 +10,7 @@ from .i18n import status_label
 from .snapshot import Snapshot
 from .status import STATUSES, overall_completion, status_counts, summarize
 
-WARNINGS_PER_SLIDE = 8
+WARNINGS_PER_SLIDE = 6  # rows that fit a 1024×768 screen with the controls
 CHANGED_UNITS_PER_SLIDE = 8  # the units with most changes; all of them are on the 调度会对比 page
 
 
@@ -106,8 +106,9 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
                       zip(led_tasks["task_id"], led_tasks["title"], led_tasks["status"]))))
     behind = views.behind(now, None)
     pages = max(1, -(-len(behind) // WARNINGS_PER_SLIDE))
+    per_page = max(1, -(-len(behind) // pages))  # spread evenly: 18 make 6 + 6 + 6, not 8 + 8 + 2
     for page in range(pages):
-        part = behind.iloc[page * WARNINGS_PER_SLIDE:(page + 1) * WARNINGS_PER_SLIDE]
+        part = behind.iloc[page * per_page:(page + 1) * per_page]
         table = pd.DataFrame({
             "编号": part["target_id"], "指标": part["indicator"], "牵头单位": part["lead_units"],
             "完成/目标": [f"{a:g}/{t:g}{u}" for a, t, u in zip(part["actual"], part["target_value"], part["unit"])],

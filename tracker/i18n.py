@@ -156,6 +156,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "slide_next": ("下一页 ▶", "Next ▶"),
     "slide_jump": ("跳转到", "Go to"),
     "slide_exit": ("退出", "Exit"),
+    "changes_since": ("变化对比自", "Changes since"),
     "download_pptx": ("下载 PPT", "Download PPT"),
     "print_all": ("全部幻灯片", "All slides"),
     "print_all_help": ("一页接一页显示全部幻灯片，用浏览器打印（A4 横向）即每页一张。",

@@ -96,7 +96,9 @@ def _bars(slide, bars: pd.DataFrame, title: str, left, top, width, height,
           time_progress: float | None = None) -> None:
     data = CategoryChartData(number_format='0%')
     frame = bars.iloc[::-1]  # PowerPoint draws the first category at the bottom
-    data.categories = list(frame["label"])
+    unreported = status_label("not_reported")  # no bar to carry a label: the category says it
+    data.categories = [f"{label}（{unreported}）" if pd.isna(v) else label
+                       for label, v in zip(frame["label"], frame["avg_completion"])]
     data.add_series(title, [None if pd.isna(v) else round(float(v), 4) for v in frame["avg_completion"]])
     chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data).chart
     _chart_fonts(chart, 12 if len(frame) > 12 else 14)
