@@ -8,7 +8,7 @@ import streamlit as st
 
 import ui
 from tracker.accounts import ROLE_LABELS, ROLES
-from tracker.i18n import label
+from tracker.i18n import AUDIT_ACTION_LABELS, label
 from tracker.settings import SETTINGS
 from tracker.store import check_backup
 
@@ -78,6 +78,9 @@ if not users.empty:
 
 st.subheader(ui.T("rule_settings"))
 st.caption(ui.T("rule_settings_help"))
+for key in ("settings_done", "settings_error"):  # next to the form that was saved
+    if key in st.session_state:
+        (st.success if key == "settings_done" else st.error)(st.session_state.pop(key))
 in_force = snap.settings
 
 
@@ -86,9 +89,9 @@ def _save_settings() -> None:
     try:
         changed = store.set_settings(values, by=me)
     except ValueError as exc:
-        st.session_state["admin_error"] = str(exc)
+        st.session_state["settings_error"] = ui.T("settings_refused", why=exc)
         return
-    st.session_state["admin_done"] = ui.T("settings_saved", n=len(changed))
+    st.session_state["settings_done"] = ui.T("settings_saved", n=len(changed))
     ui.after_write()
 
 
@@ -104,8 +107,9 @@ with st.form("settings"):
     st.form_submit_button(ui.T("save"), type="primary", on_click=_save_settings)
 
 st.subheader(ui.T("audit_log"))
-st.dataframe(store.audit_log().rename(columns={column: ui.T(f"audit_{column}")
-                                               for column in ("at", "user", "action", "detail")}),
+log = store.audit_log().assign(at=lambda f: f["at"].str.replace("T", " "),
+                               action=lambda f: f["action"].map(lambda a: label(AUDIT_ACTION_LABELS, a, ui.lang()) or a))
+st.dataframe(log.rename(columns={column: ui.T(f"audit_{column}") for column in ("at", "user", "action", "detail")}),
              hide_index=True, width="stretch", height=360)
 
 st.subheader(ui.T("backups"))

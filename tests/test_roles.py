@@ -133,7 +133,7 @@ def test_the_admin_page_manages_accounts_and_shows_the_audit_log(db):
     app.text_input(key="acc_password").input("wang-pass-12")
     app.button[0].click().run()
     assert "已创建账户 wang" in app.success[0].value.replace("\\", "")
-    assert "user_add" in app.dataframe[1].value["操作"].tolist()
+    assert "新建账户" in app.dataframe[1].value["操作"].tolist()  # the audit log in words
     app.radio(key="lang").set_value("en").run()
     assert [s.value for s in app.subheader] == ["Accounts", "Rule settings", "Audit log", "Backups"]
     assert app.dataframe[0].value.columns.tolist() == ["Account", "Role", "Unit", "State", "Created"]
@@ -147,13 +147,13 @@ def test_the_admin_edits_the_rule_settings_and_every_page_follows(db, tmp_path):
     tolerance.set_value(0.2)
     app.number_input(key="setting_weight_severe").set_value(0.2)     # the weights no longer add up to 1
     app.button(key="FormSubmitter:settings-保存").click().run()
-    assert "三项考核权重之和应为 1" in app.error[0].value
+    assert "未保存，规则参数未作改动" in app.error[0].value and "三项考核权重之和应为 1" in app.error[0].value
     assert Store(tmp_path / "progress.db").settings() == {}
     app.number_input(key="setting_weight_severe").set_value(0.1)
     app.button(key="FormSubmitter:settings-保存").click().run()
     assert "1 项改动" in app.success[0].value
     assert Store(tmp_path / "progress.db").settings() == {"tolerance": 0.2}
-    assert "tolerance: 0.05 → 0.2" in app.dataframe[1].value["内容"].tolist()
+    assert "容差（tolerance）：0.05 → 0.2" in app.dataframe[1].value["内容"].tolist()
     app.switch_page("pages/overview.py").run()
     app.switch_page("pages/admin.py").run()
     assert app.number_input(key="setting_tolerance").value == 0.2   # in force in this server, no restart

@@ -12,13 +12,13 @@ def _with(**changes):
 @pytest.mark.parametrize("values, problem", [
     (_with(), None),
     (_with(tolerance=0.1, severe_margin=0.2), None),
-    (_with(tolerance=0.6), "tolerance：0.6 超出允许范围 0～0.5"),
+    (_with(tolerance=0.6), "容差：0.6 超出允许范围 0～0.5"),
     (_with(tolerance=-0.01), "超出允许范围"),
     (_with(weight_completion=0.5), "三项考核权重之和应为 1，现为 0.9"),
     (_with(weight_completion=0.5, weight_timeliness=0.4), None),
-    (_with(report_window_days=10.5), "report_window_days：10.5 应为整数天数"),
+    (_with(report_window_days=10.5), "上报时限（天）：10.5 应为整数天数"),
     (_with(problem_overdue_days=0), "超出允许范围 1～366"),
-    ({k: v for k, v in DEFAULTS.items() if k != "tolerance"}, "tolerance：缺少数值"),
+    ({k: v for k, v in DEFAULTS.items() if k != "tolerance"}, "容差：缺少数值"),
 ])
 def test_settings_are_checked_before_they_are_stored(values, problem):
     errors = validate(values)
@@ -38,7 +38,7 @@ def test_changed_settings_are_stored_logged_with_their_old_value_and_change_the_
     assert changed == {"tolerance": (0.05, 0.2)}
     assert sample_store.settings() == {"tolerance": 0.2}
     log = sample_store.audit_log()
-    assert log.iloc[0][["user", "action", "detail"]].tolist() == ["督办室", "settings", "tolerance: 0.05 → 0.2"]
+    assert log.iloc[0][["user", "action", "detail"]].tolist() == ["督办室", "settings", "容差（tolerance）：0.05 → 0.2"]
     after = take(plan, sample_store)
     assert after.settings["tolerance"] == 0.2
     assert (after.targets["status"] == "on_track").sum() > (before.targets["status"] == "on_track").sum()

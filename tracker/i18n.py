@@ -27,6 +27,17 @@ PLAN_FIELD_LABELS = {
     "uncertain": ("待确认", "To check"), "aliases": ("简称", "Short names"),
 }
 DEPARTMENT_FIELD_LABELS = {"unit": ("单位", "Unit"), "kind": ("单位类型", "Kind of unit")}  # where they differ
+# What the audit log's action codes mean, for the admin page.
+AUDIT_ACTION_LABELS = {
+    "login": ("登录", "Login"), "login_failed": ("登录失败", "Failed login"), "logout": ("退出登录", "Logout"),
+    "session_expired": ("会话超时", "Session expired"), "user_add": ("新建账户", "Account created"),
+    "user_disable": ("停用账户", "Account disabled"), "user_enable": ("启用账户", "Account enabled"),
+    "user_passwd": ("重设密码", "Password reset"), "upload": ("上报导入", "Upload"), "revert": ("撤销批次", "Batch reverted"),
+    "load_sample": ("载入示例数据", "Sample loaded"), "remove_sample": ("移除示例数据", "Sample removed"),
+    "problem_add": ("登记问题", "Problem raised"), "problem_change": ("更新问题状态", "Problem moved"),
+    "plan_import": ("导入计划", "Plan imported"), "settings": ("修改规则参数", "Settings changed"),
+    "backup": ("备份", "Backup"), "restore": ("恢复", "Restore"),
+}
 DIRECTION_LABELS = {"higher": ("越高越好", "Higher is better"), "lower": ("越低越好", "Lower is better")}
 KIND_LABELS = {"cumulative": ("累计量", "Cumulative"), "level": ("水平值（比率、占比）", "Level (rate, share)")}
 
@@ -199,6 +210,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "run_action": ("执行", "Apply"),
     "audit_log": ("审计日志", "Audit log"),
     "rule_settings": ("规则参数", "Rule settings"),
+    "settings_refused": ("未保存，规则参数未作改动：{why}", "Not saved, the settings are unchanged: {why}"),
     "rule_settings_help": ("状态判定、年底预测和考核得分所用的参数。修改后所有页面、导出和命令行立即按新值计算；"
                            "每次修改连同原值记入审计日志。三项考核权重之和须为 1。",
                            "The parameters of the status rules, the projection and the scores. Every page, export "

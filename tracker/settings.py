@@ -72,16 +72,18 @@ DEFAULTS: dict[str, float] = {s.name: s.default for s in SETTINGS}
 
 
 def validate(values: dict[str, float]) -> list[str]:
-    """What is wrong with a full set of values (in Chinese, naming each setting), empty when they may be stored."""
+    """What is wrong with a full set of values (in Chinese, each setting by its name on the form), empty when they
+    may be stored."""
     errors = []
     for setting in SETTINGS:
         value = values.get(setting.name)
+        name = setting.label()
         if value is None:
-            errors.append(f"{setting.name}：缺少数值")
+            errors.append(f"{name}：缺少数值")
         elif not setting.low <= value <= setting.high:
-            errors.append(f"{setting.name}：{value:g} 超出允许范围 {setting.low:g}～{setting.high:g}")
+            errors.append(f"{name}：{value:g} 超出允许范围 {setting.low:g}～{setting.high:g}")
         elif setting.whole and value != int(value):
-            errors.append(f"{setting.name}：{value:g} 应为整数天数")
+            errors.append(f"{name}：{value:g} 应为整数天数")
     total = sum(values.get(name) or 0 for name in WEIGHTS)
     if abs(total - 1) > 1e-6:
         errors.append(f"三项考核权重之和应为 1，现为 {total:g}")

@@ -12,7 +12,7 @@ from typing import Iterator
 import pandas as pd
 
 from .i18n import PROBLEM_STATE_LABELS, label
-from .settings import DEFAULTS, resolve, validate
+from .settings import DEFAULTS, SETTINGS, resolve, validate
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "progress.db"
 
@@ -115,6 +115,7 @@ MIGRATIONS.append((4, "sessions that outlive a page reload", """
         CREATE INDEX sessions_name ON sessions (name)
 """))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+LABELS = {s.name: s.label() for s in SETTINGS}  # settings by their names on the form, for the audit log
 PROBLEM_STATES = ("found", "coordinating", "solved", "closed")
 OPEN_PROBLEM_STATES = ("found", "coordinating")
 # The closed loop of chapter 12 (发现、协调、解决、反馈): a state may be kept to add a note, a solution that the
@@ -447,7 +448,7 @@ class Store:
                                  "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
                                  (name, new, _now(), by))
                 conn.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
-                             (_now(), by, "settings", f"{name}: {old:g} → {new:g}"))
+                             (_now(), by, "settings", f"{LABELS[name]}（{name}）：{old:g} → {new:g}"))
         return changed
 
 
