@@ -16,7 +16,6 @@ h1 { font-size: 2.4rem !important; }
 </style>""")
 
 
-
 def _switch_plan() -> None:
     for key in ("as_of", "unit"):  # dates and units belong to the plan left behind
         st.session_state.pop(key, None)

@@ -219,6 +219,13 @@ def chart(figure, where=None, **kwargs) -> None:
         where.container(height=figure.layout.height or 450, border=False).caption(T("chart_loading"))
 
 
+def flash(*, done: str | None = None, error: str | None = None) -> None:
+    """Show, once, the message a button's callback left for this run under `done` (success) or `error`."""
+    for key, show in ((done, st.success), (error, st.error)):
+        if key and key in st.session_state:
+            show(st.session_state.pop(key))
+
+
 def unit_filter() -> str | None:
     """The unit chosen in the sidebar, or None for all units."""
     return st.session_state.get("unit") or None  # ALL_UNITS is falsy

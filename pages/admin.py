@@ -14,9 +14,7 @@ from tracker.store import check_backup
 
 snap = ui.page_header(ui.T("admin"), "admin")
 plan, store, accounts, me = snap.plan, ui.store(), ui.accounts(), ui.user().name
-for key in ("admin_done", "admin_error"):
-    if key in st.session_state:
-        (st.success if key == "admin_done" else st.error)(st.session_state.pop(key))
+ui.flash(done="admin_done", error="admin_error")
 role_name = lambda r: label(ROLE_LABELS, r, ui.lang())  # noqa: E731
 
 st.subheader(ui.T("accounts"))
@@ -78,9 +76,7 @@ if not users.empty:
 
 st.subheader(ui.T("rule_settings"))
 st.caption(ui.T("rule_settings_help"))
-for key in ("settings_done", "settings_error"):  # next to the form that was saved
-    if key in st.session_state:
-        (st.success if key == "settings_done" else st.error)(st.session_state.pop(key))
+ui.flash(done="settings_done", error="settings_error")  # next to the form that was saved
 in_force = snap.settings
 
 

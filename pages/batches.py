@@ -7,8 +7,7 @@ from tracker.i18n import TASK_STATE_LABELS, label
 
 snap = ui.page_header(ui.T("batches"), "batches")
 plan, store = snap.plan, ui.store()
-if "revert_done" in st.session_state:
-    st.success(st.session_state.pop("revert_done"))
+ui.flash(done="revert_done")
 
 batches = store.batches(plan.id)
 if ui.user().role == "reporter":  # a clerk sees its own unit's batches only

@@ -15,8 +15,7 @@ from tracker.problems import ProblemsError
 
 ui.page_header(ui.T("plan_import"), "plan_import")
 st.write(ui.T("import_help"))
-if "plan_import_done" in st.session_state:
-    st.success(st.session_state.pop("plan_import_done"))
+ui.flash(done="plan_import_done")
 
 uploaded = st.file_uploader(ui.T("notice_file"), type=["txt", "html", "htm", "docx"], key="notice_upload")
 if uploaded is None:

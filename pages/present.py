@@ -72,10 +72,8 @@ def draw(slide: deck.Slide, number: int) -> None:
                 column.metric(name, value)
         if slide.key == "title":
             st.markdown("\n\n".join(f"### {name}：{ui.plain(value)}" for name, value in slide.metrics))
-        bars = None if slide.bars is None else charts.completion_bars(slide.bars, "label", slide.time_progress,
-                                                                      slide.bars_title)
-        if bars is not None:
-            bars.update_layout(height=CHART_HEIGHT)
+        bars = None if slide.bars is None else charts.completion_bars(
+            slide.bars, "label", slide.time_progress, slide.bars_title).update_layout(height=CHART_HEIGHT)
         if slide.counts is not None and bars is not None:
             left, right = st.columns([2, 3])
             ui.chart(charts.status_donut(slide.counts).update_layout(height=CHART_HEIGHT), left,

@@ -9,8 +9,7 @@ from tracker.store import PROBLEM_FLOW, PROBLEM_STATES
 
 snap = ui.page_header(ui.T("problems_page"), "problems")
 plan, store = snap.plan, ui.store()
-if "problem_done" in st.session_state:
-    st.success(st.session_state.pop("problem_done"))
+ui.flash(done="problem_done")
 state_name = lambda s: label(PROBLEM_STATE_LABELS, s, ui.lang())  # noqa: E731
 
 problems = ui.memo(views.problems, ui.unit_filter())
@@ -81,8 +80,7 @@ if not problems.empty:
         current = dict(zip(problems["id"], problems["state"]))
         chosen = st.selectbox(ui.T("problem"), list(texts), key="change_id",
                               format_func=lambda i: f"#{i} {texts[i][:30]}（{state_name(current[i])}）")
-        if "problem_error" in st.session_state:
-            st.error(st.session_state.pop("problem_error"))
+        ui.flash(error="problem_error")
         moves = PROBLEM_FLOW[current[chosen]]
         if not moves:
             st.info(ui.T("problem_is_closed"))

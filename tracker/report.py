@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from .i18n import STATUS_LABELS, TASK_STATE_LABELS
+from .i18n import STATUS_LABELS, TASK_STATE_LABELS, label
 from .projection import PROJECTED_LABELS
 from .views import problems
 
@@ -59,20 +59,25 @@ LEDGER_STATUS_FILLS = {"completed": "DCFCE7", "on_track": "DBEAFE", "lagging": "
                        "not_reported": "F3F4F6"}
 
 
+def _zh(table: dict[str, tuple[str, str]]):
+    """Code -> its Chinese label from one of the i18n label tables, an empty cell for no code."""
+    return lambda code: label(table, code) or None
+
+
 def _dated(value):
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
 def ledger_frames(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> dict[str, pd.DataFrame]:
     """The 台账 as frames: tasks, targets, one per unit if asked, and the upload batches."""
-    status = lambda s: STATUS_LABELS[s][0]  # noqa: E731
+    status = _zh(STATUS_LABELS)
     open_problems = problems(snapshot)
     open_problems = open_problems[open_problems["open"]].groupby("task_id")["text"].apply("；".join)
     tasks = snapshot.tasks
     task_sheet = pd.DataFrame({
         "序号": tasks["task_id"], "章": tasks["chapter"], "任务": tasks["title"], "牵头单位": tasks["lead_units"],
         "参与单位": tasks["participating_units"], "状态": tasks["status"].map(status),
-        "任务状态": tasks["state"].map(lambda s: TASK_STATE_LABELS[s][0] if s in TASK_STATE_LABELS else None),
+        "任务状态": tasks["state"].map(_zh(TASK_STATE_LABELS)),
         "上报日期": tasks["reported_on"].map(_dated), "进展情况": tasks["progress_text"],
         "存在问题": tasks["task_id"].map(open_problems).fillna(tasks["problems_text"]),
         "下步计划": tasks["next_steps"], "任务内容": tasks["text"],
@@ -83,7 +88,7 @@ def ledger_frames(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> di
         "目标上限": t["target_max"], "计量单位": t["unit"], "截止日期": t["deadline"], "完成值": t["actual"],
         "上报日期": t["reported_on"].map(_dated), "完成率": t["completion"], "应达进度": t["expected"],
         "状态": t["status"].map(status), "预计年底值": t["projected"], "预计年底完成率": t["projected_completion"],
-        "年底预测": t["projected_status"].map(lambda s: PROJECTED_LABELS[s][0] if s in PROJECTED_LABELS else None),
+        "年底预测": t["projected_status"].map(_zh(PROJECTED_LABELS)),
         "牵头单位": t["lead_units"], "原文": t["source_text"],
     })
     sheets = {"任务台账": task_sheet, "指标台账": target_sheet}
@@ -134,20 +139,20 @@ def styled_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
 
 def warnings_xlsx(targets: pd.DataFrame, tasks: pd.DataFrame) -> bytes:
     """预警清单 from views.behind() and views.tasks_behind(): the gaps as numbers in the target's own unit."""
-    status = lambda s: STATUS_LABELS[s][0]  # noqa: E731
+    status = _zh(STATUS_LABELS)
     return styled_xlsx({
         "滞后指标": pd.DataFrame({
             "指标编号": targets["target_id"], "任务序号": targets["task_id"], "指标": targets["indicator"],
             "状态": targets["status"].map(status), "落后进度": targets["behind"], "完成值": targets["actual"],
             "应达值": targets["due"], "还差": targets["short_of_due"].clip(lower=0), "目标值": targets["target_value"],
             "距目标": targets["short_of_target"], "计量单位": targets["unit"],
-            "年底预测": targets["projected_status"].map(lambda s: PROJECTED_LABELS[s][0] if s in PROJECTED_LABELS else None),
+            "年底预测": targets["projected_status"].map(_zh(PROJECTED_LABELS)),
             "上报日期": targets["reported_on"].map(_dated), "牵头单位": targets["lead_units"],
         }),
         "滞后任务": pd.DataFrame({
             "序号": tasks["task_id"], "任务": tasks["title"], "状态": tasks["status"].map(status),
             "指标数": tasks["targets"],
-            "任务状态": tasks["state"].map(lambda s: TASK_STATE_LABELS[s][0] if s in TASK_STATE_LABELS else None),
+            "任务状态": tasks["state"].map(_zh(TASK_STATE_LABELS)),
             "上报日期": tasks["reported_on"].map(_dated), "牵头单位": tasks["lead_units"],
         }),
     })

@@ -115,7 +115,7 @@ MIGRATIONS.append((4, "sessions that outlive a page reload", """
         CREATE INDEX sessions_name ON sessions (name)
 """))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
-LABELS = {s.name: s.label() for s in SETTINGS}  # settings by their names on the form, for the audit log
+SETTING_LABELS = {s.name: s.label() for s in SETTINGS}  # settings by their names on the form, for the audit log
 PROBLEM_STATES = ("found", "coordinating", "solved", "closed")
 OPEN_PROBLEM_STATES = ("found", "coordinating")
 # The closed loop of chapter 12 (发现、协调、解决、反馈): a state may be kept to add a note, a solution that the
@@ -399,8 +399,7 @@ class Store:
     def audit(self, user: str | None, action: str, detail: str = "") -> None:
         """Record who did what, and when."""
         with self.transaction() as conn:
-            conn.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
-                         (_now(), user, action, detail))
+            _audit(conn, user, action, detail)
 
     def audit_log(self, limit: int = 1000) -> pd.DataFrame:
         """The newest audit entries first."""
@@ -447,8 +446,7 @@ class Store:
                                  "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
                                  "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
                                  (name, new, _now(), by))
-                conn.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
-                             (_now(), by, "settings", f"{LABELS[name]}（{name}）：{old:g} → {new:g}"))
+                _audit(conn, by, "settings", f"{SETTING_LABELS[name]}（{name}）：{old:g} → {new:g}")
         return changed
 
 
@@ -475,6 +473,11 @@ def check_backup(path: str | os.PathLike) -> int:
     if version > SCHEMA_VERSION:
         raise ValueError(f"备份来自更新的版本（数据库结构 {version}，本程序支持到 {SCHEMA_VERSION}）")
     return version
+
+
+def _audit(conn: sqlite3.Connection, user: str | None, action: str, detail: str) -> None:
+    # inside the caller's transaction, so that a change and its audit entry are written together
+    conn.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)", (_now(), user, action, detail))
 
 
 def _iso(value) -> str:
