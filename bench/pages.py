@@ -8,19 +8,18 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from year_of_reports import fill  # noqa: E402
+
+from scripts.serve import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 
 from tracker.plan import load_plan  # noqa: E402
 from tracker.store import Store  # noqa: E402
@@ -89,25 +88,10 @@ def browser_ready(script: Path, db: str, charts: int, visits: int = 7) -> list[t
     drawn, in one chromium profile (the first visit has an empty cache, later ones are a returning user's)."""
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-                               "--server.port", str(port)], cwd=ROOT, env=dict(os.environ, TRACKER_DB=db),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.25)
+    with streamlit_server(script, db) as url:
         times = []
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run"])
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1600, "height": 900})
             context.add_init_script(MILESTONES.replace("CHARTS", str(charts)))
             for _ in range(visits):
@@ -119,9 +103,6 @@ def browser_ready(script: Path, db: str, charts: int, visits: int = 7) -> list[t
                 page.close()
             browser.close()
         return times
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 PLOTLY_ALONE = """<!doctype html><script>window.before = performance.now()</script><script src="plotly.min.js"></script>
@@ -152,7 +133,7 @@ def plotly_alone(folder: Path, visits: int = 7) -> list[tuple[float, float]]:
     times = []
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context()
             for _ in range(visits):
                 page = context.new_page()

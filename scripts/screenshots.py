@@ -7,19 +7,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from serve import CHROMIUM, CHROMIUM_ARGS, wait_idle
+
 PAGES = {"overview": "", **{name: name for name in ("departments", "tasks", "targets", "warnings", "trends", "ranking",
                                                       "problems", "meeting", "report", "batches")}}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-def wait_idle(page) -> None:
-    """Wait until Streamlit has finished running the script and drawing."""
-    page.wait_for_selector('[data-testid="stApp"] h1', timeout=30000)
-    page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')
-        && !document.querySelector('[data-testid="stStatusWidget"]')
-        && !document.body.innerText.includes("图表载入中")""", timeout=30000)
-    page.wait_for_timeout(1000)
 
 
 def main() -> None:
@@ -27,11 +18,12 @@ def main() -> None:
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "screenshots")
     out.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": int(sys.argv[3]) if len(sys.argv) > 3 else 900})
         for name, path in PAGES.items():
             page.goto(f"{base}/{path}")
             wait_idle(page)
+            page.wait_for_timeout(1000)  # let the last chart finish its animation
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
             print(out / f"{name}.png")
         browser.close()

@@ -1,54 +1,23 @@
 """The running app in Debian's chromium, driven by Playwright: every page opens without an error."""
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parent.parent
+from scripts.serve import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle
+
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() or shutil.which("streamlit") is None,
                                 reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 PAGES = {"": "总览", "departments": "部门", "tasks": "任务台账", "targets": "指标", "warnings": "预警",
          "trends": "趋势", "ranking": "考核排名", "problems": "问题清单", "meeting": "调度会对比",
          "report": "进度上报", "batches": "上报记录", "plan_import": "导入计划", "present": "河东区深化新旧动能转换推动绿色低碳高质量发展2023年重点工作任务"}  # the overview is the root
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A streamlit server on an empty temporary store."""
-    port = _free_port()
-    env = dict(os.environ, TRACKER_DB=str(tmp_path_factory.mktemp("browser") / "progress.db"))
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-                                "--server.port", str(port), "--server.address", "127.0.0.1"],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not become healthy within 60 s")
-    yield url
-    process.terminate()
-    process.wait(10)
+    with streamlit_server("dashboard.py", tmp_path_factory.mktemp("browser") / "progress.db") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -58,14 +27,6 @@ def browser():
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-def wait_idle(page) -> None:
-    """Wait until the app has drawn its title and its charts (a first page sends them one run later) and stopped."""
-    page.wait_for_selector('[data-testid="stApp"] h1', timeout=30000)
-    page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')
-        && !document.querySelector('[data-testid="stStatusWidget"]')
-        && !document.body.innerText.includes("图表载入中")""", timeout=30000)
 
 
 def test_every_page_opens_without_an_error_before_and_after_loading_the_sample(server, browser):
@@ -172,19 +133,7 @@ def test_a_reporter_logs_in_uploads_its_template_and_cannot_reach_the_admin_page
     book["填报"]["K7"] = 150                                        # T68-1
     filled = tmp_path / "民政局.xlsx"
     book.save(filled)
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-                                "--server.port", str(port), "--server.address", "127.0.0.1"], cwd=ROOT,
-                               env=dict(os.environ, TRACKER_DB=str(db)), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
+    with streamlit_server("dashboard.py", db) as url:
         page = browser.new_page(viewport={"width": 1600, "height": 1200})
         page.goto(url)
         page.get_by_label("账户名").fill("zhang")
@@ -220,6 +169,3 @@ def test_a_reporter_logs_in_uploads_its_template_and_cannot_reach_the_admin_page
         page.close()
         assert Store(db).latest_target_reports(plan.id)["actual"].tolist() == [150.0]
         assert Store(db).batches(plan.id)["user"].tolist() == ["zhang"]
-    finally:
-        process.terminate()
-        process.wait(10)
