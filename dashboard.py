@@ -3,7 +3,7 @@ import streamlit as st
 
 import ui
 from tracker.accounts import ROLE_LABELS
-from tracker.problems import ProblemsError
+from tracker.validation import ProblemsError
 
 ui.route()
 st.set_page_config(page_title="督办看板", page_icon="📋", layout="wide")

@@ -5,27 +5,27 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker import meeting
+from tracker import since_meeting
 from tracker.i18n import label
 
 snap = ui.page_header(ui.T("meeting"), "meeting")
 plan = snap.plan
 last = st.date_input(ui.T("meeting_date"), value=max(plan.start, snap.as_of - timedelta(days=30)),
                      min_value=plan.start, max_value=snap.as_of, key="meeting_date", format="YYYY-MM-DD")
-changes = ui.memo_compare(meeting.compare, last)
+changes = ui.memo_compare(since_meeting.compare, last)
 if ui.unit_filter():
     changes = changes[changes["unit"] == ui.unit_filter()]
-names = {kind: label(meeting.CHANGE_LABELS, kind, ui.lang()) for kind in meeting.CHANGES}
+names = {kind: label(since_meeting.CHANGE_LABELS, kind, ui.lang()) for kind in since_meeting.CHANGES}
 
 counts = changes.drop_duplicates("item")["change"].value_counts()  # an item led by three units counts once
-for column, kind in zip(st.columns(4), meeting.CHANGES[:4]):
+for column, kind in zip(st.columns(4), since_meeting.CHANGES[:4]):
     column.metric(names[kind], int(counts.get(kind, 0)))
 
 st.subheader(ui.T("changes_by_unit"))
-per_unit = meeting.by_unit(changes)
+per_unit = since_meeting.by_unit(changes)
 st.dataframe(per_unit.rename(columns={"unit": ui.T("unit"), **names}), hide_index=True, width="stretch")
 
-for kind in meeting.CHANGES[:4]:
+for kind in since_meeting.CHANGES[:4]:
     rows = changes[changes["change"] == kind]
     st.markdown(f"#### {names[kind]}（{rows['item'].nunique()}）")
     if rows.empty:

@@ -11,7 +11,7 @@ import ui
 from tracker.extract import Extracted, extract, write
 from tracker.i18n import DEPARTMENT_FIELD_LABELS, DIRECTION_LABELS, KIND_LABELS, PLAN_FIELD_LABELS, label
 from tracker.plan import DATA_DIR, load_plan, plans_dir
-from tracker.problems import ProblemsError
+from tracker.validation import ProblemsError
 
 ui.page_header(ui.T("plan_import"), "plan_import")
 st.write(ui.T("import_help"))

@@ -7,7 +7,7 @@ import streamlit as st
 import ui
 from tracker import charts, deck
 from tracker.charts import STATUS_COLORS
-from tracker.slides import to_pptx
+from tracker.pptx import to_pptx
 
 ui.guard("present")
 snap = ui.snapshot()

@@ -3,11 +3,11 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker.changes import preview
+from tracker.import_preview import preview
 from tracker.i18n import TASK_STATE_LABELS, label
 from tracker.ingest import ingest, ingest_frame
-from tracker.template import (STATE_CHOICES, default_report_date, template_frame, template_title, to_csv,
-                              to_xlsx)
+from tracker.template import (STATE_CHOICES, default_report_date, template_frame, template_title,
+                              template_csv, template_xlsx)
 
 snap = ui.page_header(ui.T("report"), "report")
 plan, store = snap.plan, ui.store()
@@ -94,10 +94,10 @@ with template_tab:
     name = f"进度填报模板_{unit or '全部单位'}_{as_of:%Y%m%d}"
     frame = template_frame(plan, *latest, unit, as_of)
     left, right = st.columns(2)
-    left.download_button(ui.T("download_xlsx"), lambda: to_xlsx(frame, template_title(plan, unit)),
+    left.download_button(ui.T("download_xlsx"), lambda: template_xlsx(frame, template_title(plan, unit)),
                          file_name=f"{name}.xlsx", type="primary", on_click="ignore",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    right.download_button(ui.T("download_csv"), lambda: to_csv(frame), file_name=f"{name}.csv", mime="text/csv",
+    right.download_button(ui.T("download_csv"), lambda: template_csv(frame), file_name=f"{name}.csv", mime="text/csv",
                           on_click="ignore")
 
 with upload_tab:

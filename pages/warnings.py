@@ -8,7 +8,7 @@ import ui
 from tracker import chase, views
 from tracker.i18n import PROBLEM_STATE_LABELS, TASK_STATE_LABELS, label
 from tracker.projection import PROJECTED_LABELS
-from tracker.report import chase_xlsx, warnings_xlsx
+from tracker.exports import chase_xlsx, warnings_xlsx
 
 snap = ui.page_header(ui.T("warnings"), "warnings")
 plan, unit = snap.plan, ui.unit_filter()

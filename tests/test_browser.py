@@ -120,14 +120,14 @@ def test_a_reporter_logs_in_uploads_its_template_and_cannot_reach_the_admin_page
     from tracker.accounts import Accounts
     from tracker.plan import load_plan
     from tracker.store import Store
-    from tracker.template import template_frame, template_title, to_xlsx
+    from tracker.template import template_frame, template_title, template_xlsx
 
     db = tmp_path / "progress.db"
     store = Store(db)
     Accounts(store).add("office", "admin", "admin-pass-1")
     Accounts(store).add("zhang", "reporter", "correct-horse", unit="区民政局")
     plan = load_plan()
-    data = to_xlsx(template_frame(plan, store.latest_target_reports(plan.id), store.latest_task_reports(plan.id),
+    data = template_xlsx(template_frame(plan, store.latest_target_reports(plan.id), store.latest_task_reports(plan.id),
                                   "区民政局", __import__("datetime").date(2023, 9, 30)), template_title(plan, "区民政局"))
     book = load_workbook(_io.BytesIO(data))
     book["填报"]["K7"] = 150                                        # T68-1

@@ -9,8 +9,8 @@ from pptx.enum.chart import XL_CHART_TYPE
 
 from tracker import deck
 from tracker.cli import main
-from tracker.report import ledger_xlsx, safe_text, to_xlsx
-from tracker.slides import FONT, to_pptx
+from tracker.exports import ledger_xlsx, plain_xlsx, safe_text
+from tracker.pptx import FONT, to_pptx
 from tracker.snapshot import take
 
 
@@ -68,7 +68,7 @@ def test_charts_are_native_with_the_right_values(pptx, snapshot):
 
 
 def test_bar_charts_carry_the_time_progress_line_over_their_plot_area(pptx, snapshot):
-    from tracker.slides import PLOT_AREA
+    from tracker.pptx import PLOT_AREA
     slides, presentation = pptx
     overview = presentation.slides[1]
     frame = next(shape for shape in overview.shapes if shape.has_chart
@@ -149,7 +149,7 @@ def test_the_ledger_has_its_sheets_with_real_dates_numbers_and_colours(snapshot,
 def test_formula_like_text_is_written_as_text(text, stored):
     assert safe_text(text) == stored
     import pandas as pd
-    sheet = load_workbook(io.BytesIO(to_xlsx({"s": pd.DataFrame({"note": [text]})})))["s"]
+    sheet = load_workbook(io.BytesIO(plain_xlsx({"s": pd.DataFrame({"note": [text]})})))["s"]
     assert sheet["A2"].value == stored and sheet["A2"].data_type != "f"
 
 
@@ -177,7 +177,7 @@ def test_export_command_writes_both_packs(capsys, tmp_path):
 
 def test_the_warnings_and_chase_workbooks_have_typed_columns_and_chinese_headings(snapshot):
     from tracker import chase, views
-    from tracker.report import chase_xlsx, warnings_xlsx
+    from tracker.exports import chase_xlsx, warnings_xlsx
 
     behind = views.behind(snapshot, None)
     book = load_workbook(io.BytesIO(warnings_xlsx(behind, views.tasks_behind(snapshot, None))))

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from tracker.plan import DATA_DIR, is_open_list, load_plan, split_units
-from tracker.problems import ProblemsError
+from tracker.validation import ProblemsError
 
 
 def test_plan_has_77_tasks_in_12_chapters(plan):

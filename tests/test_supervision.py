@@ -4,7 +4,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tracker import chase, meeting, ranking, views
+from tracker import chase, ranking, since_meeting, views
 from tracker.snapshot import take
 from tracker.status import COMPLETED, LAGGING, NOT_REPORTED, ON_TRACK, SEVERE
 
@@ -75,27 +75,27 @@ def test_movement_is_places_gained(now, before, expected):
 
 
 @pytest.mark.parametrize("before, now, since, change", [
-    (ON_TRACK, COMPLETED, True, meeting.BECAME_COMPLETED),
-    (COMPLETED, COMPLETED, False, meeting.STEADY),
-    (ON_TRACK, LAGGING, True, meeting.FELL_BEHIND),
-    (LAGGING, SEVERE, False, meeting.SILENT),            # silent wins over a drift caused only by time passing
-    (SEVERE, ON_TRACK, True, meeting.RECOVERED),
-    (NOT_REPORTED, ON_TRACK, True, meeting.RECOVERED),
-    (NOT_REPORTED, NOT_REPORTED, False, meeting.SILENT),
-    (ON_TRACK, ON_TRACK, True, meeting.STEADY),
+    (ON_TRACK, COMPLETED, True, since_meeting.BECAME_COMPLETED),
+    (COMPLETED, COMPLETED, False, since_meeting.STEADY),
+    (ON_TRACK, LAGGING, True, since_meeting.FELL_BEHIND),
+    (LAGGING, SEVERE, False, since_meeting.SILENT),            # silent wins over a drift caused only by time passing
+    (SEVERE, ON_TRACK, True, since_meeting.RECOVERED),
+    (NOT_REPORTED, ON_TRACK, True, since_meeting.RECOVERED),
+    (NOT_REPORTED, NOT_REPORTED, False, since_meeting.SILENT),
+    (ON_TRACK, ON_TRACK, True, since_meeting.STEADY),
 ])
 def test_kind_of_change_since_a_meeting(before, now, since, change):
-    assert meeting._kind(before, now, since) == change
+    assert since_meeting._kind(before, now, since) == change
 
 
 def test_compare_sorts_each_item_of_each_unit(plan, store):
     _report(store, "a", ("T68-1", date(2023, 6, 30), 100.0, ""), ("T67-1", date(2023, 6, 30), 99.0, ""))
     _report(store, "b", ("T68-1", D, 300.0, ""))
-    changes = meeting.compare(take(plan, store, D), take(plan, store, date(2023, 7, 31))).set_index("item")
-    assert changes.at["T68-1", "change"] == meeting.BECAME_COMPLETED
-    assert changes.at["T67-1", "change"] == meeting.SILENT
-    counts = meeting.by_unit(meeting.compare(take(plan, store, D), take(plan, store, date(2023, 7, 31))))
-    assert counts.set_index("unit").at["区民政局", meeting.BECAME_COMPLETED] == 1
+    changes = since_meeting.compare(take(plan, store, D), take(plan, store, date(2023, 7, 31))).set_index("item")
+    assert changes.at["T68-1", "change"] == since_meeting.BECAME_COMPLETED
+    assert changes.at["T67-1", "change"] == since_meeting.SILENT
+    counts = since_meeting.by_unit(since_meeting.compare(take(plan, store, D), take(plan, store, date(2023, 7, 31))))
+    assert counts.set_index("unit").at["区民政局", since_meeting.BECAME_COMPLETED] == 1
 
 
 def test_chasing_lists_units_silent_since_a_date_and_drafts_their_notice(plan, store):

@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from tracker.ingest import ingest
 from tracker.samples import load_sample
-from tracker.template import FILL, REFERENCE, template_frame, template_title, to_csv, to_xlsx
+from tracker.template import FILL, REFERENCE, template_frame, template_title, template_csv, template_xlsx
 
 AS_OF = date(2023, 9, 30)
 
@@ -38,7 +38,7 @@ def test_the_template_shows_the_last_report(plan, sample_store):
 
 
 def test_the_xlsx_locks_reference_cells_and_offers_the_status_list(plan, store):
-    data = to_xlsx(_frame(plan, store, "区民政局"), template_title(plan, "区民政局"))
+    data = template_xlsx(_frame(plan, store, "区民政局"), template_title(plan, "区民政局"))
     sheet = load_workbook(io.BytesIO(data))["填报"]
     header = [c.value for c in sheet[3]]
     assert header[:3] == ["任务编号", "指标编号", "任务/指标"] and "完成值" in header
@@ -57,7 +57,7 @@ def test_the_xlsx_locks_reference_cells_and_offers_the_status_list(plan, store):
 
 
 def test_a_filled_xlsx_template_imports(plan, store):
-    data = to_xlsx(_frame(plan, store, "区民政局"), template_title(plan, "区民政局"))
+    data = template_xlsx(_frame(plan, store, "区民政局"), template_title(plan, "区民政局"))
     book = load_workbook(io.BytesIO(data))
     sheet = book["填报"]
     sheet["K7"] = 150                      # T68-1
@@ -74,7 +74,7 @@ def test_a_filled_xlsx_template_imports(plan, store):
 
 
 def test_the_csv_template_has_a_bom_and_imports_once_filled(plan, store):
-    data = to_csv(_frame(plan, store, "区民政局"))
+    data = template_csv(_frame(plan, store, "区民政局"))
     assert data.startswith("\ufeff".encode("utf-8"))
     frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
     frame.loc[frame["指标编号"] == "T68-1", "完成值"] = "150"

@@ -13,18 +13,18 @@ from pathlib import Path
 
 from .ingest import MAX_FILE_BYTES, ingest
 from .plan import DATA_DIR, load_plan
-from .problems import ProblemsError
+from .validation import ProblemsError
 from .accounts import Accounts
 from .deck import build as build_deck
 from .extract import extract, write
 from .ranking import items, scores, weights
-from .report import ledger_xlsx
-from .slides import to_pptx
+from .exports import ledger_xlsx
+from .pptx import to_pptx
 from .samples import load_sample, remove_sample
 from .snapshot import status_records, take
 from .store import Store
 from .values import parse_date
-from .template import default_report_date, template_frame, template_title, to_csv, to_xlsx
+from .template import default_report_date, template_frame, template_title, template_csv, template_xlsx
 
 
 def _date(text: str) -> date:
@@ -264,7 +264,7 @@ def _template(args, plan, store) -> int:
         return 1
     frame = template_frame(plan, store.latest_target_reports(plan.id), store.latest_task_reports(plan.id), unit,
                            args.as_of or default_report_date(plan))
-    data = to_xlsx(frame, template_title(plan, unit)) if suffix == ".xlsx" else to_csv(frame)
+    data = template_xlsx(frame, template_title(plan, unit)) if suffix == ".xlsx" else template_csv(frame)
     args.out.write_bytes(data)
     print(f"已写出 {args.out}：{(frame['指标编号'].notna()).sum()} 个指标、{frame['指标编号'].isna().sum()} 项任务。")
     return 0

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import meeting, views
+from . import since_meeting, views
 from .i18n import status_label
 from .snapshot import Snapshot
 from .status import STATUSES, overall_completion, status_counts, summarize
@@ -118,17 +118,17 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
                             notes="\n".join(f"{r['编号']} {r['指标']}：{r['完成/目标']}，落后{r['落后进度']}，{r['状态']}"
                                             for _, r in table.iterrows()) or "没有滞后的指标。"))
     if before is not None:
-        changes = meeting.compare(now, before)
-        per_unit = meeting.by_unit(changes)
-        per_unit = per_unit[per_unit[list(meeting.CHANGES[:4])].sum(axis=1) > 0].head(CHANGED_UNITS_PER_SLIDE)
+        changes = since_meeting.compare(now, before)
+        per_unit = since_meeting.by_unit(changes)
+        per_unit = per_unit[per_unit[list(since_meeting.CHANGES[:4])].sum(axis=1) > 0].head(CHANGED_UNITS_PER_SLIDE)
         distinct = changes.drop_duplicates("item")["change"].value_counts()
-        names = {k: meeting.CHANGE_LABELS[k][0] for k in meeting.CHANGES}
+        names = {k: since_meeting.CHANGE_LABELS[k][0] for k in since_meeting.CHANGES}
         slides.append(Slide(
             "changes", f"{before.as_of:%Y-%m-%d} 调度会以来的变化",
-            metrics=[(names[k], str(int(distinct.get(k, 0)))) for k in meeting.CHANGES[:4]],
-            table=per_unit.rename(columns={"unit": "单位", **names}).drop(columns=[names[meeting.STEADY]])
+            metrics=[(names[k], str(int(distinct.get(k, 0)))) for k in since_meeting.CHANGES[:4]],
+            table=per_unit.rename(columns={"unit": "单位", **names}).drop(columns=[names[since_meeting.STEADY]])
             .astype(str),
-            notes="\n".join(f"{names[k]}：{int(distinct.get(k, 0))}项" for k in meeting.CHANGES[:4])))
+            notes="\n".join(f"{names[k]}：{int(distinct.get(k, 0))}项" for k in since_meeting.CHANGES[:4])))
     for slide in slides:
         if slide.bars is not None:
             slide.time_progress = now.time_progress

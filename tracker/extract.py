@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
+from .plan import is_open_list, split_units
 from .values import decode
 
 CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -181,13 +182,9 @@ def _item_style(lines: list[str]) -> str | None:
     return style if counts[style] >= 2 else None
 
 
-def split_units(text: str) -> tuple[list[str], bool]:
-    """Unit names of a list separated by 、，,；; (and a closing 等): (names, open list)."""
-    names = [n.strip() for n in re.split(r"[、，,；;]", text) if n.strip()]
-    open_list = bool(names) and names[-1].endswith("等") and len(names[-1]) > 1
-    if open_list:
-        names[-1] = names[-1][:-1]
-    return names, open_list
+def _units(text: str) -> tuple[list[str], bool]:
+    """Unit names of a notice's list, separated by 、，,；;: (names, open list ending in 等)."""
+    return split_units(text, "、，,；;"), is_open_list(text)
 
 
 _UNIT_PAREN = re.compile(r"[（(\[【]([^（()）\[\]【】]*(?:牵头单位|责任单位|主责单位|牵头|配合|参与单位|配合单位|"
@@ -203,7 +200,7 @@ def parse_units(text: str, item: _Item) -> bool:
     if labelled:
         for label, names in labelled:
             names = names.strip().rstrip("；;,，。")
-            units, open_list = split_units(names)
+            units, open_list = _units(names)
             if label in PERSON_LABELS:
                 item.people += units
             elif label in PART_LABELS:
@@ -216,7 +213,7 @@ def parse_units(text: str, item: _Item) -> bool:
     named = re.findall(r"([^，,；;]+?)(牵头|配合|参与)", text)
     if named and re.fullmatch(r"(?:[^，,；;]+?(?:牵头|配合|参与)[，,；;]?)+", text):
         for names, role in named:
-            units, open_list = split_units(names)
+            units, open_list = _units(names)
             (item.lead if role == "牵头" else item.part).extend(units)
         return True
     return False
@@ -402,7 +399,7 @@ def extract(data: bytes, name: str, departments: pd.DataFrame | None = None) -> 
     seen = []
     for task in tasks:
         for names in (task["lead_units"], task["participating_units"]):
-            for unit in split_units(names)[0]:
+            for unit in split_units(names, "、，,；;"):
                 canonical = known.get(unit, unit)
                 if canonical not in seen:
                     seen.append(canonical)

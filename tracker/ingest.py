@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 
 from .plan import Plan
-from .problems import Problem
+from .validation import Problem
 from .status import DONE, IN_PROGRESS, NOT_STARTED
 from .values import decode, parse_date, to_target_unit
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import schedule
-from .problems import Problem, ProblemsError, excel_row
+from .validation import Problem, ProblemsError, excel_row
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 UNIT_SEP = "、"
@@ -27,9 +27,9 @@ DIRECTIONS = ("higher", "lower")
 KINDS = ("cumulative", "level")
 
 
-def split_units(text: str) -> list[str]:
-    """Unit names of a 、-joined list, with a closing 等 dropped."""
-    names = [n.strip() for n in str(text or "").split(UNIT_SEP) if n.strip()]
+def split_units(text: str, separators: str = UNIT_SEP) -> list[str]:
+    """Unit names of a list joined by any of `separators` (the plan files' 、 by default), a closing 等 dropped."""
+    names = [n.strip() for n in re.split(f"[{re.escape(separators)}]", str(text or "")) if n.strip()]
     if names and names[-1].endswith(OPEN_LIST_MARK) and len(names[-1]) > 1:
         names[-1] = names[-1][: -len(OPEN_LIST_MARK)]
     return names

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .i18n import TASK_STATE_LABELS
 from .plan import Plan
-from .report import safe_text
+from .exports import safe_text
 from .status import default_as_of
 
 STATE_CHOICES = ("未启动", "推进中", "已完成")
@@ -61,14 +61,14 @@ def template_frame(plan: Plan, latest_targets: pd.DataFrame, latest_tasks: pd.Da
     return frame
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
+def template_csv(frame: pd.DataFrame) -> bytes:
     """The template as CSV in UTF-8 with a BOM, so that Excel opens the Chinese cleanly; text that Excel would
     run as a formula is written as text."""
     safe = frame.apply(lambda column: column.map(safe_text) if column.dtype == object else column)
     return safe.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
 
 
-def to_xlsx(frame: pd.DataFrame, title: str) -> bytes:
+def template_xlsx(frame: pd.DataFrame, title: str) -> bytes:
     """The template as a workbook: locked reference columns, a status list, dates checked, readable widths."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection

@@ -20,7 +20,7 @@ def safe_text(value):
     return value
 
 
-def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+def plain_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     """A workbook with one sheet per frame: bold frozen header, filters, widths to fit, dates as dates."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -115,11 +115,11 @@ NUMBER_FORMATS = {"完成率": "0%", "应达进度": "0%", "预计年底完成�
 
 
 def styled_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """to_xlsx() plus percentages formatted as such and the 状态 column in its status colour."""
+    """plain_xlsx() plus percentages formatted as such and the 状态 column in its status colour."""
     from openpyxl import load_workbook
     from openpyxl.styles import PatternFill
 
-    book = load_workbook(io.BytesIO(to_xlsx(sheets)))
+    book = load_workbook(io.BytesIO(plain_xlsx(sheets)))
     labels = {STATUS_LABELS[s][0]: fill for s, fill in LEDGER_STATUS_FILLS.items()}
     for sheet in book.worksheets:
         header = [c.value for c in sheet[1]]
