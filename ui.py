@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from tracker import i18n
+from tracker.formats import day, number, percent as pct  # noqa: F401  (the pages' formatters)
 from tracker.charts import STATUS_COLORS
 from tracker.accounts import LOCAL_ADMIN, Accounts, User, expired
 from tracker.plan import DATA_DIR, Plan, available_plans, load_plan
@@ -413,11 +414,4 @@ def plain(text) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
 
 
-def pct(value) -> str:
-    """A completion as a whole percentage, a dash when missing."""
-    return "—" if value is None or pd.isna(value) else f"{value * 100:.0f}%"
 
-
-def number(value) -> str:
-    """A measured value without trailing zeros, a dash when missing."""
-    return "—" if value is None or pd.isna(value) else f"{value:,.2f}".rstrip("0").rstrip(".")

@@ -56,7 +56,7 @@ if targets.empty:
     st.write(ui.T("none"))
 else:
     table = ui.target_table(targets, **{
-        ui.T("reported_on"): targets["reported_on"].map(lambda d: "" if pd.isna(d) else str(d))})
+        ui.T("reported_on"): targets["reported_on"].map(ui.day)})
     ui.status_table(table, ui.T("status"))
 
 if not participating.empty:

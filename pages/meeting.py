@@ -34,7 +34,7 @@ for kind in since_meeting.CHANGES[:4]:
     table = pd.DataFrame({
         ui.T("unit"): rows["unit"], ui.T("id"): rows["item"], ui.T("indicator"): rows["name"],
         ui.T("before"): ui.status_cells(rows["before"]), ui.T("now"): ui.status_cells(rows["now"]),
-        ui.T("reported_on"): rows["reported_on"].map(lambda d: "" if d is None or pd.isna(d) else str(d)),
+        ui.T("reported_on"): rows["reported_on"].map(ui.day),
     })
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={ui.T("before"): ui.status_column(), ui.T("now"): ui.status_column()})

@@ -59,6 +59,6 @@ ui.status_table(pd.DataFrame({
     ui.T("completion"): items["completion"].map(ui.pct), ui.T("due_now"): items["expected"].map(ui.pct),
     ui.T("completion_part"): items["completion_part"].map(lambda v: f"{v:.3f}"),
     ui.T("timely"): items["timely"].map(lambda v: "✓" if v else "✗"),
-    ui.T("reported_on"): items["reported_on"].map(lambda d: "" if d is None or pd.isna(d) else str(d)),
+    ui.T("reported_on"): items["reported_on"].map(ui.day),
     ui.T("status"): ui.status_cells(items["status"]),
 }), ui.T("status"))

@@ -29,7 +29,7 @@ ledger = pd.DataFrame({
     ui.T("title"): tasks["title"],
     ui.T("status"): ui.status_cells(tasks["status"]),
     ui.T("lead_units"): tasks["lead_units"],
-    ui.T("reported_on"): tasks["reported_on"].map(lambda d: "" if d is None else str(d)),
+    ui.T("reported_on"): tasks["reported_on"].map(ui.day),
     ui.T("targets_n"): tasks["targets"],
     ui.T("participating_units"): tasks["participating_units"],
     ui.T("chapter"): tasks["chapter"],

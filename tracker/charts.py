@@ -10,6 +10,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from .formats import number, percent
 from .i18n import status_label, t
 from .status import STATUSES
 
@@ -35,14 +36,6 @@ def _title(text: str) -> dict:
     return dict(text=text, font=dict(size=22))
 
 
-def percent(value: float | None) -> str:
-    """A completion as a whole percentage, or a dash."""
-    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value * 100:.0f}%"
-
-
-def number(value: float) -> str:
-    """A measured value without trailing zeros (1,080 / 2.3 / 10.1)."""
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def overall_gauge(completion: float | None, time_progress: float, lang: str = "zh") -> go.Figure:

@@ -12,7 +12,7 @@ def items_led(snapshot: Snapshot) -> pd.DataFrame:
     """One row per lead unit and item (its targets, and its tasks without targets) with the last report date."""
     rows = []
     for t in snapshot.targets.itertuples(index=False):
-        reported = None if t.reported_on is None or pd.isna(t.reported_on) else t.reported_on
+        reported = t.reported_on
         for unit in t.lead_list:
             rows.append((unit, t.task_id, t.target_id, f"{t.indicator}（目标{t.target_value:g}{t.unit}）", reported))
     for k in snapshot.tasks[snapshot.tasks["targets"] == 0].itertuples(index=False):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import since_meeting, views
+from .formats import percent
 from .i18n import status_label
 from .snapshot import Snapshot
 from .status import STATUSES, overall_completion, status_counts, summarize
@@ -27,10 +28,6 @@ class Slide:
     notes: str = ""                            # speaker notes: the numbers behind the slide
 
 
-def _pct(value) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value * 100:.0f}%"
-
-
 def _status_metrics(targets: pd.DataFrame, tasks: pd.DataFrame) -> list[tuple[str, str]]:
     """Targets per status, or where there are none (a chapter of milestones only) tasks per status, so named."""
     if len(targets):
@@ -46,7 +43,7 @@ def _target_bars(targets: pd.DataFrame) -> pd.DataFrame:
 
 
 def _notes_for_bars(bars: pd.DataFrame) -> str:
-    return "\n".join(f"{label}：{_pct(v)}（{status_label(s)}）"
+    return "\n".join(f"{label}：{percent(v)}（{status_label(s)}）"
                      for label, v, s in zip(bars["label"], bars["avg_completion"], bars["status"]))
 
 
@@ -61,7 +58,7 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
     sample = [("数据", "示例数据（虚构），不是真实上报")] if now.has_samples else []
     slides = [Slide("title", plan.title, metrics=[("文号", plan.meta.get("document_number", "")),
                                                    ("统计截至", f"{now.as_of:%Y-%m-%d}"),
-                                                   ("时序进度", _pct(now.time_progress))] + sample,
+                                                   ("时序进度", percent(now.time_progress))] + sample,
                     notes=f"{plan.title}（{plan.meta.get('document_number', '')}），统计截至{now.as_of:%Y年%m月%d日}。")]
     targets, tasks = now.targets, now.tasks
     overall = overall_completion(targets)
@@ -71,11 +68,11 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
     counts = status_counts(targets)
     slides.append(Slide(
         "overview", "总体进展",
-        metrics=[("重点任务", str(len(tasks))), ("量化指标", str(len(targets))), ("完成率", _pct(overall)),
-                 ("时序进度", _pct(now.time_progress))] + _status_metrics(targets, tasks),
+        metrics=[("重点任务", str(len(tasks))), ("量化指标", str(len(targets))), ("完成率", percent(overall)),
+                 ("时序进度", percent(now.time_progress))] + _status_metrics(targets, tasks),
         counts=counts, bars=chapters[["label", "avg_completion", "status"]], bars_title="各章平均完成率",
-        notes="\n".join([f"重点任务{len(tasks)}项，量化指标{len(targets)}个；总体完成率{_pct(overall)}，"
-                         f"时序进度{_pct(now.time_progress)}。"]
+        notes="\n".join([f"重点任务{len(tasks)}项，量化指标{len(targets)}个；总体完成率{percent(overall)}，"
+                         f"时序进度{percent(now.time_progress)}。"]
                         + [f"{status_label(s)}：{counts[s]}个" for s in STATUSES]
                         + [_notes_for_bars(chapters)])))
     for chapter, title in titles.items():
@@ -98,7 +95,7 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
         slides.append(Slide(
             f"unit-{unit}", unit,
             metrics=[("牵头任务", str(len(led_tasks))), ("牵头指标", str(len(led_targets))),
-                     ("平均完成率", _pct(overall_completion(led_targets)) if len(led_targets) else "—")]
+                     ("平均完成率", percent(overall_completion(led_targets)) if len(led_targets) else "—")]
             + _status_metrics(led_targets, led_tasks),
             bars=bars, bars_title="牵头指标完成率", table=_task_table(led_tasks) if bars is None else None,
             notes=_notes_for_bars(bars) if bars is not None else
@@ -112,7 +109,7 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
         table = pd.DataFrame({
             "编号": part["target_id"], "指标": part["indicator"], "牵头单位": part["lead_units"],
             "完成/目标": [f"{a:g}/{t:g}{u}" for a, t, u in zip(part["actual"], part["target_value"], part["unit"])],
-            "落后进度": part["behind"].map(_pct), "状态": part["status"].map(status_label)})
+            "落后进度": part["behind"].map(percent), "状态": part["status"].map(status_label)})
         suffix = f"（{page + 1}/{pages}）" if pages > 1 else ""
         slides.append(Slide(f"warnings-{page + 1}", f"预警：滞后指标 {len(behind)} 个{suffix}", table=table,
                             notes="\n".join(f"{r['编号']} {r['指标']}：{r['完成/目标']}，落后{r['落后进度']}，{r['状态']}"

@@ -31,13 +31,13 @@ def compare(now: Snapshot, before: Snapshot) -> pd.DataFrame:
     rows = []
     old_targets = before.targets.set_index("target_id")
     for t in now.targets.itertuples(index=False):
-        since = t.reported_on is not None and not pd.isna(t.reported_on) and t.reported_on > before.as_of
+        since = t.reported_on is not None and t.reported_on > before.as_of
         was = old_targets.at[t.target_id, "status"]
         for unit in t.lead_list:
             rows.append((unit, t.target_id, t.indicator, was, t.status, t.reported_on, _kind(was, t.status, since)))
     old_tasks = before.tasks.set_index("task_id")
     for k in now.tasks[now.tasks["targets"] == 0].itertuples(index=False):
-        since = k.reported_on is not None and not pd.isna(k.reported_on) and k.reported_on > before.as_of
+        since = k.reported_on is not None and k.reported_on > before.as_of
         was = old_tasks.at[k.task_id, "status"]
         for unit in k.lead_list:
             rows.append((unit, str(k.task_id), k.title, was, k.status, k.reported_on, _kind(was, k.status, since)))

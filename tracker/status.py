@@ -117,6 +117,7 @@ def evaluate_targets(plan: Plan, latest: pd.DataFrame, as_of: date,
     out = pd.DataFrame(rows, columns=["actual", "completion", "time_progress", "expected", "status"],
                        index=frame.index)
     result = pd.concat([frame.drop(columns=["actual"]), out], axis=1)
+    result["reported_on"] = result["reported_on"].astype(object).where(result["reported_on"].notna(), None)
     result["as_of"] = as_of
     result["note"] = result["note"].fillna("") if "note" in result else ""
     return result

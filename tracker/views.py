@@ -181,7 +181,7 @@ def trend(snapshot: Snapshot, target_id: str, lang: str) -> go.Figure:
     due = [(d, target["target_value"] * schedule.expected(target["schedule"], start, deadline, d)) for d in days] \
         if target["kind"] == "cumulative" and target["direction"] == "higher" else []
     projection = None
-    if not pd.isna(target["projected"]) and target["reported_on"] is not None and not pd.isna(target["reported_on"]):
+    if not pd.isna(target["projected"]) and target["reported_on"] is not None:
         projection = (target["reported_on"], target["actual"], deadline, target["projected"])
     return charts.trend_line(rows, target["target_value"], target["unit"], due, projection,
                              schedule.label(target["schedule"], lang), lang, span=(start, deadline))
