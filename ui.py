@@ -17,8 +17,7 @@ from tracker.formats import day, number, percent as pct  # noqa: F401  (the page
 from tracker.charts import STATUS_COLORS
 from tracker.accounts import LOCAL_ADMIN, Accounts, User, expired
 from tracker.plan import DATA_DIR, Plan, available_plans, load_plan
-from tracker.snapshot import Snapshot, take
-from tracker.status import default_as_of
+from tracker.snapshot import Snapshot, default_board_date, take
 from tracker.store import Store
 
 DEFAULT_PLAN_DIR = Path(os.environ.get("TRACKER_PLAN", DATA_DIR))
@@ -140,7 +139,7 @@ def _snapshot(directory: str, stamp: tuple, db: str, as_of: date, version: tuple
 def default_date() -> date:
     """The as-of date the sidebar starts from."""
     p = plan()
-    return default_as_of(p, store().newest_report_date(p.id))
+    return default_board_date(p, store())
 
 
 def _snapshot_key() -> tuple:

@@ -4,7 +4,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tracker.status import (COMPLETED, LAGGING, NOT_REPORTED, ON_TRACK, SEVERE, completion, default_as_of,
+from tracker.status import (COMPLETED, LAGGING, NOT_REPORTED, ON_TRACK, SEVERE, completion,
                             evaluate_targets, evaluate_tasks, expected_share, roll_up, target_status,
                             task_state_status, time_progress, unit_overview)
 
@@ -108,16 +108,6 @@ def test_task_state_status(state, progress, past, expected):
 ])
 def test_roll_up(statuses, expected):
     assert roll_up(statuses) == expected
-
-
-@pytest.mark.parametrize("newest, today, expected", [
-    (date(2023, 9, 30), date(2026, 11, 30), date(2023, 9, 30)),
-    (None, date(2026, 11, 30), END),               # a 2023 plan opened later is shown as of its end
-    (None, date(2023, 5, 6), date(2023, 5, 6)),
-    (None, date(2022, 5, 6), START),
-])
-def test_default_as_of(plan, newest, today, expected):
-    assert default_as_of(plan, newest, today) == expected
 
 
 def _reports(*rows):

@@ -177,7 +177,7 @@ def _status(args, plan, store) -> int:
         records = [{"task_id": int(r.task_id), "chapter": int(r.chapter), "title": r.title,
                     "lead_units": r.lead_list, "targets": int(r.targets), "state": r.state,
                     "reported_on": r.reported_on.isoformat() if r.reported_on else None,
-                    "as_of": snapshot.as_of.isoformat(), "status": r.status}
+                    "as_of": snapshot.as_of.isoformat(), "status": r.status, "late": bool(r.late)}
                    for r in snapshot.tasks.itertuples(index=False)]
     else:
         records = status_records(snapshot)
@@ -185,9 +185,10 @@ def _status(args, plan, store) -> int:
         json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
         print()
     else:
+        print(f"统计截至 {snapshot.as_of}")
         for r in records:
             key = r.get("target_id") or r["task_id"]
-            print(f"{key}\t{r['status']}\t{r.get('completion', '')}")
+            print(f"{key}\t{r['status']}\t{r.get('completion', '')}" + ("\t未按期上报" if r["late"] else ""))
     return 0
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 from .plan import Plan
 from .projection import add_projection
 from .settings import resolve
-from .status import default_as_of, evaluate_targets, evaluate_tasks, time_progress
+from .periods import board_date, late, period_of
+from .status import COMPLETED, evaluate_targets, evaluate_tasks, time_progress
 from .store import Store
 
 
@@ -39,21 +40,34 @@ class Snapshot:
         return bool(self.targets["completion"].notna().any() or self.tasks["state"].notna().any())
 
 
-def take(plan: Plan, store: Store, as_of: date | None = None) -> Snapshot:
-    """Evaluate the plan at as_of (default: newest report, else today within the plan period)."""
-    as_of = as_of or default_as_of(plan, store.newest_report_date(plan.id))
+def default_board_date(plan: Plan, store: Store, today: date | None = None) -> date:
+    """The board date (统计截至) the store's plan is judged at unless someone picks another."""
+    return board_date(plan, today, sample_until=store.sample_until(plan.id))
+
+
+def _flag_late(items: pd.DataFrame, plan: Plan, as_of: date, today: date | None) -> pd.DataFrame:
+    # Nothing is late before the report for the board's period is due.
+    due = period_of(plan, as_of).due <= (today or date.today())
+    return items.assign(late=[due and late(day, as_of, plan, status == COMPLETED)
+                              for day, status in zip(items["reported_on"], items["status"])])
+
+
+def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None = None) -> Snapshot:
+    """Evaluate the plan at as_of (default: the board date), each item flagged when it was not reported in time."""
+    as_of = as_of or default_board_date(plan, store, today)
     settings = resolve(store.settings())
     history = store.target_history(plan.id)
     targets = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of), as_of, settings)
     targets = add_projection(targets, history, plan.start, as_of, settings)
     tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of), as_of, settings)
+    targets, tasks = _flag_late(targets, plan, as_of, today), _flag_late(tasks, plan, as_of, today)
     return Snapshot(plan, as_of, targets, tasks, settings, history, store.task_history(plan.id),
                     store.problems(plan.id))
 
 
 STATUS_JSON_FIELDS = ["target_id", "task_id", "indicator", "target_value", "target_max", "unit", "direction",
                       "kind", "deadline", "lead_units", "schedule", "actual", "reported_on", "as_of", "completion",
-                      "time_progress", "expected", "status", "projected", "projected_completion",
+                      "time_progress", "expected", "status", "late", "projected", "projected_completion",
                       "projected_status"]
 
 

@@ -90,14 +90,6 @@ def roll_up(statuses: list[str]) -> str:
     return ON_TRACK if worst == COMPLETED else worst
 
 
-def default_as_of(plan: Plan, newest_report: date | None, today: date | None = None) -> date:
-    """The newest report date, else today clamped to the plan period."""
-    if newest_report is not None:
-        return newest_report
-    today = today or date.today()
-    return min(max(today, plan.start), plan.end)
-
-
 def evaluate_targets(plan: Plan, latest: pd.DataFrame, as_of: date,
                      settings: dict[str, float] | None = None) -> pd.DataFrame:
     """One row per target with actual, completion, time progress and status at as_of.

@@ -312,6 +312,16 @@ class Store:
             return conn.execute("SELECT 1 FROM batches WHERE plan_id = ? AND is_sample = 1 "
                                 "AND reverted_at IS NULL LIMIT 1", (plan_id,)).fetchone() is not None
 
+    def sample_until(self, plan_id: str) -> date | None:
+        """The newest report date of the sample data (示例数据) that counts, None when none does."""
+        with self.connect() as conn:
+            row = conn.execute(
+                "SELECT MAX(d) FROM (SELECT MAX(r.as_of) d FROM target_reports r JOIN batches b ON b.id = r.batch_id"
+                " WHERE b.plan_id = ? AND b.is_sample = 1 AND b.reverted_at IS NULL UNION ALL SELECT MAX(r.as_of)"
+                " FROM task_reports r JOIN batches b ON b.id = r.batch_id WHERE b.plan_id = ? AND b.is_sample = 1"
+                " AND b.reverted_at IS NULL)", (plan_id, plan_id)).fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
     def version(self, plan_id: str) -> tuple:
         """A cheap token that changes whenever what counts for the plan changes."""
         queries = [("SELECT COUNT(*), MAX(id), COUNT(reverted_at), MAX(reverted_at) FROM batches WHERE plan_id = ?",

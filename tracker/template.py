@@ -9,7 +9,7 @@ import pandas as pd
 from .i18n import TASK_STATE_LABELS
 from .plan import Plan
 from .exports import safe_text
-from .status import default_as_of
+from .periods import now_reporting
 
 STATE_CHOICES = ("未启动", "推进中", "已完成")
 REFERENCE = ["任务编号", "指标编号", "任务/指标", "目标值", "计量单位", "目标期限", "上次上报值", "上次上报日期",
@@ -30,8 +30,8 @@ INSTRUCTIONS = [
 
 
 def default_report_date(plan: Plan, today: date | None = None) -> date:
-    """The date pre-filled in 截至日期: today within the plan period."""
-    return default_as_of(plan, None, today)
+    """The date pre-filled in 截至日期: the end of the period now being reported."""
+    return now_reporting(plan, today).end
 
 
 def template_frame(plan: Plan, latest_targets: pd.DataFrame, latest_tasks: pd.DataFrame, unit: str | None,
