@@ -9,10 +9,10 @@ from tracker import ranking
 
 snap = ui.page_header(ui.T("ranking_page"), "ranking")
 weights = ranking.weights(snap.settings)
-window = ui.T("within_days", n=f"{weights['report_window_days']:g}")
 st.info(f"{ui.T('weights')}：{ui.T('completion_part')} {weights['weight_completion']:g} · "
-        f"{ui.T('timeliness_part')} {weights['weight_timeliness']:g}（{window}） · "
-        f"{ui.T('no_severe_part')} {weights['weight_severe']:g}")
+        f"{ui.T('timeliness_part')} {weights['weight_timeliness']:g} · "
+        f"{ui.T('no_severe_part')} {weights['weight_severe']:g}\n\n"
+        + ui.T("ranking_fairness", share=ui.pct(weights["declared_share"])))
 
 scores = ui.memo(ranking.scores)
 month_ago = snap.as_of - timedelta(days=30)
@@ -36,6 +36,7 @@ st.dataframe(pd.DataFrame({
     ui.T("rank"): shown[rank_column].map(lambda r: "" if pd.isna(r) else str(int(r))),
     ui.T("movement"): shown["movement"].map(arrow),
     ui.T("unit"): shown["unit"], ui.T("kind"): shown["kind"],
+    ui.T("rank_group"): shown["group"].map(lambda g: ui.T(f"group_{g}") if isinstance(g, str) else ""),
     ui.T("lead_score"): shown["score"].map(number),
     ui.T("items_n"): shown["items"],
     ui.T("completion_part"): shown["completion_part"].map(ui.pct),
@@ -58,7 +59,7 @@ ui.status_table(pd.DataFrame({
     ui.T("id"): items["item"], ui.T("indicator"): items["name"],
     ui.T("completion"): items["completion"].map(ui.pct), ui.T("due_now"): items["expected"].map(ui.pct),
     ui.T("completion_part"): items["completion_part"].map(lambda v: f"{v:.3f}"),
-    ui.T("timely"): items["timely"].map(lambda v: "✓" if v else "✗"),
+    ui.T("punctuality"): items["punctuality"].map(ui.pct),
     ui.T("reported_on"): items["reported_on"].map(ui.day),
     ui.T("status"): ui.status_cells(items["status"]),
 }), ui.T("status"))

@@ -68,7 +68,7 @@ st.download_button(ui.T("download_warnings"), lambda: warnings_xlsx(targets, tas
 st.divider()
 st.subheader(ui.T("chase"))
 left, right = st.columns(2)
-since = left.date_input(ui.T("chase_since"), value=max(plan.start, snap.as_of - timedelta(days=30)),
+since = left.date_input(ui.T("chase_since"), value=chase.period_start(snap),
                         min_value=plan.start, max_value=plan.end, key="chase_since", format="YYYY-MM-DD")
 report_by = right.date_input(ui.T("report_by"), value=date.today() + timedelta(days=7), key="report_by",
                              format="YYYY-MM-DD")

@@ -137,8 +137,8 @@ def test_rank_json_gives_each_unit_its_score_and_parts(capsys, db):
                       + w["weight_timeliness"] * minzheng["timeliness_part"]
                       + w["weight_severe"] * (1 - minzheng["severe_share"]))
     assert minzheng["score"] == pytest.approx(expected, abs=0.01)
-    scores = [r["score"] for r in records if r["score"] is not None]
-    assert scores == sorted(scores, reverse=True)
+    ranked = [(r["group"] == "declared", -r["score"]) for r in records if r["score"] is not None]
+    assert ranked == sorted(ranked)          # units that lead targets first, each group by score
 
 
 def test_status_json_carries_the_projection(capsys, db):

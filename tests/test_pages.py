@@ -286,8 +286,9 @@ def test_ranking_shows_scores_weights_and_items(sample_app):
     assert "0.6" in sample_app.info[0].value and "0.3" in sample_app.info[0].value
     table = sample_app.dataframe[0].value
     assert table.iloc[0]["名次"] == "1"
-    scores = [float(v) for v in table["牵头得分"] if v]
-    assert scores == sorted(scores, reverse=True)
+    ranked = [(group == "仅自报", -float(v)) for group, v in zip(table["分组"], table["牵头得分"]) if v]
+    assert ranked == sorted(ranked)          # units that lead targets first, each group by score
+    assert "仅自报" in set(table["分组"]) and "单列一组" in sample_app.info[0].value
     sample_app.selectbox(key="rank_unit").select("区民政局").run()
     assert set(sample_app.dataframe[1].value["编号"]) == {"T66-1", "T66-2", "T67-1", "T68-1"}
     assert any("区民政局" in m.value and "= 100 ×" in m.value for m in sample_app.markdown)

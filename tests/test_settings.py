@@ -16,7 +16,7 @@ def _with(**changes):
     (_with(tolerance=-0.01), "超出允许范围"),
     (_with(weight_completion=0.5), "三项考核权重之和应为 1，现为 0.9"),
     (_with(weight_completion=0.5, weight_timeliness=0.4), None),
-    (_with(report_window_days=10.5), "上报时限（天）：10.5 应为整数天数"),
+    (_with(problem_overdue_days=10.5), "问题超期（天）：10.5 应为整数天数"),
     (_with(problem_overdue_days=0), "超出允许范围 1～366"),
     ({k: v for k, v in DEFAULTS.items() if k != "tolerance"}, "容差：缺少数值"),
 ])

@@ -42,7 +42,7 @@ def test_a_units_score_is_computed_from_its_items_as_documented(plan, store):
     row = ranking.scores(snapshot).set_index("unit").loc["区民政局"]
     # credits: T66-1 completed 1; T67-1 level 0.9 of due 1 -> 0.9; T68-1 0.2 of due 0.748 -> 0.2674; T66-2 none -> 0
     completion = (1 + 0.9 + 0.2 / (273 / 365) + 0) / 4
-    timeliness = 2 / 4          # T68-1 was reported 92 days before, T66-2 never
+    timeliness = (1 / 9 + 1 / 9 + 1 / 9 + 0) / 4   # of nine monthly periods, each reported item kept one
     severe = 1 / 4              # T68-1: 0.2 against 0.748 is severe
     assert row["items"] == 4
     assert row["completion_part"] == pytest.approx(completion)
@@ -51,6 +51,33 @@ def test_a_units_score_is_computed_from_its_items_as_documented(plan, store):
     assert row["score"] == pytest.approx(100 * (0.6 * completion + 0.3 * timeliness + 0.1 * (1 - severe)))
     items = ranking.items(snapshot)
     assert set(items[items["unit"] == "区民政局"]["item"]) == {"T66-1", "T66-2", "T67-1", "T68-1"}
+
+
+@pytest.mark.parametrize("days, done, expected", [
+    ([], False, 0.0),
+    ([date(2023, 1, 31), date(2023, 2, 28), date(2023, 3, 31)], False, 1.0),
+    ([date(2023, 1, 31), date(2023, 1, 15)], False, 1 / 3),          # two reports in one period count once
+    ([date(2023, 1, 31)], True, 1.0),                                 # completed in January: nothing owed after
+    ([date(2023, 3, 31)], True, 1 / 3),                               # completed late: January and February missed
+])
+def test_punctuality_is_the_share_of_periods_with_a_report(days, done, expected):
+    spans = [(date(2023, 1, 1), date(2023, 1, 31)), (date(2023, 2, 1), date(2023, 2, 28)),
+             (date(2023, 3, 1), date(2023, 3, 31))]
+    assert ranking._punctuality(days, spans, done) == pytest.approx(expected)
+
+
+def test_no_unit_tops_the_ranking_without_a_figure(plan, store):
+    # 区商务局 leads only tasks without targets; it declares every one done in every period
+    tasks = [(k, date(2023, m, 28), "done", "", "", "") for k in plan.led_by("区商务局")[0]["task_id"]
+             for m in range(1, 10)]
+    _report(store, "declared", tasks=tasks)
+    _report(store, "measured", ("T68-1", D, 150.0, ""))
+    table = ranking.scores(take(plan, store, D)).set_index("unit")
+    declared = table.loc["区商务局"]
+    assert declared["group"] == ranking.DECLARED and declared["measured_items"] == 0
+    assert declared["score"] == pytest.approx(100 * (0.6 * 0.6 + 0.3 * 1 + 0.1 * 1))   # the cap: 76
+    measured = table[table["group"] == ranking.MEASURED]
+    assert declared["rank"] > measured["rank"].max()                  # placed after every unit that leads targets
 
 
 def test_participating_roles_are_scored_apart(plan, store):

@@ -1,24 +1,34 @@
-"""Chasing units (催办): who has not reported since a date, on which items, and the notice to send them."""
+"""Chasing units (催办): who has not reported since a date (by default the start of the board's reporting period,
+so that the list is the items flagged 未按期上报), on which items, and the notice to send them."""
 from __future__ import annotations
 
 from datetime import date
 
 import pandas as pd
 
+from .periods import period_of
 from .snapshot import Snapshot
+from .status import COMPLETED
 
 
 def items_led(snapshot: Snapshot) -> pd.DataFrame:
-    """One row per lead unit and item (its targets, and its tasks without targets) with the last report date."""
+    """One row per lead unit and item still open (its targets, and its tasks without targets) with the last report
+    date; a completed item owes no more reports."""
     rows = []
-    for t in snapshot.targets.itertuples(index=False):
+    for t in snapshot.targets[snapshot.targets["status"] != COMPLETED].itertuples(index=False):
         reported = t.reported_on
         for unit in t.lead_list:
             rows.append((unit, t.task_id, t.target_id, f"{t.indicator}（目标{t.target_value:g}{t.unit}）", reported))
-    for k in snapshot.tasks[snapshot.tasks["targets"] == 0].itertuples(index=False):
+    open_tasks = snapshot.tasks[(snapshot.tasks["targets"] == 0) & (snapshot.tasks["status"] != COMPLETED)]
+    for k in open_tasks.itertuples(index=False):
         for unit in k.lead_list:
             rows.append((unit, k.task_id, "", k.title, k.reported_on))
     return pd.DataFrame(rows, columns=["unit", "task_id", "target_id", "name", "reported_on"])
+
+
+def period_start(snapshot: Snapshot) -> date:
+    """The first day of the board's reporting period: a report since then is on time."""
+    return period_of(snapshot.plan, snapshot.as_of).start
 
 
 def overdue(snapshot: Snapshot, since: date) -> pd.DataFrame:
