@@ -97,3 +97,10 @@ def test_sample_data_covers_every_status(plan, store):
     load_sample(plan, store)
     assert set(take(plan, store).targets["status"]) == {"completed", "on_track", "lagging", "severe",
                                                        "not_reported"}
+
+
+def test_the_csv_template_writes_whole_numbers_without_a_decimal_point(plan, store):
+    load_sample(plan, store)
+    frame = pd.read_csv(io.BytesIO(template_csv(_frame(plan, store, None))), encoding="utf-8-sig", dtype=str)
+    last = frame.set_index("指标编号")["上次上报值"]
+    assert last["T03-1"] == "22" and not any(str(v).endswith(".0") for v in last.dropna())

@@ -64,7 +64,11 @@ def template_frame(plan: Plan, latest_targets: pd.DataFrame, latest_tasks: pd.Da
 def template_csv(frame: pd.DataFrame) -> bytes:
     """The template as CSV in UTF-8 with a BOM, so that Excel opens the Chinese cleanly; text that Excel would
     run as a formula is written as text."""
-    safe = frame.apply(lambda column: column.map(safe_text) if column.dtype == object else column)
+    def plain(value):  # 1080, not the 1080.0 of a float column that has gaps
+        return "" if pd.isna(value) else f"{value:.10f}".rstrip("0").rstrip(".")
+
+    safe = frame.apply(lambda column: column.map(safe_text) if column.dtype == object
+                       else column.map(plain) if pd.api.types.is_float_dtype(column) else column)
     return safe.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
 
 
