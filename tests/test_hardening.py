@@ -1,0 +1,209 @@
+"""Every error a user can cause ends in a Chinese message and exit code 1, never a traceback: a full disk, a
+read-only store, a damaged store, bad backup and restore paths, and anything unexpected."""
+import errno
+import io
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+
+import pandas as pd
+import pytest
+
+import tracker.cli
+from tracker import errors
+from tracker.cli import main
+from tracker.errors import user_message
+from tracker.plan import load_plan
+from tracker.samples import load_sample
+from tracker.store import Store
+
+CSV = "target_id,as_of,actual,note\nT15-1,2023-09-30,60,{note}\n"
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _dump(path):
+    with sqlite3.connect(path) as conn:
+        return list(conn.iterdump())
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "progress.db"
+    Store(path)
+    return path
+
+
+@pytest.fixture
+def progress(tmp_path):
+    path = tmp_path / "progress.csv"
+    path.write_text(CSV.format(note="x" * 20000), encoding="utf-8")
+    return path
+
+
+def _connect_as(monkeypatch, db, how):
+    """Every connection to db opened the given way, through SQLite itself: the errors are SQLite's own."""
+    connect = sqlite3.connect
+
+    def opened(database, *args, **kwargs):
+        if str(database) != str(db):
+            return connect(database, *args, **kwargs)
+        if how == "read_only":
+            return connect(f"file:{db}?mode=ro", *args, uri=True, **kwargs)
+        conn = connect(database, *args, **kwargs)  # full: not one page more than it holds now
+        conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", opened)
+
+
+@pytest.mark.parametrize("how, command, expected", [
+    ("full", ["import", "{progress}"], errors.DISK_FULL),
+    ("full", ["sample", "load"], errors.DISK_FULL),
+    ("full", ["restore", "{backup}"], errors.DISK_FULL),
+    ("read_only", ["import", "{progress}"], errors.READ_ONLY),
+    ("read_only", ["sample", "load"], errors.READ_ONLY),
+    ("read_only", ["user", "add", "office", "--role", "admin", "--password-stdin"], errors.READ_ONLY),
+    ("read_only", ["restore", "{backup}"], errors.READ_ONLY),
+])
+def test_a_full_or_read_only_store_refuses_writes_with_a_message_and_stays_as_it_was(
+        capsys, monkeypatch, tmp_path, db, progress, how, command, expected):
+    backup = tmp_path / "backup.db"
+    load_sample(load_plan(), Store(tmp_path / "other.db"))
+    Store(tmp_path / "other.db").backup(backup)
+    before = _dump(db)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("admin-pass-1\n"))
+    _connect_as(monkeypatch, db, how)
+    code, out, err = run(capsys, *[a.format(progress=progress, backup=backup) for a in command], "--db", db)
+    assert code == 1, out + err
+    assert expected in err and "Traceback" not in err + out and "cannot rollback" not in err
+    monkeypatch.undo()
+    assert _dump(db) == before
+
+
+@pytest.mark.parametrize("how", ["full", "read_only"])
+def test_a_full_or_read_only_store_can_still_be_read_and_backed_up(capsys, monkeypatch, tmp_path, db, how):
+    _connect_as(monkeypatch, db, how)
+    code, out, err = run(capsys, "status", "--json", "--db", db)
+    assert code == 0, err
+    code, out, err = run(capsys, "backup", "--out", tmp_path / "b.db", "--db", db)
+    assert code == 0 and "已备份" in out and "Traceback" not in err, err
+    assert Store(tmp_path / "b.db").schema_version() > 0
+    if how == "read_only":
+        assert "未能在审计日志中记下这次备份" in err
+
+
+def test_a_full_disk_is_reported_as_such_not_as_a_failed_rollback(monkeypatch, db):
+    _connect_as(monkeypatch, db, "full")
+    rows = pd.DataFrame([("T15-1", date(2023, 9, 30), float(i), "x" * 500) for i in range(2000)],
+                        columns=["target_id", "as_of", "actual", "note"])
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        Store(db).add_batch("hedong-2023", "a.csv", "sha-a", rows)
+
+
+def test_a_store_made_immutable_on_disk_refuses_writes_even_to_root(capsys, tmp_path, db, progress):
+    if subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not permitted on this file system")
+    try:
+        assert run(capsys, "status", "--json", "--db", db)[0] == 0
+        code, out, err = run(capsys, "import", progress, "--db", db)
+        assert code == 1 and errors.READ_ONLY in err and "Traceback" not in err
+    finally:
+        subprocess.run(["chattr", "-i", str(db)], check=True)
+
+
+def test_a_store_that_is_not_a_database_is_named_damaged(capsys, tmp_path):
+    db = tmp_path / "progress.db"
+    db.write_bytes(b"not a database at all" * 100)
+    code, out, err = run(capsys, "status", "--db", db)
+    assert code == 1 and errors.DAMAGED in err and "Traceback" not in err
+
+
+def test_a_store_where_no_directory_can_be_made_is_a_message(capsys, tmp_path):
+    (tmp_path / "file").write_text("")
+    code, out, err = run(capsys, "status", "--db", tmp_path / "file" / "progress.db")
+    assert code == 1 and "“file”已存在" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command, expected", [
+    (["restore", "{tmp}"], "是一个目录"),
+    (["restore", "{tmp}/missing.db"], "备份文件不存在"),
+    (["restore", "{tmp}/notes.txt"], "不是 SQLite 数据库文件"),
+    (["backup", "--out", "{tmp}/missing/b.db"], "不存在"),
+    (["backup", "--out", "{tmp}/notes.txt"], "不是数据库文件"),
+    (["backup", "--out", "{tmp}"], "是一个目录"),
+    (["import", "{tmp}"], "是一个目录"),
+    (["export", "--format", "xlsx", "--out", "{tmp}/missing/ledger.xlsx"], "找不到“ledger.xlsx”"),
+])
+def test_bad_backup_restore_and_file_paths_are_refused_with_a_message(capsys, tmp_path, db, command, expected):
+    (tmp_path / "notes.txt").write_text("my notes")
+    before = _dump(db)
+    code, out, err = run(capsys, *[a.format(tmp=tmp_path) for a in command], "--db", db)
+    assert code == 1 and expected in err and "Traceback" not in err, out + err
+    assert (tmp_path / "notes.txt").read_text() == "my notes"
+    assert _dump(db) == before
+
+
+def test_anything_unexpected_is_one_message_and_the_traceback_only_with_debug(capsys, monkeypatch, db):
+    def broken(*args):
+        raise KeyError("inner detail")
+
+    monkeypatch.setattr(tracker.cli, "take", broken)
+    code, out, err = run(capsys, "status", "--db", db)
+    assert code == 1 and "意外错误（KeyError）" in err and "Traceback" not in err and "--debug" in err
+    code, out, err = run(capsys, "status", "--db", db, "--debug")
+    assert code == 1 and "意外错误（KeyError）" in err and "Traceback" in err and "inner detail" in err
+
+
+def test_usage_errors_keep_exit_code_2(capsys, db):
+    with pytest.raises(SystemExit) as exit:
+        main(["status", "--as-of", "soon", "--db", str(db)])
+    assert exit.value.code == 2
+    assert run(capsys, "status", "--as-of", "2030-01-01", "--db", db)[0] == 2
+
+
+def _full_behind_rollback():
+    try:
+        try:
+            raise sqlite3.OperationalError("database or disk is full")
+        except sqlite3.OperationalError:
+            raise sqlite3.OperationalError("cannot rollback - no transaction is active")
+    except sqlite3.OperationalError as exc:
+        return exc
+
+
+@pytest.mark.parametrize("exc, expected", [
+    (sqlite3.OperationalError("database or disk is full"), errors.DISK_FULL),
+    (_full_behind_rollback(), errors.DISK_FULL),
+    (sqlite3.OperationalError("attempt to write a readonly database"), errors.READ_ONLY),
+    (sqlite3.OperationalError("unable to open database file"), errors.CANNOT_OPEN),
+    (sqlite3.OperationalError("database is locked"), errors.BUSY),
+    (sqlite3.DatabaseError("file is not a database"), errors.DAMAGED),
+    (sqlite3.DatabaseError("database disk image is malformed"), errors.DAMAGED),
+    (sqlite3.OperationalError("disk I/O error"), errors.DISK_ERROR),
+    (OSError(errno.ENOSPC, "No space left on device", "/srv/app/x.xlsx"), errors.DISK_FULL),
+    (OSError(errno.EROFS, "Read-only file system", "/srv/app/x.xlsx"), errors.READ_ONLY),
+    (PermissionError(errno.EACCES, "Permission denied", "/srv/app/data/x.xlsx"), "没有权限读写“x.xlsx”"),
+    (FileNotFoundError(errno.ENOENT, "No such file", "/srv/app/data/x.xlsx"), "找不到“x.xlsx”"),
+    (IsADirectoryError(errno.EISDIR, "Is a directory", "/srv/app/data"), "“data”是一个目录"),
+    (MemoryError(), errors.NO_MEMORY),
+    (ValueError("something"), "意外错误（ValueError）"),
+    (sqlite3.OperationalError("no such column: x"), "意外错误（OperationalError）"),
+])
+def test_user_messages_say_what_happened_and_what_to_do_without_server_paths(exc, expected):
+    message = user_message(exc)
+    assert expected in message and "/srv" not in message
+
+
+def test_report_writes_the_traceback_to_the_log(caplog):
+    try:
+        raise KeyError("inner detail")
+    except KeyError as exc:
+        message = errors.report(exc)
+    assert "意外错误" in message and "inner detail" not in message
+    assert caplog.records[-1].exc_info and "inner detail" in caplog.text
