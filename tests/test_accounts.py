@@ -171,7 +171,8 @@ def test_parallel_wrong_passwords_from_several_processes_lock_the_account(accoun
     log = store.audit_log(limit=1000)
     details = log[log["action"] == "login_failed"]["detail"].tolist()
     # each failure counted exactly once: 1, 2, 3, 4, then the lock; every other attempt met the lock
-    assert sorted(d for d in details if d.startswith("wrong")) == [f"wrong password ({n})" for n in range(1, LOCK_AFTER)]
+    counted = sorted(d for d in details if d.startswith("wrong"))
+    assert counted == [f"wrong password ({n})" for n in range(1, LOCK_AFTER)]
     assert details.count("locked now") == 1 and details.count("locked") == 100 - LOCK_AFTER
     assert accounts.login("zhang", "correct-horse", now=NOW + timedelta(minutes=1)) == (None, LOGIN_REFUSED)
     assert accounts.login("zhang", "correct-horse", now=NOW + LOCK_FOR + timedelta(seconds=1))[0] is not None

@@ -207,3 +207,45 @@ def test_report_writes_the_traceback_to_the_log(caplog):
         message = errors.report(exc)
     assert "意外错误" in message and "inner detail" not in message
     assert caplog.records[-1].exc_info and "inner detail" in caplog.text
+
+
+HOSTILE = '<a href="http://evil.example/">县财政局</a>'
+
+
+@pytest.mark.parametrize("name, shown", [
+    (HOSTILE, '&lt;a href="http://evil.example/"&gt;县财政局&lt;/a&gt;'),
+    ("<b>区民政局</b><br>", "&lt;b&gt;区民政局&lt;/b&gt;&lt;br&gt;"),
+    ("A&B 公司", "A&amp;B 公司"),
+    ("县\u202e局财政\u202c", "县⟨U+202E⟩局财政⟨U+202C⟩"),
+    ("区民政局", "区民政局"),
+])
+def test_chart_labels_show_names_literally(name, shown):
+    from tracker.charts import label
+    assert label(name) == shown
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def test_unit_and_indicator_names_never_reach_a_chart_as_markup(plan, sample_store):
+    from tracker import charts
+    from tracker.snapshot import take
+    snapshot = take(plan, sample_store)
+    targets = snapshot.targets.assign(indicator=HOSTILE + "的指标名称很长很长", unit="<b>家</b>")
+    frame = pd.DataFrame({"lead_unit": [HOSTILE, "县\u202e局财政\u202c"], "avg_completion": [0.5, None],
+                          "status": ["lagging", "not_reported"],
+                          **{s: [1, 0] for s in ("completed", "on_track", "lagging", "severe", "not_reported")}})
+    figures = [charts.completion_bars(frame, "lead_unit", 0.5, "t"), charts.status_stack(frame, "lead_unit", "t"),
+               charts.gauge_grid(targets.head(3))]
+    for figure in figures:
+        text = " ".join(_strings(figure.to_plotly_json()))
+        assert "<a href" not in text and "<b>家" not in text and "\u202e" not in text
+        assert "&lt;a href" in text and "&lt;/a&gt;" in text  # shown, as text

@@ -171,7 +171,8 @@ def _old_store(path, upto):
         _apply_migrations(conn, upto)
         conn.execute("INSERT INTO batches (plan_id, file_name, sha256, created_at, source, row_count)"
                      " VALUES ('hedong-2023', 'old.csv', 'sha-old', '2023-06-30T09:00:00', 'cli', 1)")
-        conn.execute("INSERT INTO target_reports (batch_id, target_id, as_of, actual) VALUES (1, 'T15-1', '2023-06-30', 7)")
+        conn.execute("INSERT INTO target_reports (batch_id, target_id, as_of, actual)"
+                     " VALUES (1, 'T15-1', '2023-06-30', 7)")
     return path
 
 

@@ -558,9 +558,10 @@ def check_backup(path: str | os.PathLike) -> int:
         if versions != list(range(1, version + 1)):
             raise ValueError(f"数据库结构版本表记录不连续（{versions}），备份不完整或被改动过")
         actual, expected = _schema(conn), expected_schema(version)
-        differences = [f"缺少{SCHEMA_KINDS.get(kind, kind)} {name}" for kind, name in expected if (kind, name) not in actual]
-        differences += [f"多出{SCHEMA_KINDS.get(kind, kind)} {name}" for kind, name in actual if (kind, name) not in expected]
-        differences += [f"{SCHEMA_KINDS.get(kind, kind)} {name} 的定义与本系统不同" for kind, name in expected
+        kinds = SCHEMA_KINDS.get
+        differences = [f"缺少{kinds(kind, kind)} {name}" for kind, name in expected if (kind, name) not in actual]
+        differences += [f"多出{kinds(kind, kind)} {name}" for kind, name in actual if (kind, name) not in expected]
+        differences += [f"{kinds(kind, kind)} {name} 的定义与本系统不同" for kind, name in expected
                         if (kind, name) in actual and actual[kind, name] != expected[kind, name]]
         if differences:
             raise ValueError(f"数据库结构与本系统第 {version} 版不符：{'；'.join(differences)}")
