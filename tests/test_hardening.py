@@ -2,6 +2,7 @@
 read-only store, a damaged store, bad backup and restore paths, and anything unexpected."""
 import errno
 import io
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -11,12 +12,17 @@ import pandas as pd
 import pytest
 
 import tracker.cli
-from tracker import errors
+from tracker import charts, errors
+from tracker.charts import label
 from tracker.cli import main
 from tracker.errors import user_message
-from tracker.plan import load_plan
+from tracker.exports import ledger_frames
+from tracker.formats import visible
+from tracker.plan import DATA_DIR, load_plan
 from tracker.samples import load_sample
+from tracker.snapshot import take
 from tracker.store import Store
+from tracker.validation import ProblemsError
 
 CSV = "target_id,as_of,actual,note\nT15-1,2023-09-30,60,{note}\n"
 
@@ -220,7 +226,6 @@ HOSTILE = '<a href="http://evil.example/">县财政局</a>'
     ("区民政局", "区民政局"),
 ])
 def test_chart_labels_show_names_literally(name, shown):
-    from tracker.charts import label
     assert label(name) == shown
 
 
@@ -236,8 +241,6 @@ def _strings(value):
 
 
 def test_unit_and_indicator_names_never_reach_a_chart_as_markup(plan, sample_store):
-    from tracker import charts
-    from tracker.snapshot import take
     snapshot = take(plan, sample_store)
     targets = snapshot.targets.assign(indicator=HOSTILE + "的指标名称很长很长", unit="<b>家</b>")
     frame = pd.DataFrame({"lead_unit": [HOSTILE, "县\u202e局财政\u202c"], "avg_completion": [0.5, None],
@@ -249,3 +252,44 @@ def test_unit_and_indicator_names_never_reach_a_chart_as_markup(plan, sample_sto
         text = " ".join(_strings(figure.to_plotly_json()))
         assert "<a href" not in text and "<b>家" not in text and "\u202e" not in text
         assert "&lt;a href" in text and "&lt;/a&gt;" in text  # shown, as text
+
+
+@pytest.mark.parametrize("file, old, new, row, column, code", [
+    ("departments.csv", "区财政局,财政局,", "区财\u202e政局\u202c,财政局,", 11, "unit", "U+202E"),
+    ("departments.csv", "区财政局,财政局,", "区财政局,财\u2066政局\u2069,", 11, "aliases", "U+2066"),
+    ("tasks.csv", "区投资促进服务中心、区财政局", "区投资促进服务中心、区财\u200f政局", 11, "participating_units", "U+200F"),
+    ("tasks.csv", "区投资促进服务中心、区财政局", "区投资促进服务中心、区财\u200b政局", 11, "participating_units", "U+200B"),
+])
+def test_unit_names_in_a_plan_with_invisible_characters_are_refused_by_file_row_and_column(
+        tmp_path, file, old, new, row, column, code):
+    for name in ("tasks.csv", "targets.csv", "departments.csv", "plan.toml"):
+        shutil.copy(DATA_DIR / name, tmp_path / name)
+    text = (tmp_path / file).read_text(encoding="utf-8")
+    assert old in text
+    (tmp_path / file).write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ProblemsError) as caught:
+        load_plan(tmp_path)
+    found = [p for p in caught.value.problems if code in p.message()]
+    assert found and (found[0].file, found[0].row, found[0].column) == (file, row, column), caught.value
+    assert not any(ch in found[0].message() for ch in "\u202e\u2066\u200f")  # the message itself reads right
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("已完成\u202e成完未\u202c", "已完成⟨U+202E⟩成完未⟨U+202C⟩"),
+    ("\u2066a\u2069 \u2067b\u2069 \u2068c\u2069", "⟨U+2066⟩a⟨U+2069⟩ ⟨U+2067⟩b⟨U+2069⟩ ⟨U+2068⟩c⟨U+2069⟩"),
+    ("\u202a\u202b\u202d\u200e\u200f\u061c", "⟨U+202A⟩⟨U+202B⟩⟨U+202D⟩⟨U+200E⟩⟨U+200F⟩⟨U+061C⟩"),
+    ("普通的说明 <b>", "普通的说明 <b>"),
+    (None, ""),
+])
+def test_bidirectional_controls_in_notes_are_shown_visibly(text, shown):
+    assert visible(text) == shown
+
+
+def test_notes_in_the_ledger_workbook_show_bidirectional_controls(plan, store):
+    tasks = pd.DataFrame([{"task_id": 10, "as_of": date(2023, 9, 30), "state": "推进中", "progress": "已\u202e完成",
+                           "problems": "资金\u2067未到位\u2069", "next_steps": "=1+1\u202e"}])
+    store.add_batch(plan.id, "t.csv", "sha-t", pd.DataFrame(columns=["target_id", "as_of", "actual", "note"]), tasks)
+    sheet = ledger_frames(take(plan, store), store.batches(plan.id))["任务台账"].set_index("序号")
+    assert sheet.at[10, "进展情况"] == "已⟨U+202E⟩完成"
+    assert sheet.at[10, "存在问题"] == "资金⟨U+2067⟩未到位⟨U+2069⟩"
+    assert sheet.at[10, "下步计划"] == "=1+1⟨U+202E⟩"
