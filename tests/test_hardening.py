@@ -1,5 +1,6 @@
-"""Every error a user can cause ends in a Chinese message and exit code 1, never a traceback: a full disk, a
-read-only store, a damaged store, bad backup and restore paths, and anything unexpected."""
+"""Hardening: every error a user can cause ends in a Chinese message and exit code 1, never a traceback (a full
+disk, a read-only or damaged store, bad backup and restore paths, anything unexpected); names shown as text in
+charts and workbooks; invisible characters refused in the plan's unit names."""
 import errno
 import io
 import shutil

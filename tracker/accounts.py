@@ -121,8 +121,8 @@ class Accounts:
         with self.store.connect() as conn:
             return conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
 
-    def add(self, name: str, role: str, password: str, unit: str | None = None, by: str | None = None) -> None:
-        """Create an account; a reporter must name its unit."""
+    def add(self, name: str, role: str, password: str, unit: str | None = None, by: str | None = None) -> str:
+        """Create an account (a reporter must name its unit); returns its name as stored (see check_name)."""
         if role not in ROLES:
             raise ValueError(f"角色应为 {', '.join(ROLES)} 之一")
         if role == "reporter" and not unit:
@@ -138,6 +138,7 @@ class Accounts:
                          (name, role, unit if role == "reporter" else None, hash_password(password),
                           datetime.now().isoformat(timespec="seconds")))
         self.store.audit(by, "user_add", f"{name} {role} {unit or ''}".strip())
+        return name
 
     def list(self) -> pd.DataFrame:
         """Every account without its password hash."""

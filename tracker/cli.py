@@ -311,8 +311,8 @@ def _user(args, plan, store) -> int:
                 unit = plan.canonical(args.unit)
                 if unit is None:
                     raise ValueError(f"“{args.unit}”不是本计划中的单位")
-            accounts.add(args.name, args.role, _password(args), unit, by="cli")
-            print(f"已创建账户 {args.name}（{args.role}{'，' + unit if unit else ''}）。")
+            name = accounts.add(args.name, args.role, _password(args), unit, by="cli")
+            print(f"已创建账户 {name}（{args.role}{'，' + unit if unit else ''}）。")
         elif args.user_command == "list":
             table = accounts.list()
             for r in table.itertuples(index=False):
