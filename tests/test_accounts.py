@@ -1,13 +1,14 @@
 """Accounts and roles: hashes, lockout, expiry, the permission table, and the CLI for users and backups."""
 import io
+import re
 import sqlite3
 import sys
 from datetime import datetime, timedelta
 
 import pytest
 
-from tracker.accounts import (IDLE_LIMIT, LOCK_FOR, LOGIN_REFUSED, Accounts, User, expired, hash_password,
-                              verify_password)
+from tracker.accounts import (IDLE_LIMIT, LOCK_AFTER, LOCK_FOR, LOGIN_REFUSED, NAME_MAX, Accounts, User, expired,
+                              hash_password, verify_password)
 from tracker.cli import main
 
 NOW = datetime(2026, 11, 30, 9, 0)
@@ -97,10 +98,84 @@ def test_the_first_account_must_be_an_administrator(store):
 def test_account_rules(accounts):
     with pytest.raises(ValueError, match="必须指定单位"):
         accounts.add("li", "reporter", "long-enough-1")
-    with pytest.raises(ValueError, match="至少 8 位"):
+    with pytest.raises(ValueError, match="至少 8 个字符"):
         accounts.add("li", "leader", "short")
     with pytest.raises(ValueError, match="已存在"):
         accounts.add("zhang", "leader", "long-enough-1")
+
+
+@pytest.mark.parametrize("typed, stored, refused", [
+    ("li", "li", None),
+    ("  li\t", "li", None),                          # trimmed
+    ("ｌｉ１", "li1", None),                           # full-width letters and digits: NFKC
+    ("李 四", "李 四", None),
+    ("x" * NAME_MAX, "x" * NAME_MAX, None),
+    ("x" * (NAME_MAX + 1), None, "最多 32 个"),
+    ("   ", None, "不能为空"),
+    ("li\u200b", None, "U+200B"),                    # zero-width space
+    ("\u200dli", None, "U+200D"),
+    ("县\u202e局财政\u202c", None, "U+202E"),          # right-to-left override: reads as another name
+    ("li\u2066x\u2069", None, "U+2066"),
+    ("li\u00adx", None, "U+00AD"),                   # soft hyphen (Cf)
+    ("li\x07", None, "U+0007"),                      # control character
+    ("li\nadmin", None, "U+000A"),
+])
+def test_account_names_are_normalised_and_invisible_characters_refused(accounts, typed, stored, refused):
+    if refused:
+        with pytest.raises(ValueError, match=re.escape(refused)):
+            accounts.add(typed, "leader", "long-enough-1")
+        assert len(accounts.list()) == 2
+    else:
+        accounts.add(typed, "leader", "long-enough-1")
+        assert stored in accounts.list()["name"].tolist()
+        assert accounts.login(typed, "long-enough-1", now=NOW)[0].name == stored
+        assert accounts.login(stored, "long-enough-1", now=NOW)[0].name == stored
+
+
+def test_a_name_that_differs_only_by_spaces_or_width_is_the_same_account(accounts):
+    for twin in ("zhang ", " zhang", "ｚｈａｎｇ"):
+        with pytest.raises(ValueError, match="已存在"):
+            accounts.add(twin, "leader", "long-enough-1")
+
+
+@pytest.mark.parametrize("password, accepted", [
+    ("        ", False),                   # eight spaces
+    ("a b c d e f g", False),              # seven characters between spaces
+    ("\t\tabcdefg\t", False),
+    ("abcdefgh", True),
+    ("a b c d e f g h", True),
+    ("密码密码密码密码", True),
+])
+def test_passwords_need_enough_characters_other_than_spaces(accounts, password, accepted):
+    if accepted:
+        accounts.add("li", "leader", password)
+        accounts.set_password("li", password, by="office")
+        assert accounts.login("li", password, now=NOW)[0] is not None
+    else:
+        with pytest.raises(ValueError, match="空格不计"):
+            accounts.add("li", "leader", password)
+        with pytest.raises(ValueError, match="空格不计"):
+            accounts.set_password("zhang", password, by="office")
+
+
+def _wrong_login(db):
+    from tracker.store import Store
+    return Accounts(Store(db)).login("zhang", "wrong-password", now=NOW)[0]
+
+
+def test_parallel_wrong_passwords_from_several_processes_lock_the_account(accounts, store):
+    import multiprocessing
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        results = pool.map(_wrong_login, [store.path] * 100, chunksize=1)
+    assert results == [None] * 100
+    log = store.audit_log(limit=1000)
+    details = log[log["action"] == "login_failed"]["detail"].tolist()
+    # each failure counted exactly once: 1, 2, 3, 4, then the lock; every other attempt met the lock
+    counted = sorted(d for d in details if d.startswith("wrong"))
+    assert counted == [f"wrong password ({n})" for n in range(1, LOCK_AFTER)]
+    assert details.count("locked now") == 1 and details.count("locked") == 100 - LOCK_AFTER
+    assert accounts.login("zhang", "correct-horse", now=NOW + timedelta(minutes=1)) == (None, LOGIN_REFUSED)
+    assert accounts.login("zhang", "correct-horse", now=NOW + LOCK_FOR + timedelta(seconds=1))[0] is not None
 
 
 def run(capsys, *argv, stdin=None, monkeypatch=None):

@@ -154,3 +154,18 @@ def test_as_of_outside_the_plan_period_is_refused_and_loose_dates_are_read(capsy
     assert code == 2 and "不在计划期" in err
     code, out, _ = run(capsys, "status", "--db", db, "--as-of", "2023-9-30", "--json")
     assert code == 0 and json.loads(out)[0]["as_of"] == "2023-09-30"
+
+
+@pytest.mark.parametrize("name, password, code, said", [
+    ("  李四 ", "long-enough-1", 0, "已创建账户 李四（admin）"),
+    ("ｌｉ", "long-enough-1", 0, "已创建账户 li（admin）"),
+    ("li\u200b", "long-enough-1", 1, "U+200B"),
+    ("li", " " * 12, 1, "空格不计"),
+])
+def test_user_add_normalises_the_name_and_refuses_invisible_characters_and_blank_passwords(
+        capsys, monkeypatch, db, name, password, code, said):
+    import io
+    import sys
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    result, out, err = run(capsys, "user", "add", name, "--role", "admin", "--password-stdin", "--db", db)
+    assert result == code and said in out + err and "Traceback" not in err

@@ -1,8 +1,10 @@
 """The progress store: migrations, batches, supersession, reverts and history."""
+import re
 import sqlite3
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from tracker.store import SCHEMA_VERSION, Store
 
@@ -152,3 +154,142 @@ def test_a_process_killed_in_the_middle_of_an_import_leaves_the_store_as_it_was(
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert not Store(db).add_batch(PLAN, "b.csv", "sha-b", _rows(("T15-1", date(2023, 9, 30), 70, ""))).duplicate
+
+
+def _backup_of(store, path, *statements):
+    """A backup of the store, then changed by the given statements (as someone planting them would)."""
+    store.backup(path)
+    with sqlite3.connect(path) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    return path
+
+
+def _old_store(path, upto):
+    from tracker.store import _apply_migrations
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        _apply_migrations(conn, upto)
+        conn.execute("INSERT INTO batches (plan_id, file_name, sha256, created_at, source, row_count)"
+                     " VALUES ('hedong-2023', 'old.csv', 'sha-old', '2023-06-30T09:00:00', 'cli', 1)")
+        conn.execute("INSERT INTO target_reports (batch_id, target_id, as_of, actual)"
+                     " VALUES (1, 'T15-1', '2023-06-30', 7)")
+    return path
+
+
+WIPE = "CREATE TRIGGER wipe AFTER INSERT ON batches BEGIN DELETE FROM target_reports; END"
+
+
+@pytest.mark.parametrize("statements, refusal", [
+    ([WIPE], "多出触发器 wipe"),
+    (["CREATE VIEW everything AS SELECT * FROM users"], "多出视图 everything"),
+    (["CREATE TABLE mine (x)"], "多出表 mine"),
+    (["CREATE INDEX users_role ON users (role)"], "多出索引 users_role"),
+    (["ALTER TABLE batches ADD COLUMN extra TEXT"], "表 batches 的定义与本系统不同"),
+    (["DROP TABLE sessions", "DROP TABLE users"], "缺少表 users"),
+    (["DELETE FROM schema_migrations"], "schema_migrations）为空"),
+    (["DROP TABLE schema_migrations"], "缺少数据库结构版本表"),
+    (["DELETE FROM schema_migrations WHERE version = 2"], "记录不连续"),
+    (["INSERT INTO schema_migrations VALUES (99, 'future', '2030-01-01')"], "更新的版本"),
+    (["INSERT INTO sessions VALUES ('h', 'nobody', '2023-01-01', '2023-01-01')"], "foreign_key_check"),
+])
+def test_a_restore_refuses_a_backup_that_is_not_exactly_this_schema_and_changes_nothing(
+        sample_store, tmp_path, statements, refusal):
+    from tracker.store import check_backup
+    bad = _backup_of(sample_store, tmp_path / "bad.db", *statements)
+    before = _dump(sample_store.path)
+    with pytest.raises(ValueError, match=re.escape(refusal)):
+        check_backup(bad)
+    with pytest.raises(ValueError, match=re.escape(refusal)):
+        sample_store.restore(bad)
+    assert _dump(sample_store.path) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no working copy left behind
+
+
+@pytest.mark.parametrize("make, refusal", [
+    (lambda p: p.mkdir(), "是一个目录"),
+    (lambda p: None, "不存在"),
+    (lambda p: p.write_bytes(b""), "为空"),
+    (lambda p: p.write_text("target_id,as_of,actual\n"), "不是 SQLite"),
+    (lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100), "无法读取备份文件"),
+])
+def test_a_restore_refuses_what_is_not_a_backup_file(store, tmp_path, make, refusal):
+    path = tmp_path / "backup.db"
+    make(path)
+    before = _dump(store.path)
+    with pytest.raises(ValueError, match=refusal):
+        store.restore(path)
+    assert _dump(store.path) == before
+
+
+def test_a_backup_from_an_older_version_is_migrated_before_it_replaces_the_store(sample_store, tmp_path):
+    from tracker.store import _schema, expected_schema
+    sample_store.restore(_old_store(tmp_path / "v3.db", 3))
+    assert sample_store.schema_version() == SCHEMA_VERSION
+    with sqlite3.connect(sample_store.path) as conn:
+        assert _schema(conn) == expected_schema()
+    assert sample_store.latest_target_reports(PLAN)["actual"].tolist() == [7.0]
+
+
+def test_an_older_backup_carrying_a_trigger_is_refused_before_it_is_migrated(sample_store, tmp_path):
+    old = _old_store(tmp_path / "v3.db", 3)
+    with sqlite3.connect(old) as conn:
+        conn.execute(WIPE)
+    before = _dump(sample_store.path)
+    with pytest.raises(ValueError, match="第 3 版不符：多出触发器 wipe"):
+        sample_store.restore(old)
+    assert _dump(sample_store.path) == before
+
+
+def test_a_restore_ends_every_session_the_backup_knew(store, tmp_path):
+    from tracker.accounts import Accounts
+    accounts = Accounts(store)
+    accounts.add("office", "admin", "admin-pass-1")
+    token = accounts.open_session(accounts.login("office", "admin-pass-1")[0])
+    store.backup(tmp_path / "b.db")
+    accounts.close_session(token)  # logged out after the backup was taken
+    store.restore(tmp_path / "b.db")
+    assert accounts.resume(token) is None
+    assert accounts.login("office", "admin-pass-1")[0] is not None
+
+
+def test_a_restore_that_fails_while_copying_in_leaves_the_store_as_it_was(sample_store, tmp_path, monkeypatch):
+    backup = tmp_path / "full.db"
+    sample_store.backup(backup)
+    live = Store(tmp_path / "live.db")
+    live.add_batch(PLAN, "a.csv", "sha-a", _rows(("T15-1", date(2023, 6, 30), 50, "")))
+    before = _dump(live.path)
+    connect = sqlite3.connect
+
+    def full_disk(database, *args, **kwargs):  # the live store's disk is full: not one page more
+        conn = connect(database, *args, **kwargs)
+        if str(database) == str(live.path):
+            conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", full_disk)
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        live.restore(backup)
+    monkeypatch.undo()
+    assert _dump(live.path) == before
+
+
+@pytest.mark.parametrize("target, refusal", [
+    ("missing/b.db", "目录 .* 不存在"),
+    (".", "是一个目录"),
+    ("notes.txt", "不是数据库文件"),
+])
+def test_a_backup_refuses_a_target_that_is_no_place_for_it(store, tmp_path, target, refusal):
+    (tmp_path / "notes.txt").write_text("notes I keep")
+    with pytest.raises(ValueError, match=refusal):
+        store.backup(tmp_path / target)
+    assert (tmp_path / "notes.txt").read_text() == "notes I keep"
+
+
+def test_a_backup_never_overwrites_the_store_itself_and_replaces_an_older_backup_whole(sample_store, tmp_path):
+    with pytest.raises(ValueError, match="正在使用的数据库"):
+        sample_store.backup(sample_store.path)
+    target = tmp_path / "b.db"
+    Store(target)  # an older, empty backup
+    sample_store.backup(target)
+    assert Store(target).has_samples(PLAN)
+    assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []

@@ -5,11 +5,13 @@ import base64
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
 
+from .formats import invisible
 from .store import Store
 
 ROLES = ("admin", "leader", "reporter")
@@ -20,6 +22,8 @@ LOCK_FOR = timedelta(minutes=15)
 # One answer to every refused login, so that nobody can learn from it which account names exist, are locked or
 # are disabled; the audit log records the real reason for the office.
 LOGIN_REFUSED = "账户名或密码错误，或账户已停用、已锁定（连续 5 次错误将锁定 15 分钟）。如有疑问请联系督办室。"
+NAME_MAX = 32                       # characters of an account name; the login form's field allows as many
+PASSWORD_MIN = 8                    # characters other than spaces
 IDLE_LIMIT = timedelta(minutes=30)  # a session ends after this long without a request
 SCRYPT = dict(n=2 ** 14, r=8, p=1, dklen=32)
 
@@ -62,6 +66,32 @@ class User:
 LOCAL_ADMIN = User("本机管理员", "admin")  # a fresh install with no accounts: one administrator on this machine
 
 
+def account_name(name: str) -> str:
+    """An account name as stored and looked up: NFKC-normalised (full-width letters and digits become plain ones)
+    and trimmed."""
+    return unicodedata.normalize("NFKC", name).strip()
+
+
+def check_name(name: str) -> str:
+    """The normalised account name; ValueError when it is empty, too long or holds invisible characters."""
+    normal = account_name(name)
+    if not normal:
+        raise ValueError("账户名不能为空")
+    if len(normal) > NAME_MAX:
+        raise ValueError(f"账户名“{normal[:NAME_MAX]}…”有 {len(normal)} 个字符，最多 {NAME_MAX} 个")
+    hidden = invisible(normal)
+    if hidden:
+        raise ValueError(f"账户名含有不可见字符（{'、'.join(dict.fromkeys(hidden))}），"
+                         "会让两个看起来相同的名称成为不同账户；请删除这些字符后重试")
+    return normal
+
+
+def check_password(password: str) -> None:
+    """ValueError when the password has fewer than PASSWORD_MIN characters other than spaces."""
+    if sum(not ch.isspace() for ch in password) < PASSWORD_MIN:
+        raise ValueError(f"密码至少 {PASSWORD_MIN} 个字符（空格不计）")
+
+
 def hash_password(password: str) -> str:
     """A salted scrypt hash, stored as scrypt$salt$hash."""
     salt = secrets.token_bytes(16)
@@ -91,16 +121,14 @@ class Accounts:
         with self.store.connect() as conn:
             return conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
 
-    def add(self, name: str, role: str, password: str, unit: str | None = None, by: str | None = None) -> None:
-        """Create an account; a reporter must name its unit."""
+    def add(self, name: str, role: str, password: str, unit: str | None = None, by: str | None = None) -> str:
+        """Create an account (a reporter must name its unit); returns its name as stored (see check_name)."""
         if role not in ROLES:
             raise ValueError(f"角色应为 {', '.join(ROLES)} 之一")
         if role == "reporter" and not unit:
             raise ValueError("单位联络员（reporter）必须指定单位（--unit）")
-        if len(password) < 8:
-            raise ValueError("密码至少 8 位")
-        if not name.strip():
-            raise ValueError("账户名不能为空")
+        name = check_name(name)
+        check_password(password)
         if role != "admin" and not self.any():
             raise ValueError("第一个账户必须是管理员（admin）：之后每个页面都需要登录，需要有人能管理账户")
         with self.store.transaction() as conn:
@@ -110,6 +138,7 @@ class Accounts:
                          (name, role, unit if role == "reporter" else None, hash_password(password),
                           datetime.now().isoformat(timespec="seconds")))
         self.store.audit(by, "user_add", f"{name} {role} {unit or ''}".strip())
+        return name
 
     def list(self) -> pd.DataFrame:
         """Every account without its password hash."""
@@ -162,6 +191,7 @@ class Accounts:
 
     def disable(self, name: str, by: str | None = None) -> None:
         """Stop an account from logging in (it is kept, with its history); never yourself or the last admin."""
+        name = account_name(name)
         if name == by:
             raise ValueError("不能停用自己正在使用的账户")
         with self.store.connect() as conn:
@@ -174,14 +204,15 @@ class Accounts:
 
     def enable(self, name: str, by: str | None = None) -> None:
         """Let a disabled or locked account log in again."""
+        name = account_name(name)
         self._update(name, "UPDATE users SET disabled = 0, failed_logins = 0, locked_until = NULL WHERE name = ?",
                      (name,))
         self.store.audit(by, "user_enable", name)
 
     def set_password(self, name: str, password: str, by: str | None = None) -> None:
         """Give an account a new password (and unlock it)."""
-        if len(password) < 8:
-            raise ValueError("密码至少 8 位")
+        check_password(password)
+        name = account_name(name)
         self._update(name, "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE name = ?",
                      (hash_password(password), name))
         self._end_sessions(name)  # a new password logs out every browser that knew the old one
@@ -195,37 +226,46 @@ class Accounts:
     def login(self, name: str, password: str, now: datetime | None = None) -> tuple[User | None, str]:
         """(the user, "") on success, else (None, LOGIN_REFUSED); failures are counted and lock the account for a
         while."""
-        now = now or datetime.now()
+        name = account_name(name)
+        at = (now or datetime.now()).isoformat(timespec="seconds")
         with self.store.connect() as conn:
-            row = conn.execute("SELECT role, unit, password_hash, disabled, failed_logins, locked_until FROM users"
-                               " WHERE name = ?", (name,)).fetchone()
+            row = conn.execute("SELECT password_hash, disabled FROM users WHERE name = ?", (name,)).fetchone()
         if row is None:
             hash_password(password)  # the same slow work as for a real account: no hint that the name is unknown
-            self.store.audit(name, "login_failed", "unknown account")
+            self.store.audit(name[:NAME_MAX], "login_failed", "unknown account")
             return None, LOGIN_REFUSED
-        role, unit, stored, disabled, failures, locked_until = row
+        stored, disabled = row
         correct = verify_password(password, stored)  # always, so that every refusal takes as long
         if disabled:
             self.store.audit(name, "login_failed", "disabled")
             return None, LOGIN_REFUSED
-        if locked_until and datetime.fromisoformat(locked_until) > now:
+        # Both outcomes are decided by one UPDATE that only touches an unlocked, enabled row, so that parallel
+        # attempts (threads, processes, servers) are counted one by one and none gets past a lock another one set.
+        unlocked = "disabled = 0 AND (locked_until IS NULL OR locked_until <= ?)"
+        with self.store.transaction() as conn:
+            if correct:
+                row = conn.execute(f"UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?"
+                                   f" AND {unlocked} RETURNING role, unit", (name, at)).fetchone()
+            else:
+                lock = (datetime.fromisoformat(at) + LOCK_FOR).isoformat(timespec="seconds")
+                row = conn.execute(
+                    "UPDATE users SET failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1"
+                    " END, locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? END"
+                    f" WHERE name = ? AND {unlocked} RETURNING failed_logins, locked_until",
+                    (LOCK_AFTER, LOCK_AFTER, lock, name, at)).fetchone()
+        if row is None:
             self.store.audit(name, "login_failed", "locked")
             return None, LOGIN_REFUSED
         if not correct:
-            failures += 1
-            lock = (now + LOCK_FOR).isoformat(timespec="seconds") if failures >= LOCK_AFTER else None
-            with self.store.transaction() as conn:
-                conn.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE name = ?",
-                             (0 if lock else failures, lock, name))
-            self.store.audit(name, "login_failed", "locked" if lock else f"wrong password ({failures})")
+            failures, locked_until = row
+            self.store.audit(name, "login_failed", "locked now" if locked_until else f"wrong password ({failures})")
             return None, LOGIN_REFUSED
-        with self.store.transaction() as conn:
-            conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?", (name,))
-        self.store.audit(name, "login", role)
-        return User(name, role, unit), ""
+        self.store.audit(name, "login", row[0])
+        return User(name, row[0], row[1]), ""
 
     def find(self, name: str) -> User | None:
         """An enabled account by name (for a login through the organisation's identity provider)."""
+        name = account_name(name)
         with self.store.connect() as conn:
             row = conn.execute("SELECT role, unit FROM users WHERE name = ? AND disabled = 0", (name,)).fetchone()
         return None if row is None else User(name, row[0], row[1])

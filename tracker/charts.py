@@ -5,12 +5,13 @@ which costs more than drawing the figure.
 """
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from .formats import number, percent
+from .formats import number, percent, visible
 from .i18n import status_label, t
 from .status import STATUSES
 
@@ -35,6 +36,11 @@ def _figure(data: list, height: int, **layout) -> go.Figure:
 def _title(text: str) -> dict:
     return dict(text=text, font=dict(size=22))
 
+
+def label(text) -> str:
+    """A name from the plan or a file as plotly shows it literally: plotly reads <a href>, <b> and <br> in labels
+    and hover text as markup, so <, > and & become entities, and bidirectional controls become visible markers."""
+    return html.escape(visible(text), quote=False)
 
 
 
@@ -74,7 +80,8 @@ def completion_bars(frame: pd.DataFrame, label_column: str, time_progress: float
     is due, with the time progress as a dashed line."""
     frame = frame.iloc[::-1]  # plotly draws the first row at the bottom
     values = frame["avg_completion"].astype(float)
-    bar = dict(type="bar", orientation="h", x=list(values.fillna(0) * 100), y=list(frame[label_column]),
+    bar = dict(type="bar", orientation="h", x=list(values.fillna(0) * 100),
+               y=[label(v) for v in frame[label_column]],
                marker=dict(color=[STATUS_COLORS[s] for s in frame["status"]]),
                text=[status_label("not_reported", lang) if pd.isna(v) else percent(v) for v in values],
                textposition="outside", textfont=dict(size=18), cliponaxis=False,
@@ -91,7 +98,7 @@ def completion_bars(frame: pd.DataFrame, label_column: str, time_progress: float
 def status_stack(frame: pd.DataFrame, label_column: str, title: str, lang: str = "zh") -> go.Figure:
     """Stacked horizontal bars: count of targets in each status per group."""
     frame = frame.iloc[::-1]
-    bars = [dict(type="bar", orientation="h", x=list(frame[s]), y=list(frame[label_column]),
+    bars = [dict(type="bar", orientation="h", x=list(frame[s]), y=[label(v) for v in frame[label_column]],
                  name=status_label(s, lang), marker=dict(color=STATUS_COLORS[s]),
                  text=[v if v else "" for v in frame[s]], textposition="inside",
                  textfont=dict(size=16, color="white"),
@@ -120,7 +127,8 @@ def gauge_grid(frame: pd.DataFrame, lang: str = "zh", columns: int = 4) -> go.Fi
         color = STATUS_COLORS[r.status]
         target = number(r.target_value) + (f"–{number(r.target_max)}" if not pd.isna(r.target_max) else "")
         actual = number(r.actual) if reported else status_label("not_reported", lang)
-        subtitle = f"<span style='font-size:15px;color:#374151'>{actual} / {target}{r.unit} · {r.target_id}</span>"
+        subtitle = (f"<span style='font-size:15px;color:#374151'>{actual} / {target}{label(r.unit)} · "
+                    f"{label(r.target_id)}</span>")
         gauge = dict(axis=dict(range=[0, max(100, value)], visible=False),
                      bar=dict(color=color, thickness=0.75), bgcolor="#f3f4f6", borderwidth=0)
         if r.kind == "cumulative":
@@ -137,7 +145,9 @@ def gauge_grid(frame: pd.DataFrame, lang: str = "zh", columns: int = 4) -> go.Fi
 
 
 def _wrap(text: str, width: int) -> str:
-    return "<br>".join(text[i:i + width] for i in range(0, len(text), width)) if len(text) > width + 2 else text
+    text = visible(text)  # cut before escaping, so that no entity is cut in two
+    return "<br>".join(label(text[i:i + width]) for i in range(0, len(text), width)) if len(text) > width + 2 \
+        else label(text)
 
 
 def history_line(history: pd.DataFrame, target_value: float, unit: str, lang: str = "zh") -> go.Figure:
@@ -148,12 +158,12 @@ def history_line(history: pd.DataFrame, target_value: float, unit: str, lang: st
                 line=dict(color="#2563eb", width=4), marker=dict(size=12), name=t("actual", lang))
     goal = dict(type="line", x0=0, x1=1, xref="paper", y0=target_value, y1=target_value,
                 line=dict(color="#15803d", width=3, dash="dash"))
-    note = dict(text=f"{t('target_value', lang)} {number(target_value)}{unit}", x=0, xref="paper", y=target_value,
-                xanchor="left", yanchor="bottom", showarrow=False, font=dict(color="#15803d", size=16))
+    note = dict(text=f"{t('target_value', lang)} {number(target_value)}{label(unit)}", x=0, xref="paper",
+                y=target_value, xanchor="left", yanchor="bottom", showarrow=False, font=dict(color="#15803d", size=16))
     top = max([target_value, *counted["actual"]]) * 1.15
     dates = [str(d) for d in counted["as_of"]]
     return _figure([line], 320, showlegend=False, shapes=[goal], annotations=[note],
-                   yaxis=dict(title=dict(text=unit), gridcolor=GRID, range=[0, top]),
+                   yaxis=dict(title=dict(text=label(unit)), gridcolor=GRID, range=[0, top]),
                    xaxis=dict(type="date", tickvals=dates, tickformat="%Y-%m-%d"))
 
 
@@ -165,7 +175,7 @@ def trend_line(history: pd.DataFrame, target_value: float, unit: str, due: list,
     if due:
         traces.append(go.Scatter(x=[str(d) for d, _ in due], y=[v for _, v in due], mode="lines",
                                  line=dict(color=TIME_LINE, width=2, dash="dot"),
-                                 name=f"{t('due_path', lang)}（{schedule_name}）"))
+                                 name=f"{t('due_path', lang)}（{label(schedule_name)}）"))
     if projection:
         d0, v0, d1, v1 = projection
         traces.append(go.Scatter(x=[str(d0), str(d1)], y=[v0, v1], mode="lines+markers+text",
@@ -175,6 +185,6 @@ def trend_line(history: pd.DataFrame, target_value: float, unit: str, due: list,
     top = max([target_value, *history["actual"], *(v for _, v in due), projection[3] if projection else 0]) * 1.15
     return _figure(traces, 420, showlegend=True, shapes=figure.layout.shapes, annotations=figure.layout.annotations,
                    legend=dict(orientation="h", y=-0.15, font=dict(size=15)),
-                   yaxis=dict(title=dict(text=unit), gridcolor=GRID, range=[0, top]),
+                   yaxis=dict(title=dict(text=label(unit)), gridcolor=GRID, range=[0, top]),
                    xaxis=dict(type="date", tickformat="%Y-%m", dtick="M1",
                               range=[str(span[0]), str(span[1])] if span else None))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import sqlite3
+import traceback
 import zipfile
 
 import pandas as pd
@@ -16,6 +18,7 @@ from .plan import DATA_DIR, load_plan
 from .validation import ProblemsError
 from .accounts import Accounts
 from .deck import build as build_deck
+from .errors import user_message
 from .extract import extract, write
 from .ranking import items, scores, weights
 from .exports import ledger_xlsx
@@ -38,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="progress database: file path or sqlite:/// URL (default $TRACKER_DB or "
                                      "data/progress.db)")
+    common.add_argument("--debug", action="store_true", help="on an unexpected error, print its traceback too")
     common.add_argument("--plan", default=str(DATA_DIR), help="plan directory (default data/)")
     parser = argparse.ArgumentParser(prog="python -m tracker", description="督办看板 command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     ext.add_argument("--departments", type=Path, default=DATA_DIR / "departments.csv",
                      help="known units and their short names, merged into the result (default data/departments.csv)")
     ext.add_argument("--id", help="plan id written to plan.toml (default: the notice's file name)")
+    ext.add_argument("--debug", action="store_true", help="on an unexpected error, print its traceback too")
 
     tpl = sub.add_parser("template", parents=[common], help="write a reporting template (XLSX or CSV)")
     tpl.add_argument("--unit", help="the unit whose targets and tasks the template lists (default: all)")
@@ -103,8 +108,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; returns the exit code."""
+    """Run one command; returns the exit code: 0 done, 1 refused or failed (a message, never a traceback), 2 usage."""
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BrokenPipeError:
+        raise  # the reader went away: __main__ ends quietly
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        print(user_message(exc), file=sys.stderr)
+        if args.debug:
+            traceback.print_exception(exc, file=sys.stderr)
+        else:
+            print("（加 --debug 可显示详细的出错信息）", file=sys.stderr)
+        return 1
+
+
+def _run(args) -> int:
     if args.command == "extract":
         return _extract(args)
     try:
@@ -139,8 +161,9 @@ def _unit(plan, name: str | None) -> tuple[bool, str | None]:
 
 
 def _import(args, plan, store) -> int:
-    if not args.file.exists():
-        print(f"{args.file}：文件不存在", file=sys.stderr)
+    if not args.file.is_file():
+        print(f"{args.file}：文件不存在" if not args.file.exists() else f"{args.file}：是一个目录，应为文件",
+              file=sys.stderr)
         return 1
     known, unit = _unit(plan, args.unit)
     if not known:
@@ -290,8 +313,8 @@ def _user(args, plan, store) -> int:
                 unit = plan.canonical(args.unit)
                 if unit is None:
                     raise ValueError(f"“{args.unit}”不是本计划中的单位")
-            accounts.add(args.name, args.role, _password(args), unit, by="cli")
-            print(f"已创建账户 {args.name}（{args.role}{'，' + unit if unit else ''}）。")
+            name = accounts.add(args.name, args.role, _password(args), unit, by="cli")
+            print(f"已创建账户 {name}（{args.role}{'，' + unit if unit else ''}）。")
         elif args.user_command == "list":
             table = accounts.list()
             for r in table.itertuples(index=False):
@@ -315,9 +338,16 @@ def _user(args, plan, store) -> int:
 
 
 def _backup(args, plan, store) -> int:
-    store.backup(args.out)
-    store.audit("cli", "backup", str(args.out))
+    try:
+        store.backup(args.out)
+    except ValueError as exc:
+        print(f"未备份：{exc}", file=sys.stderr)
+        return 1
     print(f"已备份到 {args.out}（{args.out.stat().st_size / 1024:.0f} KB）。")
+    try:
+        store.audit("cli", "backup", str(args.out))
+    except sqlite3.OperationalError as exc:  # a read-only or full store can still be backed up
+        print(f"警告：备份已写出，但未能在审计日志中记下这次备份。{user_message(exc)}", file=sys.stderr)
     return 0
 
 
@@ -325,7 +355,7 @@ def _restore(args, plan, store) -> int:
     try:
         store.restore(args.file)
     except ValueError as exc:
-        print(f"{args.file.name}：{exc}；数据库未作任何改动。", file=sys.stderr)
+        print(f"{args.file}：{exc}；数据库未作任何改动。", file=sys.stderr)
         return 1
     store.audit("cli", "restore", str(args.file))
     print(f"已从 {args.file} 恢复。")

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from .formats import visible
 from .i18n import STATUS_LABELS, TASK_STATE_LABELS, label
 from .projection import PROJECTED_LABELS
 from .views import problems
@@ -78,9 +79,9 @@ def ledger_frames(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> di
         "序号": tasks["task_id"], "章": tasks["chapter"], "任务": tasks["title"], "牵头单位": tasks["lead_units"],
         "参与单位": tasks["participating_units"], "状态": tasks["status"].map(status),
         "任务状态": tasks["state"].map(_zh(TASK_STATE_LABELS)),
-        "上报日期": tasks["reported_on"].map(_dated), "进展情况": tasks["progress_text"],
-        "存在问题": tasks["task_id"].map(open_problems).fillna(tasks["problems_text"]),
-        "下步计划": tasks["next_steps"], "任务内容": tasks["text"],
+        "上报日期": tasks["reported_on"].map(_dated), "进展情况": tasks["progress_text"].map(visible),
+        "存在问题": tasks["task_id"].map(open_problems).fillna(tasks["problems_text"]).map(visible),
+        "下步计划": tasks["next_steps"].map(visible), "任务内容": tasks["text"],
     })
     t = snapshot.targets
     target_sheet = pd.DataFrame({

@@ -1,6 +1,7 @@
 """How values are written for people: one formatter per kind of value, shared by pages, charts, slides and files."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pandas as pd
@@ -26,3 +27,20 @@ def number(value) -> str:
 def day(value: date | None) -> str:
     """A date as YYYY-MM-DD, empty when missing (a cell that has no date yet)."""
     return "" if missing(value) else f"{value:%Y-%m-%d}"
+
+
+# Characters that reorder the text around them (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM):
+# 县‮局财政‬ would read as another unit's name.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def visible(text) -> str:
+    """Text with every bidirectional control shown as a marker (⟨U+202E⟩) instead of reordering what follows."""
+    if missing(text):
+        return ""
+    return "".join(f"⟨U+{ord(ch):04X}⟩" if ch in BIDI_CONTROLS else ch for ch in str(text))
+
+
+def invisible(text: str) -> list[str]:
+    """The invisible characters in a name as U+XXXX: controls, format characters (zero-width, bidirectional)."""
+    return [f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")]

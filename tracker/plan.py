@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import schedule
+from .formats import invisible, visible
 from .validation import Problem, ProblemsError, excel_row
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -191,6 +192,15 @@ def _check_targets(targets: pd.DataFrame, task_ids: set[int], plan_start: date, 
                             "或 quarterly:a,b,c,d（各季度末累计应完成的百分比，递增且最后为 100）")
 
 
+def _hidden(file: str, row: int, column: str, name: str) -> Problem | None:
+    """A unit name holding invisible characters: a right-to-left override makes 县‮局财政‬ read as another unit."""
+    codes = invisible(name)
+    if not codes:
+        return None
+    return Problem(file, row, column, visible(name), f"单位名称含有不可见的控制字符（{'、'.join(dict.fromkeys(codes))}），"
+                   "会使名称显示成另一个样子或与别的名称混淆；请删除这些字符")
+
+
 def _alias_map(departments: pd.DataFrame, problems: list[Problem]) -> dict[str, str]:
     aliases: dict[str, str] = {}
     for i, row in departments.iterrows():
@@ -200,6 +210,10 @@ def _alias_map(departments: pd.DataFrame, problems: list[Problem]) -> dict[str, 
             problems.append(Problem("departments.csv", r, "unit", "", "单位名称不能为空"))
             continue
         for name, column in [(unit, "unit")] + [(a, "aliases") for a in split_units(row["aliases"])]:
+            hidden = _hidden("departments.csv", r, column, name)
+            if hidden:
+                problems.append(hidden)
+                continue
             owner = aliases.get(name)
             if owner is not None and owner != unit:
                 problems.append(Problem("departments.csv", r, column, name, f"与“{owner}”的名称或简称重复"))
@@ -214,7 +228,10 @@ def _check_units(tasks: pd.DataFrame, targets: pd.DataFrame, aliases: dict[str, 
         for i, row in frame.iterrows():
             for column in columns:
                 for name in split_units(row[column]):
-                    if name not in aliases:
+                    hidden = _hidden(file, excel_row(i), column, name)
+                    if hidden:
+                        problems.append(hidden)
+                    elif name not in aliases:
                         problems.append(Problem(file, excel_row(i), column, name,
                                                 "单位未在 departments.csv 中登记（请添加为单位或简称）"))
 

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
-from contextlib import contextmanager
+import tempfile
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -173,22 +176,21 @@ class Store:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                # SQLite ends the transaction itself on some errors (a full disk): a ROLLBACK then would raise
+                # "cannot rollback - no transaction is active" and hide the real error
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 
     def migrate(self) -> None:
-        """Apply every migration not yet recorded in the database."""
+        """Apply every migration not yet recorded in the database (a store that is up to date is only read, so
+        that a read-only store can still be looked at)."""
+        with self.connect() as conn:
+            if _applied(conn) == list(range(1, SCHEMA_VERSION + 1)):
+                return
         with self.transaction() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
-                         "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-            done = {v for (v,) in conn.execute("SELECT version FROM schema_migrations")}
-            for version, name, sql in MIGRATIONS:
-                if version in done:
-                    continue
-                for statement in filter(str.strip, sql.split(";")):
-                    conn.execute(statement)
-                conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (version, name, _now()))
+            _apply_migrations(conn)
 
     def schema_version(self) -> int:
         """The newest migration applied."""
@@ -418,20 +420,49 @@ class Store:
                                      params=(limit,))
 
     def backup(self, target: str | os.PathLike) -> None:
-        """A consistent copy of the database, taken with SQLite's online backup while the app may be writing."""
-        with self.connect() as conn, sqlite3.connect(target) as copy:
-            conn.backup(copy)
-        copy.close()
+        """A consistent copy of the database, taken with SQLite's online backup while the app may be writing, and
+        written under its name only when whole; ValueError for a target that is no place for it."""
+        target = Path(target)
+        if target.is_dir():
+            raise ValueError(f"{target} 是一个目录；请给出备份文件的名称，如 {target / 'progress-backup.db'}")
+        if not target.parent.is_dir():
+            raise ValueError(f"目录 {target.parent} 不存在；请先建立该目录，或换一个位置")
+        if target.exists() and (target.resolve() == self.path.resolve() or not _is_sqlite(target)):
+            raise ValueError(f"{target.name} 已存在，且是正在使用的数据库或不是数据库文件，未覆盖；请换一个文件名")
+        fd, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+        os.close(fd)
+        try:
+            with self.connect() as conn, closing(sqlite3.connect(partial)) as copy:
+                conn.backup(copy)
+            os.replace(partial, target)
+        finally:
+            Path(partial).unlink(missing_ok=True)
 
     def restore(self, source: str | os.PathLike) -> None:
-        """Replace the database with a backup, after checking it; raises ValueError and changes nothing if the
-        backup is not a sound database of this application."""
-        check_backup(source)
-        with sqlite3.connect(source) as backup, self.connect() as conn:
-            conn.execute("PRAGMA busy_timeout=30000")
-            backup.backup(conn)
-        backup.close()
-        self.migrate()
+        """Replace the database with a backup. The backup is copied aside, checked against the exact schema of its
+        version, migrated and checked again, and only then copied in whole; ValueError, with the store unchanged,
+        when it is not a sound database of this application."""
+        _backup_file(source)
+        with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".restore-") as work:
+            copy = Path(work) / "restore.db"
+            try:  # check what is held here, not a file that may still change where it lies
+                with closing(sqlite3.connect(_read_only(source), uri=True)) as backup, \
+                        closing(sqlite3.connect(copy)) as conn:
+                    backup.execute("PRAGMA trusted_schema=OFF")
+                    backup.backup(conn)
+            except sqlite3.DatabaseError as exc:
+                raise ValueError(f"无法读取备份文件：{exc}") from None
+            check_backup(copy)
+            try:
+                migrated = Store(copy)
+            except sqlite3.DatabaseError as exc:
+                raise ValueError(f"无法将备份升级到本版本的数据库结构：{exc}") from None
+            if check_backup(copy) != SCHEMA_VERSION:
+                raise ValueError("备份升级后仍不是本版本的数据库结构")
+            with migrated.transaction() as conn:
+                conn.execute("DELETE FROM sessions")  # tokens ended since the backup was taken must stay ended
+            with closing(sqlite3.connect(copy)) as backup, self.connect() as conn:
+                backup.backup(conn)  # one write transaction on the store: all of it lands or none of it
 
     def settings(self) -> dict[str, float]:
         """Stored overrides of the settings table."""
@@ -460,28 +491,96 @@ class Store:
         return changed
 
 
-def check_backup(path: str | os.PathLike) -> int:
-    """The schema version of a backup file; ValueError when it is not a sound database of this application."""
+def _backup_file(path: str | os.PathLike) -> Path:
     path = Path(path)
-    if not path.exists() or path.stat().st_size == 0:
-        raise ValueError("备份文件不存在或为空")
+    if path.is_dir():
+        raise ValueError(f"{path} 是一个目录，不是备份文件")
+    if not path.is_file():
+        raise ValueError("备份文件不存在")
+    if path.stat().st_size == 0:
+        raise ValueError("备份文件为空")
+    if not _is_sqlite(path):
+        raise ValueError("不是 SQLite 数据库文件")
+    return path
+
+
+def _is_sqlite(path: Path) -> bool:
     with open(path, "rb") as f:
-        if f.read(16) != b"SQLite format 3\x00":
-            raise ValueError("不是 SQLite 数据库文件")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        return f.read(16) == b"SQLite format 3\x00"
+
+
+def _read_only(path: str | os.PathLike) -> str:
+    return "file:" + quote(str(Path(path).resolve())) + "?mode=ro"
+
+
+def _applied(conn: sqlite3.Connection) -> list[int]:
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone():
+        return [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    return []
+
+
+def _apply_migrations(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                 "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    done = set(_applied(conn))
+    for version, name, sql in MIGRATIONS:
+        if version in done or version > upto:
+            continue
+        for statement in filter(str.strip, sql.split(";")):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (version, name, _now()))
+
+
+SCHEMA_KINDS = {"table": "表", "index": "索引", "trigger": "触发器", "view": "视图"}
+
+
+def _schema(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[str, str | None]]:
+    # (kind, name) -> (table, SQL without comments and with single spaces), so that layout never matters
+    return {(kind, name): (table, sql and " ".join(re.sub(r"--[^\n]*", " ", sql).split()))
+            for kind, name, table, sql in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")}
+
+
+def expected_schema(version: int = SCHEMA_VERSION) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """Every table and index a store of the given schema version holds, as a fresh store makes them."""
+    with closing(sqlite3.connect(":memory:", isolation_level=None)) as conn:
+        _apply_migrations(conn, version)
+        return _schema(conn)
+
+
+def check_backup(path: str | os.PathLike) -> int:
+    """The schema version of a backup file; ValueError when it is not a sound database of this application: its
+    tables, columns and indexes exactly those of its version, and nothing else (no triggers, views or tables of its
+    own)."""
+    path = _backup_file(path)
+    conn = sqlite3.connect(_read_only(path), uri=True)
     try:
+        conn.execute("PRAGMA trusted_schema=OFF")
         if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise ValueError("备份文件未通过完整性检查（integrity_check）")
-        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not {"schema_migrations", "batches", "target_reports"} <= tables:
-            raise ValueError("不是本系统的数据库备份（缺少必要的表）")
-        version = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").fetchone():
+            raise ValueError("不是本系统的数据库备份（缺少数据库结构版本表 schema_migrations）")
+        versions = _applied(conn)
+        if not versions:
+            raise ValueError("数据库结构版本表（schema_migrations）为空，无法判断备份来自哪个版本")
+        version = versions[-1]
+        if version > SCHEMA_VERSION:
+            raise ValueError(f"备份来自更新的版本（数据库结构 {version}，本程序支持到 {SCHEMA_VERSION}）")
+        if versions != list(range(1, version + 1)):
+            raise ValueError(f"数据库结构版本表记录不连续（{versions}），备份不完整或被改动过")
+        actual, expected = _schema(conn), expected_schema(version)
+        kinds = SCHEMA_KINDS.get
+        differences = [f"缺少{kinds(kind, kind)} {name}" for kind, name in expected if (kind, name) not in actual]
+        differences += [f"多出{kinds(kind, kind)} {name}" for kind, name in actual if (kind, name) not in expected]
+        differences += [f"{kinds(kind, kind)} {name} 的定义与本系统不同" for kind, name in expected
+                        if (kind, name) in actual and actual[kind, name] != expected[kind, name]]
+        if differences:
+            raise ValueError(f"数据库结构与本系统第 {version} 版不符：{'；'.join(differences)}")
+        if conn.execute("PRAGMA foreign_key_check").fetchone():
+            raise ValueError("备份中的数据引用不一致（foreign_key_check 未通过）")
     except sqlite3.DatabaseError as exc:
         raise ValueError(f"无法读取备份文件：{exc}") from None
     finally:
         conn.close()
-    if version > SCHEMA_VERSION:
-        raise ValueError(f"备份来自更新的版本（数据库结构 {version}，本程序支持到 {SCHEMA_VERSION}）")
     return version
 
 
