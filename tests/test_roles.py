@@ -213,7 +213,7 @@ def test_sql_text_in_every_field_is_only_ever_data(db, plan):
                                                             columns=["target_id", "as_of", "actual", "note"]),
                  pd.DataFrame([(2, "2023-09-30", "in_progress", evil, evil, evil)],
                               columns=["task_id", "as_of", "state", "progress", "problems", "next_steps"]),
-                 unit=evil, user=evil)
+                 unit=evil, by=evil)
     db.add_problem(plan.id, 2, evil + "2", "2023-09-30", unit=evil, owner=evil, by=evil)
     Accounts(db).add(evil, "leader", "long-enough-1", by=evil)
     assert Accounts(db).login(evil, evil)[0] is None
