@@ -154,3 +154,30 @@ def test_as_of_outside_the_plan_period_is_refused_and_loose_dates_are_read(capsy
     assert code == 2 and "不在计划期" in err
     code, out, _ = run(capsys, "status", "--db", db, "--as-of", "2023-9-30", "--json")
     assert code == 0 and json.loads(out)[0]["as_of"] == "2023-09-30"
+
+
+def test_writes_from_the_command_line_are_audited_as_the_system_user_or_as_by(capsys, tmp_path, db, monkeypatch):
+    from tracker.store import Store
+    monkeypatch.setenv("LOGNAME", "clerk")      # the first place getpass looks for the system user
+    path = _write(tmp_path, "target_id,as_of,actual\nT15-1,2023-09-30,60\n")
+    assert run(capsys, "import", path, "--db", db)[0] == 0
+    assert run(capsys, "sample", "load", "--db", db, "--by", "督办室")[0] == 0
+    assert run(capsys, "sample", "remove", "--db", db)[0] == 0
+    assert run(capsys, "import", _write(tmp_path, "target_id,as_of,actual\nT68-1,2023-09-30,9\n", "b.csv"), "--db",
+               db, "--user", "区民政局张")[0] == 0
+    assert run(capsys, "backup", "--out", tmp_path / "copy.db", "--db", db)[0] == 0
+    log = Store(db).audit_log()[["user", "action", "detail"]].values.tolist()
+    assert log == [["cli:clerk", "backup", str(tmp_path / "copy.db")],
+                   ["区民政局张", "upload", "batch 3: b.csv (1 rows)"],
+                   ["cli:clerk", "remove_sample", "hedong-2023: 1 batches"],
+                   ["督办室", "load_sample", "hedong-2023: batch 2"],
+                   ["cli:clerk", "upload", "batch 1: progress.csv (1 rows)"]]
+    assert Store(db).batches("hedong-2023")["user"].tolist() == ["区民政局张", "督办室", "cli:clerk"]
+
+
+def test_a_refused_or_dry_run_import_leaves_no_audit_row(capsys, tmp_path, db):
+    from tracker.store import Store
+    assert run(capsys, "import", _write(tmp_path, "target_id,as_of,actual\nT99-9,2023-09-30,1\n"), "--db", db)[0] == 1
+    assert run(capsys, "import", _write(tmp_path, "target_id,as_of,actual\nT15-1,2023-09-30,60\n"), "--db", db,
+               "--dry-run")[0] == 0
+    assert Store(db).audit_log().empty
