@@ -147,11 +147,14 @@ def test_backup_and_restore_round_trip_refusing_a_bad_file(capsys, tmp_path):
 
 
 def test_a_backup_taken_during_imports_is_consistent(tmp_path):
+    """Backups taken again and again while six imports land one after another: every copy holds whole batches
+    only, and at least one copy was taken between the first import and the last."""
     import subprocess
+    import time
     from pathlib import Path
     from tracker.store import Store, check_backup
     db = tmp_path / "p.db"
-    Store(db)
+    store = Store(db)
     lines = ["target_id,as_of,actual"] + [f"T15-1,2023-{m:02d}-{d:02d},{m * 31 + d}"
                                           for m in range(1, 13) for d in range(1, 28)]
     files = []
@@ -164,21 +167,23 @@ def test_a_backup_taken_during_imports_is_consistent(tmp_path):
     script = "; ".join(f"import subprocess, sys; subprocess.run([sys.executable, '-m', 'tracker', 'import', r'{f}', "
                        f"'--db', r'{db}'], check=True)" for f in files)
     importer = subprocess.Popen([sys.executable, "-c", script], cwd=root)
-    copies = []
-    for n in range(5):
-        copy = tmp_path / f"backup{n}.db"
-        Store(db).backup(copy)
-        copies.append(copy)
-    importer.wait(120)
-    for copy in copies:
+    seen, copy, deadline = [], tmp_path / "backup.db", time.time() + 180
+    while importer.poll() is None and time.time() < deadline:
+        copy.unlink(missing_ok=True)
+        store.backup(copy)
         check_backup(copy)
         with sqlite3.connect(copy) as conn:
-            batches = conn.execute("SELECT COUNT(*), COALESCE(SUM(row_count), 0) FROM batches").fetchone()
+            batches, rows_counted = conn.execute("SELECT COUNT(*), COALESCE(SUM(row_count), 0) FROM batches").fetchone()
             rows = conn.execute("SELECT COUNT(*) FROM target_reports").fetchone()[0]
-        assert rows == batches[1]          # every batch in a copy is whole: no half-written import
+        assert rows == rows_counted, f"a copy with {batches} batches holds half an import"
+        seen.append(batches)
+        time.sleep(0.05)
+    assert importer.wait(10) == 0
+    assert len(store.batches("hedong-2023")) == 6
+    assert any(0 < n < 6 for n in seen), f"no copy was taken while the imports landed: {sorted(set(seen))}"
     restored = Store(tmp_path / "restored.db")
-    restored.restore(copies[-1])
-    assert len(restored.batches("hedong-2023")) <= 6
+    restored.restore(copy)
+    assert len(restored.batches("hedong-2023")) == seen[-1]
 
 
 def test_an_admin_cannot_disable_itself_or_the_last_admin(accounts):

@@ -80,12 +80,14 @@ def test_the_version_token_changes_with_every_write(store):
 def test_sample_batches_are_flagged_and_removed_by_revert(plan, store):
     assert not store.has_samples(plan.id)
     load_sample(plan, store)
-    assert store.has_samples(plan.id)
+    loaded = store.target_history(plan.id)
+    assert store.has_samples(plan.id) and loaded["is_sample"].all() and not loaded["reverted"].any()
     assert load_sample(plan, store).duplicate
     assert remove_sample(plan, store) == 1
     assert not store.has_samples(plan.id)
     assert store.latest_target_reports(plan.id).empty
-    assert len(store.target_history(plan.id)) > 0  # history kept
+    history = store.target_history(plan.id)
+    assert len(history) == len(loaded) and history["reverted"].all()  # kept in history, no longer counted
 
 
 def _dump(path):
