@@ -41,6 +41,7 @@ AUDIT_ACTION_LABELS = {
 DIRECTION_LABELS = {"higher": ("越高越好", "Higher is better"), "lower": ("越低越好", "Lower is better")}
 KIND_LABELS = {"cumulative": ("累计量", "Cumulative"), "level": ("水平值（比率、占比）", "Level (rate, share)")}
 
+# Who an account is (tracker/accounts.py).
 ROLE_LABELS = {"admin": ("督办室管理员", "Administrator"), "leader": ("领导", "Leader"),
                "reporter": ("单位联络员", "Unit reporter")}
 # The year-end outlook of a target (tracker/projection.py).

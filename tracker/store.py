@@ -201,13 +201,11 @@ class Store:
                 (plan_id, sha256)).fetchone()
             if existing:
                 return BatchResult(existing[0], True)
-            cursor = conn.execute(
+            rows = len(target_rows) + len(task_rows)
+            batch_id = conn.execute(
                 "INSERT INTO batches (plan_id, file_name, sha256, created_at, unit, user, source, is_sample,"
                 " row_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (plan_id, file_name, sha256, _now(), unit, by, source, int(is_sample),
-                 len(target_rows) + len(task_rows)))
-            batch_id = cursor.lastrowid
-            rows = len(target_rows) + len(task_rows)
+                (plan_id, file_name, sha256, _now(), unit, by, source, int(is_sample), rows)).lastrowid
             write_audit(conn, by, *(("load_sample", f"{plan_id}: batch {batch_id}") if is_sample else
                                     ("upload", f"batch {batch_id}: {file_name} ({rows} rows)")))
             conn.executemany(
@@ -403,7 +401,8 @@ class Store:
         return date.fromisoformat(row[0]) if row and row[0] else None
 
     def audit(self, user: str | None, action: str, detail: str = "") -> None:
-        """Record who did what, and when, for an event that changes nothing else in the store."""
+        """Record who did what, and when, in a transaction of its own: for an event with no other change to write
+        together with it (a refused login, a backup, a restore)."""
         with self.transaction() as conn:
             write_audit(conn, user, action, detail)
 
