@@ -2,7 +2,7 @@
 import streamlit as st
 
 import ui
-from tracker.accounts import ROLE_LABELS
+from tracker.i18n import ROLE_LABELS
 from tracker.validation import ProblemsError
 
 ui.route()

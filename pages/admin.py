@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker.accounts import ROLE_LABELS, ROLES
-from tracker.i18n import AUDIT_ACTION_LABELS, label
+from tracker.accounts import ROLES
+from tracker.i18n import AUDIT_ACTION_LABELS, ROLE_LABELS, label
 from tracker.settings import SETTINGS
 from tracker.store import check_backup
 
@@ -114,8 +114,7 @@ st.subheader(ui.T("backups"))
 def _backup_bytes() -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "backup.db"
-        store.backup(path)
-        store.audit(me, "backup", "download")
+        store.backup(path, by=me, name="download")
         return path.read_bytes()
 
 
@@ -129,8 +128,7 @@ if upload is not None:
         version = check_backup(tmp.name)
         st.info(ui.T("backup_checked", version=version))
         if st.checkbox(ui.T("restore_sure"), key="restore_sure") and st.button(ui.T("restore"), type="primary"):
-            store.restore(tmp.name)
-            store.audit(me, "restore", upload.name)
+            store.restore(tmp.name, by=me, name=upload.name)
             ui.after_write()
             st.success(ui.T("restored"))
     except ValueError as exc:

@@ -53,7 +53,6 @@ if not tasks.empty:
 
 def _revert() -> None:
     if store.revert_batch(int(choice), ui.user().name):
-        store.audit(ui.user().name, "revert", f"batch {choice}: {batch['file_name']}")
         st.session_state["revert_done"] = ui.T("reverted_ok", batch=choice)
     ui.after_write()
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 import ui
 from tracker import since_meeting
-from tracker.i18n import label
+from tracker.i18n import CHANGE_LABELS, label
 
 snap = ui.page_header(ui.T("meeting"), "meeting")
 plan = snap.plan
@@ -15,7 +15,7 @@ last = st.date_input(ui.T("meeting_date"), value=max(plan.start, snap.as_of - ti
 changes = ui.memo_compare(since_meeting.compare, last)
 if ui.unit_filter():
     changes = changes[changes["unit"] == ui.unit_filter()]
-names = {kind: label(since_meeting.CHANGE_LABELS, kind, ui.lang()) for kind in since_meeting.CHANGES}
+names = {kind: label(CHANGE_LABELS, kind, ui.lang()) for kind in since_meeting.CHANGES}
 
 counts = changes.drop_duplicates("item")["change"].value_counts()  # an item led by three units counts once
 for column, kind in zip(st.columns(4), since_meeting.CHANGES[:4]):

@@ -11,8 +11,7 @@ plan = snap.plan
 
 
 def _change_sample(action) -> None:
-    action(plan, ui.store(), user=ui.user().name)
-    ui.store().audit(ui.user().name, action.__name__, plan.id)
+    action(plan, ui.store(), by=ui.user().name)
     ui.after_write()
 
 

@@ -11,6 +11,7 @@ import ui
 from tracker.extract import Extracted, extract, write
 from tracker.i18n import DEPARTMENT_FIELD_LABELS, DIRECTION_LABELS, KIND_LABELS, PLAN_FIELD_LABELS, label
 from tracker.plan import DATA_DIR, load_plan, plans_dir
+from tracker.plan_import import save_plan
 from tracker.validation import ProblemsError
 
 ui.page_header(ui.T("plan_import"), "plan_import")
@@ -103,8 +104,7 @@ def _save() -> None:
         except ProblemsError as exc:
             st.session_state["plan_import_error"] = [p.message() for p in exc.problems]
             return
-    write(corrected, target, plan_id)
-    ui.store().audit(ui.user().name, "plan_import", f"{plan_id}: {uploaded.name}")
+    save_plan(corrected, target, plan_id, ui.store(), by=ui.user().name, source=uploaded.name)
     st.session_state["plan_import_done"] = ui.T("plan_saved", id=plan_id)
     st.session_state.pop("plan_import_error", None)
 

@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from tracker import views
 from tracker.i18n import PROBLEM_STATE_LABELS, label
-from tracker.store import PROBLEM_FLOW, PROBLEM_STATES
+from tracker.problem_list import PROBLEM_FLOW, PROBLEM_STATES
 
 snap = ui.page_header(ui.T("problems_page"), "problems")
 plan, store = snap.plan, ui.store()
@@ -41,8 +41,7 @@ def _add() -> None:
         return
     new = store.add_problem(plan.id, state["new_task"], state["new_text"], state["new_raised"],
                             unit=ui.unit_filter(), owner=state["new_owner"] or None,
-                            by=state["new_by"] or ui.user().name)
-    store.audit(ui.user().name, "problem_add", f"#{new} task {state['new_task']}")
+                            by=ui.user().name, shown_as=state["new_by"])
     state["problem_done"] = ui.T("problem_saved", id=new) if new else ui.T("problem_exists")
     ui.after_write()
 
@@ -50,12 +49,11 @@ def _add() -> None:
 def _change(problem_id: int, key: str) -> None:
     state = st.session_state
     try:
-        store.change_problem(problem_id, state[f"{key}_state"], by=state[f"{key}_by"] or ui.user().name,
-                             note=state[f"{key}_note"])
+        store.change_problem(problem_id, state[f"{key}_state"], by=ui.user().name,
+                             shown_as=state[f"{key}_by"], note=state[f"{key}_note"])
     except ValueError as exc:  # e.g. a colleague moved it meanwhile, or a kept state without a note
         state["problem_error"] = str(exc)
         return
-    store.audit(ui.user().name, "problem_change", f"#{problem_id} {state[f'{key}_state']}")
     state["problem_done"] = ui.T("problem_changed", id=problem_id, state=state_name(state[f"{key}_state"]))
     ui.after_write()
 

@@ -32,10 +32,8 @@ latest = _latest()
 
 def _store(ingested, source: str) -> None:
     batch = store.add_batch(plan.id, ingested.file_name, ingested.sha256, ingested.targets, ingested.tasks,
-                            unit=unit, user=ui.user().name, source=source)
+                            unit=unit, by=ui.user().name, source=source)
     rows = len(ingested.targets) + len(ingested.tasks)
-    if not batch.duplicate:
-        store.audit(ui.user().name, "upload", f"batch {batch.batch_id}: {ingested.file_name} ({rows} rows)")
     st.session_state["report_done"] = (ui.T("duplicate", batch=batch.batch_id) if batch.duplicate else
                                        ui.T("imported", batch=batch.batch_id, rows=rows,
                                             name=ui.plain(ingested.file_name)))

@@ -4,8 +4,7 @@ import streamlit as st
 
 import ui
 from tracker import schedule, views
-from tracker.projection import PROJECTED_LABELS
-from tracker.i18n import label
+from tracker.i18n import PROJECTED_LABELS, label
 
 snap = ui.page_header(ui.T("trends"), "trends")
 targets = views.led_by(snap.targets, ui.unit_filter())

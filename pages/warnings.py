@@ -6,8 +6,7 @@ import streamlit as st
 
 import ui
 from tracker import chase, views
-from tracker.i18n import PROBLEM_STATE_LABELS, TASK_STATE_LABELS, label
-from tracker.projection import PROJECTED_LABELS
+from tracker.i18n import PROBLEM_STATE_LABELS, PROJECTED_LABELS, TASK_STATE_LABELS, label
 from tracker.exports import chase_xlsx, warnings_xlsx
 
 snap = ui.page_header(ui.T("warnings"), "warnings")

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tracker.accounts import (IDLE_LIMIT, LOCK_AFTER, LOCK_FOR, LOGIN_REFUSED, NAME_MAX, Accounts, User, expired,
-                              hash_password, verify_password)
+from tracker.accounts import (IDLE_LIMIT, LOCK_AFTER, LOCK_FOR, LOGIN_REFUSED, NAME_MAX, ROLES, Accounts, User,
+                              expired, hash_password, verify_password)
 from tracker.cli import main
+from tracker.i18n import AUDIT_ACTION_LABELS, ROLE_LABELS
 
 NOW = datetime(2026, 11, 30, 9, 0)
 
@@ -221,11 +222,14 @@ def test_backup_and_restore_round_trip_refusing_a_bad_file(capsys, tmp_path):
 
 
 def test_a_backup_taken_during_imports_is_consistent(tmp_path):
+    """Backups taken again and again while six imports land one after another: every copy holds whole batches
+    only, and at least one copy was taken between the first import and the last."""
     import subprocess
+    import time
     from pathlib import Path
     from tracker.store import Store, check_backup
     db = tmp_path / "p.db"
-    Store(db)
+    store = Store(db)
     lines = ["target_id,as_of,actual"] + [f"T15-1,2023-{m:02d}-{d:02d},{m * 31 + d}"
                                           for m in range(1, 13) for d in range(1, 28)]
     files = []
@@ -238,21 +242,23 @@ def test_a_backup_taken_during_imports_is_consistent(tmp_path):
     script = "; ".join(f"import subprocess, sys; subprocess.run([sys.executable, '-m', 'tracker', 'import', r'{f}', "
                        f"'--db', r'{db}'], check=True)" for f in files)
     importer = subprocess.Popen([sys.executable, "-c", script], cwd=root)
-    copies = []
-    for n in range(5):
-        copy = tmp_path / f"backup{n}.db"
-        Store(db).backup(copy)
-        copies.append(copy)
-    importer.wait(120)
-    for copy in copies:
+    seen, copy, deadline = [], tmp_path / "backup.db", time.time() + 180
+    while importer.poll() is None and time.time() < deadline:
+        copy.unlink(missing_ok=True)
+        store.backup(copy)
         check_backup(copy)
         with sqlite3.connect(copy) as conn:
-            batches = conn.execute("SELECT COUNT(*), COALESCE(SUM(row_count), 0) FROM batches").fetchone()
+            batches, rows_counted = conn.execute("SELECT COUNT(*), COALESCE(SUM(row_count), 0) FROM batches").fetchone()
             rows = conn.execute("SELECT COUNT(*) FROM target_reports").fetchone()[0]
-        assert rows == batches[1]          # every batch in a copy is whole: no half-written import
+        assert rows == rows_counted, f"a copy with {batches} batches holds half an import"
+        seen.append(batches)
+        time.sleep(0.05)
+    assert importer.wait(10) == 0
+    assert len(store.batches("hedong-2023")) == 6
+    assert any(0 < n < 6 for n in seen), f"no copy was taken while the imports landed: {sorted(set(seen))}"
     restored = Store(tmp_path / "restored.db")
-    restored.restore(copies[-1])
-    assert len(restored.batches("hedong-2023")) <= 6
+    restored.restore(copy)
+    assert len(restored.batches("hedong-2023")) == seen[-1]
 
 
 def test_an_admin_cannot_disable_itself_or_the_last_admin(accounts):
@@ -279,7 +285,7 @@ def test_a_session_token_lets_a_reload_keep_the_login_until_it_should_not(accoun
     if event == "idle":
         later = NOW + IDLE_LIMIT + timedelta(seconds=1)
     elif event == "logout":
-        accounts.close_session(token)
+        accounts.end_session("zhang", token)
     elif event == "disable":
         accounts.disable("zhang", by="office")
     elif event == "new_password":
@@ -288,6 +294,50 @@ def test_a_session_token_lets_a_reload_keep_the_login_until_it_should_not(accoun
         for _ in range(5):
             accounts.login("zhang", "wrong", now=later)
     assert accounts.resume(token, now=later) == (user if resumed else None)
+
+
+# each write door of the accounts (given a session token of zhang's) -> the audit row it leaves
+LATER, IDLE = NOW + timedelta(minutes=5), NOW + IDLE_LIMIT + timedelta(minutes=1)
+DOORS = {
+    "add": (lambda a, token: a.add("li", "leader", "long-enough-1", by="office"), ("office", "user_add", "li leader")),
+    "disable": (lambda a, token: a.disable("zhang", by="office"), ("office", "user_disable", "zhang")),
+    "enable": (lambda a, token: a.enable("zhang", by="office"), ("office", "user_enable", "zhang")),
+    "passwd": (lambda a, token: a.set_password("zhang", "another-pass-1", by="office"),
+               ("office", "user_passwd", "zhang")),
+    "login": (lambda a, token: a.login("zhang", "correct-horse", now=NOW), ("zhang", "login", "reporter")),
+    "wrong password": (lambda a, token: a.login("zhang", "wrong", now=NOW),
+                       ("zhang", "login_failed", "wrong password (1)")),
+    "identity provider": (lambda a, token: a.login_external("zhang"), ("zhang", "login", "identity provider")),
+    "reload": (lambda a, token: a.resume(token, now=LATER), ("zhang", "login", "session resumed after a reload")),
+    "reload after idling": (lambda a, token: a.resume(token, now=IDLE), ("zhang", "session_expired", "idle")),
+    "logout": (lambda a, token: a.end_session("zhang", token), ("zhang", "logout", "")),
+    "idle in the browser": (lambda a, token: a.end_session("zhang", idle=True), ("zhang", "session_expired", "")),
+}
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_every_account_write_leaves_its_audit_row(accounts, store, door):
+    write, expected = DOORS[door]
+    write(accounts, accounts.open_session(User("zhang", "reporter", "区民政局"), now=NOW))
+    row = store.audit_log().iloc[0]
+    assert (row["user"], row["action"], row["detail"]) == expected
+    assert row["action"] in AUDIT_ACTION_LABELS
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_an_account_change_whose_audit_row_cannot_be_written_does_not_land(accounts, store, door):
+    write, _ = DOORS[door]
+    token = accounts.open_session(User("zhang", "reporter", "区民政局"), now=NOW)
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    before = _dump(store.path)
+    with pytest.raises(sqlite3.IntegrityError, match="refused"):
+        write(accounts, token)
+    assert _dump(store.path) == before
+
+
+def test_the_role_labels_name_every_role():
+    assert set(ROLE_LABELS) == set(ROLES)
 
 
 def test_only_a_hash_of_the_session_token_is_stored_and_use_keeps_it_alive(accounts, store):
@@ -299,3 +349,8 @@ def test_only_a_hash_of_the_session_token_is_stored_and_use_keeps_it_alive(accou
     accounts.touch(token, NOW + timedelta(minutes=25))           # in use 25 minutes later
     assert accounts.resume(token, NOW + timedelta(minutes=50)) == user
     assert accounts.resume("a-guessed-token", NOW) is None
+
+
+def _dump(path):
+    with sqlite3.connect(path) as conn:
+        return list(conn.iterdump())

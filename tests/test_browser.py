@@ -3,6 +3,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from scripts.serve import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle
 
@@ -107,7 +108,12 @@ def test_a_slide_fills_the_projector_screen_and_the_keyboard_turns_pages(server,
         assert box["y"] + box["height"] <= controls["y"] + 1
     shot = tmp_path / "slide.png"
     page.screenshot(path=str(shot))
-    assert shot.stat().st_size > 30_000                           # a drawn slide, not a blank page
+    image = Image.open(shot).convert("RGB")
+    for chart in page.locator(".js-plotly-plot").all():           # each chart drawn, not a blank frame
+        box = chart.bounding_box()
+        area = image.crop((box["x"], box["y"], box["x"] + box["width"], box["y"] + box["height"]))
+        ink = sum(n for n, colour in area.getcolors(area.width * area.height) if sum(colour) < 720)
+        assert ink > 0.03 * area.width * area.height, f"{ink} of {area.width * area.height} pixels drawn"
     page.close()
 
 

@@ -117,7 +117,7 @@ def test_db_may_be_given_as_sqlite_url_or_environment(capsys, tmp_path, monkeypa
     assert run(capsys, "sample", "load", "--db", url)[0] == 0
     monkeypatch.setenv("TRACKER_DB", str(tmp_path / "url.db"))
     out = run(capsys, "status", "--json")[1]
-    assert any(r["actual"] is not None for r in json.loads(out))
+    assert sum(r["actual"] is not None for r in json.loads(out)) == 57   # the sample reports 57 of 63 targets
     code, _, err = run(capsys, "status", "--db", "postgresql://x/y")
     assert code == 2 and "SQLite" in err
 
@@ -169,3 +169,30 @@ def test_user_add_normalises_the_name_and_refuses_invisible_characters_and_blank
     monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
     result, out, err = run(capsys, "user", "add", name, "--role", "admin", "--password-stdin", "--db", db)
     assert result == code and said in out + err and "Traceback" not in err
+
+
+def test_writes_from_the_command_line_are_audited_as_the_system_user_or_as_by(capsys, tmp_path, db, monkeypatch):
+    from tracker.store import Store
+    monkeypatch.setenv("LOGNAME", "clerk")      # the first place getpass looks for the system user
+    path = _write(tmp_path, "target_id,as_of,actual\nT15-1,2023-09-30,60\n")
+    assert run(capsys, "import", path, "--db", db)[0] == 0
+    assert run(capsys, "sample", "load", "--db", db, "--by", "督办室")[0] == 0
+    assert run(capsys, "sample", "remove", "--db", db)[0] == 0
+    assert run(capsys, "import", _write(tmp_path, "target_id,as_of,actual\nT68-1,2023-09-30,9\n", "b.csv"), "--db",
+               db, "--user", "区民政局张")[0] == 0
+    assert run(capsys, "backup", "--out", tmp_path / "copy.db", "--db", db)[0] == 0
+    log = Store(db).audit_log()[["user", "action", "detail"]].values.tolist()
+    assert log == [["cli:clerk", "backup", str(tmp_path / "copy.db")],
+                   ["区民政局张", "upload", "batch 3: b.csv (1 rows)"],
+                   ["cli:clerk", "remove_sample", "hedong-2023: 1 batches"],
+                   ["督办室", "load_sample", "hedong-2023: batch 2"],
+                   ["cli:clerk", "upload", "batch 1: progress.csv (1 rows)"]]
+    assert Store(db).batches("hedong-2023")["user"].tolist() == ["区民政局张", "督办室", "cli:clerk"]
+
+
+def test_a_refused_or_dry_run_import_leaves_no_audit_row(capsys, tmp_path, db):
+    from tracker.store import Store
+    assert run(capsys, "import", _write(tmp_path, "target_id,as_of,actual\nT99-9,2023-09-30,1\n"), "--db", db)[0] == 1
+    assert run(capsys, "import", _write(tmp_path, "target_id,as_of,actual\nT15-1,2023-09-30,60\n"), "--db", db,
+               "--dry-run")[0] == 0
+    assert Store(db).audit_log().empty

@@ -181,16 +181,20 @@ def test_hostile_text_is_stored_as_written_and_shown_as_text(db, tmp_path, capsy
     app = as_user("admin").run()
     app.switch_page("pages/tasks.py").run()
     app.selectbox(key="task_choice").select(66).run()
+    assert not app.exception, [e.value for e in app.exception]
     rendered = " ".join(m.value for m in app.markdown if "<style>" not in m.value)
     assert "<script>" not in rendered and "](http" not in rendered and "onerror" not in rendered
     assert HOSTILE[0] in [t.value for t in app.text]     # the narrative, as plain text
     problems = next(d.value for d in app.dataframe if "问题" in d.value.columns)
     assert problems["问题"].tolist() == [HOSTILE[1]]     # a table cell, never a link
     app.switch_page("pages/batches.py").run()
-    assert app.dataframe[0].value["文件"].tolist() == [name]
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.dataframe[0].value[["文件", "操作人"]].values.tolist() == [[name, HOSTILE[2]]]  # the names as written
     app.switch_page("pages/report.py").run()
     app.file_uploader[0].upload(name, b"target_id,as_of,actual\nT99-9,2023-09-30,1\n", "text/csv").run()
-    assert app.error[0].value.startswith("\\[report\\]\\(evil\\)\\.csv 有 1 处问题")  # escaped: shown as text
+    assert not app.exception, [e.value for e in app.exception]
+    # escaped Markdown, which the page draws as the name exactly as written
+    assert app.error[0].value == "\\[report\\]\\(evil\\)\\.csv 有 1 处问题，未导入任何数据。请按下表修改后重新上传："
 
 
 def test_a_zip_bomb_named_xlsx_is_refused_without_unpacking(plan):
@@ -213,7 +217,7 @@ def test_sql_text_in_every_field_is_only_ever_data(db, plan):
                                                             columns=["target_id", "as_of", "actual", "note"]),
                  pd.DataFrame([(2, "2023-09-30", "in_progress", evil, evil, evil)],
                               columns=["task_id", "as_of", "state", "progress", "problems", "next_steps"]),
-                 unit=evil, user=evil)
+                 unit=evil, by=evil)
     db.add_problem(plan.id, 2, evil + "2", "2023-09-30", unit=evil, owner=evil, by=evil)
     Accounts(db).add(evil, "leader", "long-enough-1", by=evil)
     assert Accounts(db).login(evil, evil)[0] is None
@@ -239,6 +243,8 @@ def test_plan_text_from_an_imported_notice_is_shown_as_text(tmp_path, monkeypatc
         app.switch_page(f"pages/{page}.py").run()
         if page == "tasks":
             app.selectbox(key="task_choice").select(1).run()
+            assert app.dataframe[0].value["任务"].tolist()[0] == "甲[点此](http://evil.example)任务"  # as written
+        assert not app.exception, (page, [e.value for e in app.exception])
         rendered = " ".join(m.value for m in app.markdown if "<style>" not in m.value)
         assert "](http://evil" not in rendered, page
     st.cache_data.clear()

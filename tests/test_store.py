@@ -6,6 +6,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from tracker.extract import extract
+from tracker.i18n import AUDIT_ACTION_LABELS
+from tracker.plan_import import save_plan
+from tracker.samples import load_sample, remove_sample
+from tracker.settings import DEFAULTS
 from tracker.store import SCHEMA_VERSION, Store
 
 PLAN = "hedong-2023"
@@ -74,15 +79,16 @@ def test_the_version_token_changes_with_every_write(store):
 
 
 def test_sample_batches_are_flagged_and_removed_by_revert(plan, store):
-    from tracker.samples import load_sample, remove_sample
     assert not store.has_samples(plan.id)
     load_sample(plan, store)
-    assert store.has_samples(plan.id)
+    loaded = store.target_history(plan.id)
+    assert store.has_samples(plan.id) and loaded["is_sample"].all() and not loaded["reverted"].any()
     assert load_sample(plan, store).duplicate
     assert remove_sample(plan, store) == 1
     assert not store.has_samples(plan.id)
     assert store.latest_target_reports(plan.id).empty
-    assert len(store.target_history(plan.id)) > 0  # history kept
+    history = store.target_history(plan.id)
+    assert len(history) == len(loaded) and history["reverted"].all()  # kept in history, no longer counted
 
 
 def _dump(path):
@@ -293,3 +299,120 @@ def test_a_backup_never_overwrites_the_store_itself_and_replaces_an_older_backup
     sample_store.backup(target)
     assert Store(target).has_samples(PLAN)
     assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []
+
+
+NOTICE = "青山县2024年重点工作任务\n一、产业发展\n1.培育企业。新增规上企业10家。（牵头单位：县工信局）\n".encode()
+
+
+def _upload(plan, store, tmp_path):
+    store.add_batch(plan.id, "a.csv", "sha-a", _rows(("T15-1", date(2023, 6, 30), 50, "")), by="li")
+
+
+def _revert(plan, store, tmp_path):
+    store.revert_batch(store.add_batch(plan.id, "a.csv", "sha-a", _rows(("T15-1", date(2023, 6, 30), 50, ""))).batch_id,
+                       by="li")
+
+
+def _remove_sample(plan, store, tmp_path):
+    load_sample(plan, store)
+    remove_sample(plan, store, by="li")
+
+
+def _change_problem(plan, store, tmp_path):
+    store.change_problem(store.add_problem(plan.id, 21, "用地指标未落实", date(2023, 6, 30)), "coordinating", by="li",
+                         shown_as="区商城管委会")
+
+
+# each write door -> the audit row it leaves (user, action, detail)
+DOORS = {
+    "upload": (_upload, ("li", "upload", "batch 1: a.csv (1 rows)")),
+    "sample load": (lambda plan, store, tmp_path: load_sample(plan, store, by="li"),
+                    ("li", "load_sample", "hedong-2023: batch 1")),
+    "revert": (_revert, ("li", "revert", "batch 1: a.csv")),
+    "sample remove": (_remove_sample, ("li", "remove_sample", "hedong-2023: 1 batches")),
+    "problem raised": (lambda plan, store, tmp_path: store.add_problem(plan.id, 21, "用地指标未落实", date(2023, 6, 30),
+                                                                       by="li", shown_as="督办室"),
+                       ("li", "problem_add", "#1 task 21")),
+    "problem moved": (_change_problem, ("li", "problem_change", "#1 coordinating")),
+    "settings": (lambda plan, store, tmp_path: store.set_settings({**DEFAULTS, "tolerance": 0.1}, by="li"),
+                 ("li", "settings", "容差（tolerance）：0.05 → 0.1")),
+    "plan import": (lambda plan, store, tmp_path: save_plan(extract(NOTICE, "qs.txt"), tmp_path / "plans" / "qs", "qs",
+                                                            store, by="li", source="qs.txt"),
+                    ("li", "plan_import", "qs: qs.txt")),
+    "backup": (lambda plan, store, tmp_path: store.backup(tmp_path / "copy.db", by="li", name="download"),
+               ("li", "backup", "download")),
+}
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_every_write_leaves_its_audit_row_naming_who(plan, store, tmp_path, door):
+    write, expected = DOORS[door]
+    write(plan, store, tmp_path)
+    row = store.audit_log().iloc[0]
+    assert (row["user"], row["action"], row["detail"]) == expected
+    assert row["action"] in AUDIT_ACTION_LABELS                     # the admin page has a name for it
+
+
+def test_a_restore_is_recorded_in_the_restored_log_and_a_refused_one_nowhere(plan, store, tmp_path):
+    store.backup(tmp_path / "copy.db", by="li")
+    load_sample(plan, store, by="li")
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database")
+    with pytest.raises(ValueError):
+        store.restore(bad, by="wang")
+    assert store.audit_log()["action"].tolist() == ["load_sample", "backup"]
+    store.restore(tmp_path / "copy.db", by="wang", name="copy.db")
+    assert store.audit_log()[["user", "action", "detail"]].values.tolist()[0] == ["wang", "restore", "copy.db"]
+    assert not store.has_samples(plan.id)                            # the copy was taken before the sample
+
+
+def test_problem_history_names_whom_the_office_typed_while_the_audit_names_the_account(plan, store):
+    problem = store.add_problem(plan.id, 21, "用地指标未落实", date(2023, 6, 30), by="office")
+    store.change_problem(problem, "coordinating", by="li", shown_as="区商城管委会")
+    assert store.problem_history(problem)["by"].tolist() == ["office", "区商城管委会"]
+    assert store.audit_log()["user"].tolist() == ["li", "office"]
+
+
+def _refuse(store, sql):
+    with sqlite3.connect(store.path) as conn:
+        conn.execute(sql)
+
+
+@pytest.mark.parametrize("door", [d for d in DOORS if d != "backup"])   # a backup changes nothing to roll back
+def test_a_change_whose_audit_row_cannot_be_written_does_not_land(plan, store, tmp_path, door):
+    write, _ = DOORS[door]
+    setup = {"revert": lambda: store.add_batch(plan.id, "a.csv", "sha-a", _rows(("T15-1", date(2023, 6, 30), 50, ""))),
+             "sample remove": lambda: load_sample(plan, store),
+             "problem moved": lambda: store.add_problem(plan.id, 21, "用地指标未落实", date(2023, 6, 30))}
+    if door in setup:  # what the door needs is there before the audit log starts refusing
+        setup[door]()
+        write = {"revert": lambda *_: store.revert_batch(1, by="li"),
+                 "sample remove": lambda *_: remove_sample(plan, store, by="li"),
+                 "problem moved": lambda *_: store.change_problem(1, "coordinating", by="li")}[door]
+    _refuse(store, "CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit refused'); END")
+    before = _dump(store.path)
+    with pytest.raises(sqlite3.IntegrityError, match="audit refused"):
+        write(plan, store, tmp_path)
+    assert _dump(store.path) == before
+    assert not (tmp_path / "plans" / "qs").exists()
+
+
+def test_a_write_that_fails_after_its_audit_row_leaves_no_audit_row(plan, store, tmp_path):
+    _refuse(store, "CREATE TRIGGER no_reports BEFORE INSERT ON target_reports BEGIN SELECT RAISE(ABORT, 'full'); END")
+    with pytest.raises(sqlite3.IntegrityError, match="full"):
+        _upload(plan, store, tmp_path)
+    assert store.audit_log().empty and store.batches(plan.id).empty
+    (tmp_path / "plans").write_text("a file where the plan's directory should go")
+    with pytest.raises(OSError):
+        DOORS["plan import"][0](plan, store, tmp_path)
+    assert store.audit_log().empty
+    with pytest.raises(ValueError):
+        store.backup(tmp_path / "missing" / "copy.db", by="li")
+    assert store.audit_log().empty
+
+
+def test_a_plan_is_not_saved_over_an_existing_one(plan, store, tmp_path):
+    (tmp_path / "plans" / "qs").mkdir(parents=True)
+    with pytest.raises(ValueError, match="已存在"):
+        DOORS["plan import"][0](plan, store, tmp_path)
+    assert store.audit_log().empty and not any((tmp_path / "plans" / "qs").iterdir())

@@ -12,11 +12,9 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from .formats import invisible
-from .store import Store
+from .store import Store, write_audit
 
 ROLES = ("admin", "leader", "reporter")
-ROLE_LABELS = {"admin": ("督办室管理员", "Administrator"), "leader": ("领导", "Leader"),
-               "reporter": ("单位联络员", "Unit reporter")}
 LOCK_AFTER = 5                      # failed logins in a row
 LOCK_FOR = timedelta(minutes=15)
 # One answer to every refused login, so that nobody can learn from it which account names exist, are locked or
@@ -137,7 +135,7 @@ class Accounts:
             conn.execute("INSERT INTO users (name, role, unit, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                          (name, role, unit if role == "reporter" else None, hash_password(password),
                           datetime.now().isoformat(timespec="seconds")))
-        self.store.audit(by, "user_add", f"{name} {role} {unit or ''}".strip())
+            write_audit(conn, by, "user_add", f"{name} {role} {unit or ''}".strip())
         return name
 
     def list(self) -> pd.DataFrame:
@@ -158,20 +156,24 @@ class Accounts:
 
     def resume(self, token: str, now: datetime | None = None) -> User | None:
         """The user of a session token that is known, not idle longer than IDLE_LIMIT, and whose account is still
-        enabled and unlocked; None otherwise (an idle token is forgotten)."""
+        enabled and unlocked, the login after a reload audited; None otherwise (a token that no longer counts is
+        forgotten, and the audit log says so)."""
         now = now or datetime.now()
-        with self.store.connect() as conn:
+        with self.store.transaction() as conn:
             row = conn.execute("SELECT s.last_seen, u.name, u.role, u.unit, u.disabled, u.locked_until"
                                " FROM sessions s JOIN users u ON u.name = s.name WHERE s.token_hash = ?",
                                (_digest(token),)).fetchone()
-        if row is None:
-            return None
-        last_seen, name, role, unit, disabled, locked_until = row
-        if expired(datetime.fromisoformat(last_seen), now) or disabled or (
-                locked_until and datetime.fromisoformat(locked_until) > now):
-            self.close_session(token)
-            return None
-        self.touch(token, now)
+            if row is None:
+                return None
+            last_seen, name, role, unit, disabled, locked_until = row
+            idle = expired(datetime.fromisoformat(last_seen), now)
+            if idle or disabled or (locked_until and datetime.fromisoformat(locked_until) > now):
+                _drop_session(conn, token)
+                write_audit(conn, name, "session_expired", "idle" if idle else "account disabled or locked")
+                return None
+            conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
+                         (now.isoformat(timespec="seconds"), _digest(token)))
+            write_audit(conn, name, "login", "session resumed after a reload")
         return User(name, role, unit)
 
     def touch(self, token: str, now: datetime | None = None) -> None:
@@ -181,47 +183,49 @@ class Accounts:
                          ((now or datetime.now()).isoformat(timespec="seconds"), _digest(token)))
 
     def close_session(self, token: str) -> None:
-        """Forget a session token (at logout): the cookie left in the browser opens nothing any more."""
+        """Forget a session token: the cookie left in the browser opens nothing any more."""
         with self.store.transaction() as conn:
-            conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_digest(token),))
+            _drop_session(conn, token)
 
-    def _end_sessions(self, name: str) -> None:
+    def end_session(self, name: str, token: str | None = None, idle: bool = False) -> None:
+        """End a user's session at logout, or after the idle limit when `idle`: the browser's token (if it has one)
+        opens nothing any more, and the audit log records the logout or the expiry."""
         with self.store.transaction() as conn:
-            conn.execute("DELETE FROM sessions WHERE name = ?", (name,))
+            if token:
+                _drop_session(conn, token)
+            write_audit(conn, name, "session_expired" if idle else "logout")
 
     def disable(self, name: str, by: str | None = None) -> None:
         """Stop an account from logging in (it is kept, with its history); never yourself or the last admin."""
         name = account_name(name)
         if name == by:
             raise ValueError("不能停用自己正在使用的账户")
-        with self.store.connect() as conn:
+        with self.store.transaction() as conn:
             admins = [n for (n,) in conn.execute("SELECT name FROM users WHERE role = 'admin' AND disabled = 0")]
-        if admins == [name]:
-            raise ValueError("这是最后一个可用的管理员账户，不能停用")
-        self._update(name, "UPDATE users SET disabled = 1 WHERE name = ?", (name,))
-        self._end_sessions(name)
-        self.store.audit(by, "user_disable", name)
+            if admins == [name]:
+                raise ValueError("这是最后一个可用的管理员账户，不能停用")
+            _update(conn, name, "UPDATE users SET disabled = 1 WHERE name = ?", (name,))
+            conn.execute("DELETE FROM sessions WHERE name = ?", (name,))
+            write_audit(conn, by, "user_disable", name)
 
     def enable(self, name: str, by: str | None = None) -> None:
         """Let a disabled or locked account log in again."""
         name = account_name(name)
-        self._update(name, "UPDATE users SET disabled = 0, failed_logins = 0, locked_until = NULL WHERE name = ?",
-                     (name,))
-        self.store.audit(by, "user_enable", name)
+        with self.store.transaction() as conn:
+            _update(conn, name, "UPDATE users SET disabled = 0, failed_logins = 0, locked_until = NULL WHERE name = ?",
+                    (name,))
+            write_audit(conn, by, "user_enable", name)
 
     def set_password(self, name: str, password: str, by: str | None = None) -> None:
         """Give an account a new password (and unlock it)."""
         check_password(password)
         name = account_name(name)
-        self._update(name, "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE name = ?",
-                     (hash_password(password), name))
-        self._end_sessions(name)  # a new password logs out every browser that knew the old one
-        self.store.audit(by, "user_passwd", name)
-
-    def _update(self, name: str, sql: str, params: tuple) -> None:
+        hashed = hash_password(password)  # the slow part, before the write lock is taken
         with self.store.transaction() as conn:
-            if conn.execute(sql, params).rowcount != 1:
-                raise ValueError(f"没有账户 {name}")
+            _update(conn, name, "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL"
+                                " WHERE name = ?", (hashed, name))
+            conn.execute("DELETE FROM sessions WHERE name = ?", (name,))  # logs out every browser that knew the old one
+            write_audit(conn, by, "user_passwd", name)
 
     def login(self, name: str, password: str, now: datetime | None = None) -> tuple[User | None, str]:
         """(the user, "") on success, else (None, LOGIN_REFUSED); failures are counted and lock the account for a
@@ -242,7 +246,7 @@ class Accounts:
         # Both outcomes are decided by one UPDATE that only touches an unlocked, enabled row, so that parallel
         # attempts (threads, processes, servers) are counted one by one and none gets past a lock another one set.
         unlocked = "disabled = 0 AND (locked_until IS NULL OR locked_until <= ?)"
-        with self.store.transaction() as conn:
+        with self.store.transaction() as conn:  # the count and its audit row land together
             if correct:
                 row = conn.execute(f"UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?"
                                    f" AND {unlocked} RETURNING role, unit", (name, at)).fetchone()
@@ -253,26 +257,43 @@ class Accounts:
                     " END, locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? END"
                     f" WHERE name = ? AND {unlocked} RETURNING failed_logins, locked_until",
                     (LOCK_AFTER, LOCK_AFTER, lock, name, at)).fetchone()
-        if row is None:
-            self.store.audit(name, "login_failed", "locked")
-            return None, LOGIN_REFUSED
-        if not correct:
-            failures, locked_until = row
-            self.store.audit(name, "login_failed", "locked now" if locked_until else f"wrong password ({failures})")
-            return None, LOGIN_REFUSED
-        self.store.audit(name, "login", row[0])
+            if row is None:
+                write_audit(conn, name, "login_failed", "locked")
+                return None, LOGIN_REFUSED
+            if not correct:
+                failures, locked_until = row
+                write_audit(conn, name, "login_failed", "locked now" if locked_until else f"wrong password ({failures})")
+                return None, LOGIN_REFUSED
+            write_audit(conn, name, "login", row[0])
         return User(name, row[0], row[1]), ""
 
     def find(self, name: str) -> User | None:
-        """An enabled account by name (for a login through the organisation's identity provider)."""
+        """An enabled account by name."""
         name = account_name(name)
         with self.store.connect() as conn:
             row = conn.execute("SELECT role, unit FROM users WHERE name = ? AND disabled = 0", (name,)).fetchone()
         return None if row is None else User(name, row[0], row[1])
 
+    def login_external(self, name: str) -> User | None:
+        """The enabled account of a user the organisation's identity provider has logged in, the login audited;
+        None when there is no such account."""
+        user = self.find(name)
+        if user is not None:
+            self.store.audit(user.name, "login", "identity provider")
+        return user
+
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _drop_session(conn, token: str) -> None:
+    conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_digest(token),))
+
+
+def _update(conn, name: str, sql: str, params: tuple) -> None:
+    if conn.execute(sql, params).rowcount != 1:
+        raise ValueError(f"没有账户 {name}")
 
 
 def expired(last_seen: datetime | None, now: datetime | None = None) -> bool:

@@ -43,13 +43,16 @@ def _parser() -> argparse.ArgumentParser:
                                      "data/progress.db)")
     common.add_argument("--debug", action="store_true", help="on an unexpected error, print its traceback too")
     common.add_argument("--plan", default=str(DATA_DIR), help="plan directory (default data/)")
+    acting = argparse.ArgumentParser(add_help=False)
+    acting.add_argument("--by", help="who acts, for the audit log (default: cli:OS-USER, the system account "
+                                     "running the command)")
     parser = argparse.ArgumentParser(prog="python -m tracker", description="督办看板 command line")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    imp = sub.add_parser("import", parents=[common], help="validate and store a progress file (CSV or XLSX)")
+    imp = sub.add_parser("import", parents=[common, acting], help="validate and store a progress file (CSV or XLSX)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--unit", help="the uploading unit: rows for items it does not lead are rejected")
-    imp.add_argument("--user", help="who is importing (recorded with the batch)")
+    imp.add_argument("--user", dest="by", help="the same as --by: who is importing (recorded with the batch)")
     imp.add_argument("--dry-run", action="store_true", help="validate only, store nothing")
     imp.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
@@ -84,25 +87,26 @@ def _parser() -> argparse.ArgumentParser:
 
     user = sub.add_parser("user", help="accounts: add, list, disable, enable, passwd")
     user_sub = user.add_subparsers(dest="user_command", required=True)
-    add = user_sub.add_parser("add", parents=[common], help="create an account")
+    add = user_sub.add_parser("add", parents=[common, acting], help="create an account")
     add.add_argument("name")
     add.add_argument("--role", choices=["admin", "leader", "reporter"], required=True)
     add.add_argument("--unit", help="the unit a reporter reports for")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     user_sub.add_parser("list", parents=[common], help="list accounts")
     for name, text in (("disable", "stop an account from logging in"), ("enable", "let an account log in again")):
-        one = user_sub.add_parser(name, parents=[common], help=text)
+        one = user_sub.add_parser(name, parents=[common, acting], help=text)
         one.add_argument("name")
-    passwd = user_sub.add_parser("passwd", parents=[common], help="set a new password")
+    passwd = user_sub.add_parser("passwd", parents=[common, acting], help="set a new password")
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true")
 
-    backup = sub.add_parser("backup", parents=[common], help="a consistent copy of the database (safe while running)")
+    backup = sub.add_parser("backup", parents=[common, acting],
+                            help="a consistent copy of the database (safe while running)")
     backup.add_argument("--out", type=Path, required=True)
-    restore = sub.add_parser("restore", parents=[common], help="replace the database with a checked backup")
+    restore = sub.add_parser("restore", parents=[common, acting], help="replace the database with a checked backup")
     restore.add_argument("file", type=Path)
 
-    sample = sub.add_parser("sample", parents=[common], help="load or remove the sample data (示例数据)")
+    sample = sub.add_parser("sample", parents=[common, acting], help="load or remove the sample data (示例数据)")
     sample.add_argument("action", choices=["load", "remove"])
     return parser
 
@@ -150,6 +154,15 @@ def _run(args) -> int:
     return commands[args.command](args, plan, store)
 
 
+def _by(args) -> str:
+    if args.by:
+        return args.by
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name in the environment nor in the password database
+        return "cli"
+
+
 def _unit(plan, name: str | None) -> tuple[bool, str | None]:
     if not name:
         return True, None
@@ -186,7 +199,7 @@ def _import(args, plan, store) -> int:
         print(f"检查通过（试运行，未写入）：{summary}。")
         return 0
     batch = store.add_batch(plan.id, args.file.name, result.sha256, result.targets, result.tasks,
-                            unit=unit, user=args.user, source="cli")
+                            unit=unit, by=_by(args), source="cli")
     if batch.duplicate:
         print(f"该文件已于批次 {batch.batch_id} 导入过，未作改动。")
     else:
@@ -313,23 +326,23 @@ def _user(args, plan, store) -> int:
                 unit = plan.canonical(args.unit)
                 if unit is None:
                     raise ValueError(f"“{args.unit}”不是本计划中的单位")
-            name = accounts.add(args.name, args.role, _password(args), unit, by="cli")
+            name = accounts.add(args.name, args.role, _password(args), unit, by=_by(args))
             print(f"已创建账户 {name}（{args.role}{'，' + unit if unit else ''}）。")
         elif args.user_command == "list":
             table = accounts.list()
             for r in table.itertuples(index=False):
                 state = "停用" if r.disabled else ("锁定至 " + r.locked_until if r.locked_until else "正常")
-                print(f"{r.name}\t{r.role}\t{r.unit or ''}\t{state}")
+                print(f"{r.name}\t{r.role}\t{r.unit if isinstance(r.unit, str) else ''}\t{state}")
             if table.empty:
                 print("尚无账户：应用以单机管理员模式运行，只在本机可访问。")
         elif args.user_command == "disable":
-            accounts.disable(args.name, by="cli")
+            accounts.disable(args.name, by=_by(args))
             print(f"已停用账户 {args.name}。")
         elif args.user_command == "enable":
-            accounts.enable(args.name, by="cli")
+            accounts.enable(args.name, by=_by(args))
             print(f"已启用账户 {args.name}。")
         else:
-            accounts.set_password(args.name, _password(args), by="cli")
+            accounts.set_password(args.name, _password(args), by=_by(args))
             print(f"已为 {args.name} 设置新密码。")
     except ValueError as exc:
         print(exc, file=sys.stderr)
@@ -339,33 +352,32 @@ def _user(args, plan, store) -> int:
 
 def _backup(args, plan, store) -> int:
     try:
-        store.backup(args.out)
+        store.backup(args.out, by=_by(args))
     except ValueError as exc:
         print(f"未备份：{exc}", file=sys.stderr)
         return 1
-    print(f"已备份到 {args.out}（{args.out.stat().st_size / 1024:.0f} KB）。")
-    try:
-        store.audit("cli", "backup", str(args.out))
     except sqlite3.OperationalError as exc:  # a read-only or full store can still be backed up
+        if not args.out.is_file():
+            raise
         print(f"警告：备份已写出，但未能在审计日志中记下这次备份。{user_message(exc)}", file=sys.stderr)
+    print(f"已备份到 {args.out}（{args.out.stat().st_size / 1024:.0f} KB）。")
     return 0
 
 
 def _restore(args, plan, store) -> int:
     try:
-        store.restore(args.file)
+        store.restore(args.file, by=_by(args))
     except ValueError as exc:
         print(f"{args.file}：{exc}；数据库未作任何改动。", file=sys.stderr)
         return 1
-    store.audit("cli", "restore", str(args.file))
     print(f"已从 {args.file} 恢复。")
     return 0
 
 
 def _sample(args, plan, store) -> int:
     if args.action == "load":
-        batch = load_sample(plan, store)
+        batch = load_sample(plan, store, by=_by(args))
         print("示例数据已载入过，未作改动。" if batch.duplicate else f"示例数据已载入为批次 {batch.batch_id}。")
     else:
-        print(f"已撤销 {remove_sample(plan, store)} 个示例数据批次（记录保留）。")
+        print(f"已撤销 {remove_sample(plan, store, by=_by(args))} 个示例数据批次（记录保留）。")
     return 0

@@ -7,7 +7,7 @@ import pandas as pd
 
 from . import since_meeting, views
 from .formats import percent
-from .i18n import status_label
+from .i18n import CHANGE_LABELS, status_label
 from .snapshot import Snapshot
 from .status import STATUSES, overall_completion, status_counts, summarize
 
@@ -119,7 +119,7 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
         per_unit = since_meeting.by_unit(changes)
         per_unit = per_unit[per_unit[list(since_meeting.CHANGES[:4])].sum(axis=1) > 0].head(CHANGED_UNITS_PER_SLIDE)
         distinct = changes.drop_duplicates("item")["change"].value_counts()
-        names = {k: since_meeting.CHANGE_LABELS[k][0] for k in since_meeting.CHANGES}
+        names = {k: CHANGE_LABELS[k][0] for k in since_meeting.CHANGES}
         slides.append(Slide(
             "changes", f"{before.as_of:%Y-%m-%d} 调度会以来的变化",
             metrics=[(names[k], str(int(distinct.get(k, 0)))) for k in since_meeting.CHANGES[:4]],

@@ -7,8 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from .formats import visible
-from .i18n import STATUS_LABELS, TASK_STATE_LABELS, label
-from .projection import PROJECTED_LABELS
+from .i18n import PROJECTED_LABELS, STATUS_LABELS, TASK_STATE_LABELS, label
 from .views import problems
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

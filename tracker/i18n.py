@@ -41,6 +41,24 @@ AUDIT_ACTION_LABELS = {
 DIRECTION_LABELS = {"higher": ("越高越好", "Higher is better"), "lower": ("越低越好", "Lower is better")}
 KIND_LABELS = {"cumulative": ("累计量", "Cumulative"), "level": ("水平值（比率、占比）", "Level (rate, share)")}
 
+# Who an account is (tracker/accounts.py).
+ROLE_LABELS = {"admin": ("督办室管理员", "Administrator"), "leader": ("领导", "Leader"),
+               "reporter": ("单位联络员", "Unit reporter")}
+# The year-end outlook of a target (tracker/projection.py).
+PROJECTED_LABELS = {"will_complete": ("将完成", "Will complete"), "at_risk": ("有风险", "At risk"),
+                    "unlikely": ("难完成", "Unlikely")}
+# How a target's schedule runs through the year (tracker/schedule.py).
+CURVE_LABELS = {
+    "linear": ("按时序均衡推进", "Straight line"),
+    "front_loaded": ("前快后稳", "Front-loaded"),
+    "back_loaded": ("前缓后快", "Back-loaded"),
+    "year_end": ("年底集中完成", "Completed at year end"),
+    "quarterly": ("季度节点", "Quarterly milestones"),
+}
+# What became of an item since the last review meeting (tracker/since_meeting.py).
+CHANGE_LABELS = {"completed": ("新完成", "Newly completed"), "fell_behind": ("新落后", "Fell behind"),
+                 "recovered": ("已好转", "Recovered"), "silent": ("未再上报", "Silent since"),
+                 "steady": ("无变化", "Unchanged")}
 PROBLEM_STATE_LABELS = {
     "found": ("发现", "Found"),
     "coordinating": ("协调中", "Coordinating"),
@@ -79,11 +97,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "deadline": ("截止日期", "Deadline"),
     "reported_on": ("上报日期", "Reported on"),
     "kind": ("类型", "Kind"),
-    "direction": ("方向", "Direction"),
     "note": ("备注", "Note"),
     "task_id": ("序号", "No."),
     "title": ("任务", "Task"),
-    "text": ("任务内容", "Text"),
     "target_id": ("指标编号", "Target ID"),
     "source_text": ("原文", "Source phrase"),
     "empty_store": ("尚无任何进度上报：下面显示完整计划，所有指标均为“未上报”。",
@@ -94,8 +110,6 @@ TEXT: dict[str, tuple[str, str]] = {
                     "Sample data is invented, only for getting to know the dashboard; remove it any time."),
     "sample_banner": ("当前显示的是示例数据（虚构），不是真实上报。",
                       "Showing SAMPLE data (invented), not real reports."),
-    "sample_loaded": ("已载入示例数据。", "Sample data loaded."),
-    "sample_removed": ("已移除示例数据（批次已撤销，记录保留）。", "Sample data removed (batches reverted, kept in history)."),
     "reported": ("已上报", "Reported"),
     "ranking": ("单位排名（按考核得分）", "Units ranked by assessment score"),
     "ranking_note": ("得分的算法与逐项明细见“考核排名”页；平均完成率只计已上报的指标。",
@@ -128,19 +142,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "open_list": ("（名单以“等”结尾，另有其他单位参与）", "(the list ends in 等: others take part too)"),
     "task_state": ("任务状态", "Task state"),
     "progress_text": ("进展情况", "Progress"),
-    "of_target": ("目标", "target"),
     "plan_error": ("计划文件有误，请修正后刷新：", "The plan files have errors; fix them and reload:"),
     "gauge_hint": ("仪表盘中的红线为时序进度；颜色表示状态。", "The red line on a gauge marks time progress; colour shows status."),
     "sort_by": ("排序", "Sort by"),
     "sort_id": ("按编号", "By ID"),
     "sort_completion": ("按完成率", "By completion"),
-    "not_reported_yet": ("未上报", "Not reported"),
     "unit_tasks": ("牵头任务", "Tasks led"),
     "unit_targets": ("牵头指标", "Targets led"),
     "unit_participating": ("参与任务", "Tasks taking part in"),
     "status_counts_by_unit": ("各单位牵头指标状态", "Status of targets by lead unit"),
     "completion_by_unit": ("各单位平均完成率", "Average completion by lead unit"),
-    "days_behind": ("落后时序", "Behind time"),
     "report": ("进度上报", "Report progress"),
     "batches": ("上报记录", "Upload history"),
     "report_as": ("填报单位", "Reporting unit"),
@@ -285,7 +296,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_chase": ("下载催办清单（Excel）", "Download chasing list (Excel)"),
     "download_notices": ("下载全部督办通知（文本）", "Download all notices (text)"),
     "open_problems": ("未解决的问题", "Open problems"),
-    "overdue_problems": ("超期问题", "Overdue problems"),
     "problem": ("问题", "Problem"),
     "raised_on": ("发现日期", "Raised on"),
     "owner": ("责任人", "Owner"),
@@ -313,7 +323,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "short_by": ("还差 {value}", "{value} short"),
     "severe_share": ("严重滞后占比", "Severe share"),
     "participating_score": ("参与任务得分", "Participating score"),
-    "rank_in_kind": ("类内名次", "Rank in kind"),
     "movement": ("较上月", "vs last month"),
     "score_items": ("得分明细（逐项）", "How the score was computed, item by item"),
     "role": ("角色", "Role"),
@@ -346,7 +355,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "changes_by_unit": ("各单位变化", "Changes per unit"),
     "before": ("上次", "Then"),
     "now": ("现在", "Now"),
-    "change": ("变化", "Change"),
     "row": ("行", "Row"),
     "column": ("列", "Column"),
     "value": ("值", "Value"),
@@ -356,7 +364,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "previous_on": ("上次日期", "Previous date"),
     "new_value": ("新值", "New value"),
     "new_on": ("截至日期", "As of"),
-    "new_status": ("新状态", "New status"),
     "warnings_found": ("有 {n} 条提醒，请核对：", "{n} warnings to check:"),
     "confirm_warnings": ("我已核对以上提醒，数据无误", "I have checked the warnings; the data is right"),
     "confirm_import": ("确认导入", "Confirm import"),

@@ -21,8 +21,6 @@ from .settings import resolve
 from .status import completion
 
 WILL_COMPLETE, AT_RISK, UNLIKELY = "will_complete", "at_risk", "unlikely"
-PROJECTED_LABELS = {WILL_COMPLETE: ("将完成", "Will complete"), AT_RISK: ("有风险", "At risk"),
-                    UNLIKELY: ("难完成", "Unlikely")}
 
 
 def counted_history(history: pd.DataFrame, as_of: date) -> pd.DataFrame:

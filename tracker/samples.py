@@ -16,16 +16,17 @@ def has_sample(plan: Plan) -> bool:
     return plan.id == SAMPLE_PLAN
 
 
-def load_sample(plan: Plan, store: Store, path: Path = SAMPLE_FILE, user: str | None = None) -> BatchResult:
-    """Store the sample file as a batch marked as sample; loading it twice changes nothing."""
+def load_sample(plan: Plan, store: Store, path: Path = SAMPLE_FILE, by: str | None = None) -> BatchResult:
+    """Store the sample file as a batch marked as sample, audited as done by `by`; loading it twice changes
+    nothing."""
     data = path.read_bytes()
     result = ingest(plan, data, path.name)
     if not result.ok:
         raise ValueError("\n".join(p.message() for p in result.errors))
     return store.add_batch(plan.id, path.name, result.sha256, result.targets, result.tasks,
-                           user=user, source="sample", is_sample=True)
+                           by=by, source="sample", is_sample=True)
 
 
-def remove_sample(plan: Plan, store: Store, user: str | None = None) -> int:
-    """Revert every sample batch (kept in history, no longer counted); returns how many."""
-    return store.revert_samples(plan.id, user)
+def remove_sample(plan: Plan, store: Store, by: str | None = None) -> int:
+    """Revert every sample batch (kept in history, no longer counted), audited as done by `by`; returns how many."""
+    return store.revert_samples(plan.id, by)

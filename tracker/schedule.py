@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from .i18n import CURVE_LABELS
 
 
 def time_progress(start: date, deadline: date, as_of: date) -> float:
@@ -23,13 +24,6 @@ CURVES: dict[str, tuple[float, float, float, float]] = {
     "front_loaded": (0.35, 0.65, 0.90, 1.0),
     "back_loaded": (0.10, 0.30, 0.60, 1.0),
     "year_end": (0.0, 0.0, 0.0, 1.0),
-}
-CURVE_LABELS = {
-    "linear": ("按时序均衡推进", "Straight line"),
-    "front_loaded": ("前快后稳", "Front-loaded"),
-    "back_loaded": ("前缓后快", "Back-loaded"),
-    "year_end": ("年底集中完成", "Completed at year end"),
-    "quarterly": ("季度节点", "Quarterly milestones"),
 }
 
 

@@ -8,9 +8,6 @@ from .status import COMPLETED, NOT_REPORTED, SEVERITY
 
 BECAME_COMPLETED, FELL_BEHIND, RECOVERED, SILENT, STEADY = "completed", "fell_behind", "recovered", "silent", "steady"
 CHANGES = (BECAME_COMPLETED, FELL_BEHIND, RECOVERED, SILENT, STEADY)
-CHANGE_LABELS = {BECAME_COMPLETED: ("新完成", "Newly completed"), FELL_BEHIND: ("新落后", "Fell behind"),
-                 RECOVERED: ("已好转", "Recovered"), SILENT: ("未再上报", "Silent since"),
-                 STEADY: ("无变化", "Unchanged")}
 
 
 def _kind(before: str, now: str, reported_since: bool) -> str:

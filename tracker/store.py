@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from .i18n import PROBLEM_STATE_LABELS, label
+from .problem_list import OPEN_PROBLEM_STATES, check_move
 from .settings import DEFAULTS, SETTINGS, resolve, validate
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "progress.db"
@@ -119,12 +119,6 @@ MIGRATIONS.append((4, "sessions that outlive a page reload", """
 """))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 SETTING_LABELS = {s.name: s.label() for s in SETTINGS}  # settings by their names on the form, for the audit log
-PROBLEM_STATES = ("found", "coordinating", "solved", "closed")
-OPEN_PROBLEM_STATES = ("found", "coordinating")
-# The closed loop of chapter 12 (发现、协调、解决、反馈): a state may be kept to add a note, a solution that the
-# feedback does not confirm goes back to coordination, and a closed problem stays closed (raise a new one).
-PROBLEM_FLOW = {"found": ("found", "coordinating", "solved"), "coordinating": ("coordinating", "solved"),
-                "solved": ("solved", "closed", "coordinating"), "closed": ()}
 
 
 def db_path(spec: str | os.PathLike | None = None) -> Path:
@@ -149,7 +143,8 @@ def _now() -> str:
 
 
 class Store:
-    """Progress store over one SQLite file; every method opens its own short connection."""
+    """Progress store over one SQLite file; every method opens its own short connection, and every method that
+    changes something writes its audit row in the same transaction, naming the acting user (`by`)."""
 
     def __init__(self, spec: str | os.PathLike | None = None):
         self.path = db_path(spec)
@@ -198,9 +193,9 @@ class Store:
             return conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0
 
     def add_batch(self, plan_id: str, file_name: str, sha256: str, target_rows: pd.DataFrame,
-                  task_rows: pd.DataFrame | None = None, *, unit: str | None = None, user: str | None = None,
+                  task_rows: pd.DataFrame | None = None, *, unit: str | None = None, by: str | None = None,
                   source: str = "upload", is_sample: bool = False) -> BatchResult:
-        """Store one batch of reports in one transaction; the same file twice changes nothing."""
+        """Store one batch of reports in one transaction, with its audit row; the same file twice changes nothing."""
         task_rows = task_rows if task_rows is not None else pd.DataFrame(columns=["task_id"])
         with self.transaction() as conn:
             existing = conn.execute(
@@ -208,12 +203,13 @@ class Store:
                 (plan_id, sha256)).fetchone()
             if existing:
                 return BatchResult(existing[0], True)
-            cursor = conn.execute(
+            rows = len(target_rows) + len(task_rows)
+            batch_id = conn.execute(
                 "INSERT INTO batches (plan_id, file_name, sha256, created_at, unit, user, source, is_sample,"
                 " row_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (plan_id, file_name, sha256, _now(), unit, user, source, int(is_sample),
-                 len(target_rows) + len(task_rows)))
-            batch_id = cursor.lastrowid
+                (plan_id, file_name, sha256, _now(), unit, by, source, int(is_sample), rows)).lastrowid
+            write_audit(conn, by, *(("load_sample", f"{plan_id}: batch {batch_id}") if is_sample else
+                                    ("upload", f"batch {batch_id}: {file_name} ({rows} rows)")))
             conn.executemany(
                 "INSERT INTO target_reports (batch_id, target_id, as_of, actual, note) VALUES (?, ?, ?, ?, ?)",
                 [(batch_id, r.target_id, _iso(r.as_of), float(r.actual), str(getattr(r, "note", "") or ""))
@@ -226,14 +222,15 @@ class Store:
             for r in task_rows.itertuples(index=False):
                 if (getattr(r, "problems", "") or "").strip():
                     self._raise_problem(conn, plan_id, int(r.task_id), unit, r.problems.strip(), _iso(r.as_of),
-                                        None, user, batch_id)
+                                        None, by, batch_id)
         return BatchResult(batch_id, False)
 
     def _raise_problem(self, conn, plan_id, task_id, unit, text, raised_on, owner, by, batch_id=None) -> int | None:
         open_same = conn.execute(
             "SELECT p.id FROM problems p WHERE p.plan_id = ? AND p.task_id = ? AND p.text = ? AND (SELECT e.state"
-            " FROM problem_events e WHERE e.problem_id = p.id ORDER BY e.id DESC LIMIT 1) IN ('found', 'coordinating')",
-            (plan_id, task_id, text)).fetchone()
+            " FROM problem_events e WHERE e.problem_id = p.id ORDER BY e.id DESC LIMIT 1)"
+            f" IN ({', '.join('?' * len(OPEN_PROBLEM_STATES))})", (plan_id, task_id, text, *OPEN_PROBLEM_STATES)
+        ).fetchone()
         if open_same:
             return None  # reported again while still open: the same problem
         problem_id = conn.execute(
@@ -245,30 +242,31 @@ class Store:
         return problem_id
 
     def add_problem(self, plan_id: str, task_id: int, text: str, raised_on: date, *, unit: str | None = None,
-                    owner: str | None = None, by: str | None = None) -> int | None:
-        """Raise a problem on a task (state 发现); None when the same problem is already open."""
+                    owner: str | None = None, by: str | None = None, shown_as: str | None = None) -> int | None:
+        """Raise a problem on a task (state 发现); None when the same problem is already open. `by` is the acting
+        user for the audit log, `shown_as` the name its history shows (default `by`)."""
         with self.transaction() as conn:
-            return self._raise_problem(conn, plan_id, task_id, unit, text.strip(), _iso(raised_on), owner, by)
+            problem_id = self._raise_problem(conn, plan_id, task_id, unit, text.strip(), _iso(raised_on), owner,
+                                             shown_as or by)
+            if problem_id is not None:
+                write_audit(conn, by, "problem_add", f"#{problem_id} task {task_id}")
+            return problem_id
 
     def change_problem(self, problem_id: int, state: str, *, by: str | None = None, note: str = "",
-                       owner: str | None = None) -> None:
-        """Move a problem along PROBLEM_FLOW, recording when, by whom and why; the history is kept."""
-        if state not in PROBLEM_STATES:
-            raise ValueError(f"unknown problem state {state!r}")
+                       owner: str | None = None, shown_as: str | None = None) -> None:
+        """Move a problem along the problem list's flow, recording when, by whom (`shown_as`, default `by`) and why;
+        the history is kept, and the acting user `by` is written to the audit log."""
         with self.transaction() as conn:
             row = conn.execute("SELECT state FROM problem_events WHERE problem_id = ? ORDER BY id DESC LIMIT 1",
                                (problem_id,)).fetchone()
             if row is None:
                 raise ValueError(f"没有编号为 {problem_id} 的问题")
-            now, new = (label(PROBLEM_STATE_LABELS, s, "zh") for s in (row[0], state))
-            if state not in PROBLEM_FLOW[row[0]]:
-                raise ValueError(f"问题 #{problem_id} 当前为「{now}」，不能改为「{new}」")
-            if state == row[0] and not note.strip():
-                raise ValueError(f"问题 #{problem_id} 保持「{now}」时须填写进展说明")
+            check_move(problem_id, row[0], state, note)
             conn.execute("INSERT INTO problem_events (problem_id, at, state, by, note) VALUES (?, ?, ?, ?, ?)",
-                         (problem_id, _now(), state, by, note))
+                         (problem_id, _now(), state, shown_as or by, note))
             if owner is not None:
                 conn.execute("UPDATE problems SET owner = ? WHERE id = ?", (owner, problem_id))
+            write_audit(conn, by, "problem_change", f"#{problem_id} {state}")
 
     def problems(self, plan_id: str) -> pd.DataFrame:
         """Every problem of a plan with its current state (those raised by a reverted batch left out)."""
@@ -294,19 +292,25 @@ class Store:
                                (plan_id, sha256)).fetchone()
         return row[0] if row else None
 
-    def revert_batch(self, batch_id: int, user: str | None = None) -> bool:
+    def revert_batch(self, batch_id: int, by: str | None = None) -> bool:
         """Stop counting a batch's rows (nothing is deleted); False if it was already reverted."""
         with self.transaction() as conn:
-            cursor = conn.execute("UPDATE batches SET reverted_at = ?, reverted_by = ? "
-                                  "WHERE id = ? AND reverted_at IS NULL", (_now(), user, batch_id))
-            return cursor.rowcount == 1
+            row = conn.execute("SELECT file_name FROM batches WHERE id = ? AND reverted_at IS NULL",
+                               (batch_id,)).fetchone()
+            if row is None:
+                return False
+            conn.execute("UPDATE batches SET reverted_at = ?, reverted_by = ? WHERE id = ?", (_now(), by, batch_id))
+            write_audit(conn, by, "revert", f"batch {batch_id}: {row[0]}")
+            return True
 
-    def revert_samples(self, plan_id: str, user: str | None = None) -> int:
+    def revert_samples(self, plan_id: str, by: str | None = None) -> int:
         """Revert every active sample batch of a plan; returns how many."""
         with self.transaction() as conn:
-            cursor = conn.execute("UPDATE batches SET reverted_at = ?, reverted_by = ? WHERE plan_id = ? "
-                                  "AND is_sample = 1 AND reverted_at IS NULL", (_now(), user, plan_id))
-            return cursor.rowcount
+            count = conn.execute("UPDATE batches SET reverted_at = ?, reverted_by = ? WHERE plan_id = ? "
+                                 "AND is_sample = 1 AND reverted_at IS NULL", (_now(), by, plan_id)).rowcount
+            if count:
+                write_audit(conn, by, "remove_sample", f"{plan_id}: {count} batches")
+            return count
 
     def has_samples(self, plan_id: str) -> bool:
         """True when sample data (示例数据) currently counts."""
@@ -409,9 +413,10 @@ class Store:
         return date.fromisoformat(row[0]) if row and row[0] else None
 
     def audit(self, user: str | None, action: str, detail: str = "") -> None:
-        """Record who did what, and when."""
+        """Record who did what, and when, in a transaction of its own: for an event with no other change to write
+        together with it (a refused login, a backup, a restore)."""
         with self.transaction() as conn:
-            _audit(conn, user, action, detail)
+            write_audit(conn, user, action, detail)
 
     def audit_log(self, limit: int = 1000) -> pd.DataFrame:
         """The newest audit entries first."""
@@ -419,9 +424,10 @@ class Store:
             return pd.read_sql_query("SELECT at, user, action, detail FROM audit ORDER BY id DESC LIMIT ?", conn,
                                      params=(limit,))
 
-    def backup(self, target: str | os.PathLike) -> None:
+    def backup(self, target: str | os.PathLike, by: str | None = None, name: str | None = None) -> None:
         """A consistent copy of the database, taken with SQLite's online backup while the app may be writing, and
-        written under its name only when whole; ValueError for a target that is no place for it."""
+        written under its name only when whole; ValueError for a target that is no place for it. The audit log then
+        names the copy (`name`, default its path)."""
         target = Path(target)
         if target.is_dir():
             raise ValueError(f"{target} 是一个目录；请给出备份文件的名称，如 {target / 'progress-backup.db'}")
@@ -437,11 +443,12 @@ class Store:
             os.replace(partial, target)
         finally:
             Path(partial).unlink(missing_ok=True)
+        self.audit(by, "backup", name or str(target))
 
-    def restore(self, source: str | os.PathLike) -> None:
+    def restore(self, source: str | os.PathLike, by: str | None = None, name: str | None = None) -> None:
         """Replace the database with a backup. The backup is copied aside, checked against the exact schema of its
         version, migrated and checked again, and only then copied in whole; ValueError, with the store unchanged,
-        when it is not a sound database of this application."""
+        when it is not a sound database of this application. The restored database's audit log then records it."""
         _backup_file(source)
         with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".restore-") as work:
             copy = Path(work) / "restore.db"
@@ -463,6 +470,7 @@ class Store:
                 conn.execute("DELETE FROM sessions")  # tokens ended since the backup was taken must stay ended
             with closing(sqlite3.connect(copy)) as backup, self.connect() as conn:
                 backup.backup(conn)  # one write transaction on the store: all of it lands or none of it
+        self.audit(by, "restore", name or str(source))  # into the restored log: the replaced one is gone
 
     def settings(self) -> dict[str, float]:
         """Stored overrides of the settings table."""
@@ -487,7 +495,7 @@ class Store:
                                  "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
                                  "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
                                  (name, new, _now(), by))
-                _audit(conn, by, "settings", f"{SETTING_LABELS[name]}（{name}）：{old:g} → {new:g}")
+                write_audit(conn, by, "settings", f"{SETTING_LABELS[name]}（{name}）：{old:g} → {new:g}")
         return changed
 
 
@@ -584,8 +592,8 @@ def check_backup(path: str | os.PathLike) -> int:
     return version
 
 
-def _audit(conn: sqlite3.Connection, user: str | None, action: str, detail: str) -> None:
-    # inside the caller's transaction, so that a change and its audit entry are written together
+def write_audit(conn: sqlite3.Connection, user: str | None, action: str, detail: str = "") -> None:
+    """One audit row, inside the caller's transaction, so that a change and its audit row land together or not."""
     conn.execute("INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)", (_now(), user, action, detail))
 
 
