@@ -32,3 +32,18 @@ def sample_store(plan, store):
 @pytest.fixture
 def notice_text():
     return NOTICE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def soffice():
+    """LibreOffice's soffice: the test skips where it is not installed, except under CI, where it fails."""
+    import os
+    import shutil
+
+    path = shutil.which("soffice")
+    if path is None:
+        message = "LibreOffice (soffice) is not installed: apt-get install libreoffice-impress libreoffice-calc"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

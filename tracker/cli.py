@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--per-unit", action="store_true", help="xlsx: one sheet per lead unit too")
     export.add_argument("--out", type=Path, required=True)
 
-    ext = sub.add_parser("extract", help="turn a notice (.txt, .html, .docx) into plan files for a person to check")
+    ext = sub.add_parser("extract", help="turn a notice (.txt, .html, .docx, .doc, .pdf) into plan files for a person to check")
     ext.add_argument("notice", type=Path)
     ext.add_argument("--out", type=Path, required=True, help="directory for tasks.csv, targets.csv, departments.csv")
     ext.add_argument("--departments", type=Path, default=DATA_DIR / "departments.csv",
