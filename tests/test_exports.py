@@ -137,7 +137,86 @@ def test_the_ledger_has_its_sheets_with_real_dates_numbers_and_colours(snapshot,
     assert "示例：总部经济企业认定标准尚未出台" in [c.value for c in tasks["J"]]
     batches = book["上报批次"]
     assert [c.value for c in batches[2]][2] == "progress_sample.csv"
-    assert len(list(book["区民政局"].iter_rows(min_row=2))) == 4
+    assert isinstance(batches["B2"].value, datetime) and batches["B2"].number_format == "yyyy-mm-dd hh:mm"
+    assert batches["A1"].value == "批次" and batches["B1"].value == "导入时间"
+
+
+def test_the_target_sheet_carries_the_latest_reports_note(plan, store):
+    import pandas as pd
+    for day, note in ((date(2023, 8, 31), "旧说明"), (date(2023, 9, 30), "项目审批延后，10月开工")):
+        store.add_batch(plan.id, f"{day}.csv", str(day), pd.DataFrame(
+            [("T15-1", day, 10.0, note)], columns=["target_id", "as_of", "actual", "note"]), None)
+    sheet = load_workbook(io.BytesIO(ledger_xlsx(take(plan, store, date(2023, 9, 30)), store.batches(plan.id))))["指标台账"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "T15-1")
+    assert row[header.index("备注")].value == "项目审批延后，10月开工"
+
+
+def test_every_lead_unit_of_a_task_or_a_target_gets_a_sheet_with_its_tasks_and_targets(snapshot, sample_store, plan):
+    book = load_workbook(io.BytesIO(ledger_xlsx(snapshot, sample_store.batches(plan.id), per_unit=True)))
+    leads = {u for column in (plan.tasks["lead_list"], plan.targets["lead_list"]) for units in column for u in units}
+    assert set(book.sheetnames) == leads | {"任务台账", "指标台账", "上报批次"}
+    commerce = book["区商务局"]
+    header = [c.value for c in commerce[1]]
+    rows = [{name: c.value for name, c in zip(header, r)} for r in commerce.iter_rows(min_row=2)]
+    led = plan.tasks[plan.tasks["lead_list"].map(lambda units: "区商务局" in units)]
+    assert [r["任务序号"] for r in rows if r["指标编号"] is None] == led["task_id"].tolist() and len(led) == 10
+    assert {r["指标编号"] for r in rows if r["指标编号"]} == set(
+        plan.targets[plan.targets["lead_list"].map(lambda units: "区商务局" in units)]["target_id"])
+    assert all(r["状态"] for r in rows)
+    welfare = [[c.value for c in r][:2] for r in book["区民政局"].iter_rows(min_row=2)]
+    assert welfare[:3] == [[66, None], [66, "T66-1"], [66, "T66-2"]]
+
+
+def test_the_ledger_is_set_up_to_print(snapshot, sample_store, plan):
+    book = load_workbook(io.BytesIO(ledger_xlsx(snapshot, sample_store.batches(plan.id), per_unit=True)))
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
+        assert sheet.oddHeader.left.text == plan.title and sheet.oddHeader.right.text == "统计截至 2023-09-30"
+        assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
+    tasks = book["任务台账"]
+    header = [c.value for c in tasks[1]]
+    text = header.index("任务内容")
+    long_row = max(tasks.iter_rows(min_row=2), key=lambda r: len(r[text].value))
+    assert long_row[text].alignment.wrap_text and long_row[text].alignment.vertical == "top"
+    assert tasks.column_dimensions[chr(ord("A") + text)].width == 60
+    assert tasks.row_dimensions[long_row[0].row].height >= 15 * len(long_row[text].value) * 2 // 58
+    assert tasks.column_dimensions["A"].width == 8 and not tasks["A2"].alignment.wrap_text
+
+
+def _pdf(soffice, path):
+    """The file printed to PDF by LibreOffice (tests/conftest.py: soffice), as pdfplumber reads it."""
+    import subprocess
+    import pdfplumber
+    done = subprocess.run([soffice, f"-env:UserInstallation=file://{path.parent}/profile", "--headless",
+                           "--convert-to", "pdf", "--outdir", str(path.parent), str(path)],
+                          capture_output=True, timeout=300)
+    assert done.returncode == 0 and path.with_suffix(".pdf").exists(), done.stderr
+    return pdfplumber.open(path.with_suffix(".pdf"))
+
+
+def test_the_ledger_prints_on_few_landscape_pages_with_the_header_row_and_the_plan_on_each(
+        soffice, snapshot, sample_store, plan, tmp_path):
+    path = tmp_path / "ledger.xlsx"
+    path.write_bytes(ledger_xlsx(snapshot, sample_store.batches(plan.id), per_unit=True))
+    with _pdf(soffice, path) as pdf:
+        assert all(page.width > page.height for page in pdf.pages)
+        tops = [page.crop((0, 0, page.width, 90)).extract_text() for page in pdf.pages]
+        feet = [page.crop((0, page.height - 50, page.width, page.height)).extract_text() for page in pdf.pages]
+    sheets = [foot.split()[0] for foot in feet]
+    units = load_workbook(path).sheetnames[2:-1]
+    assert all(f"共 {len(feet)} 页" in foot for foot in feet)
+    assert all(plan.title in top and "统计截至 2023-09-30" in top for top in tops)
+    first_and_last = {"任务台账": ("序号", "任务内容"), "指标台账": ("指标编号", "原文"), "上报批次": ("批次", "撤销时间")}
+    for top, sheet in zip(tops, sheets):
+        first, last = first_and_last.get(sheet, ("任务序号", "备注"))
+        assert first in top and last in top, sheet  # one page wide, with the header row on every page
+    # 37 portrait pages before (154 with a sheet per unit), columns split over pages
+    assert sheets.count("任务台账") <= 6 and sheets.count("指标台账") <= 3 and sheets.count("上报批次") == 1
+    assert list(dict.fromkeys(s for s in sheets if s in units)) == units
+    assert all(sheets.count(unit) <= 2 for unit in units)
 
 
 @pytest.mark.parametrize("text, stored", [
