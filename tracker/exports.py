@@ -9,6 +9,7 @@ import pandas as pd
 
 from .i18n import STATUS_LABELS, TASK_STATE_LABELS, label
 from .projection import PROJECTED_LABELS
+from .settings import office_name
 from .views import led_by, problems
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -173,11 +174,13 @@ def ledger_frames(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> di
     return sheets
 
 
-def ledger_xlsx(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> bytes:
+def ledger_xlsx(snapshot, batches: pd.DataFrame, per_unit: bool = False, author: str | None = None) -> bytes:
     """The Excel 台账: frozen headers, filters, widths, status colours, dates as dates, numbers as numbers; printed
-    under the plan's title and the as-of date."""
+    under the plan's title and the as-of date; the office (settings.office_name) as its author."""
+    plan = snapshot.plan
     return styled_xlsx(ledger_frames(snapshot, batches, per_unit),
-                       heading=(snapshot.plan.title, f"统计截至 {snapshot.as_of:%Y-%m-%d}"))
+                       heading=(plan.title, f"统计截至 {snapshot.as_of:%Y-%m-%d}"),
+                       author=office_name(plan.meta, author))
 
 
 # Number formats by column heading, shared by every workbook made here.
@@ -207,12 +210,18 @@ def print_setup(sheet, heading: tuple[str, str] | None = None) -> None:
     sheet.oddFooter.center.text, sheet.oddFooter.center.size = "第 &P 页，共 &N 页", 9
 
 
-def styled_xlsx(sheets: dict[str, pd.DataFrame], heading: tuple[str, str] | None = None) -> bytes:
-    """plain_xlsx() plus percentages formatted as such, the 状态 column in its status colour and print_setup()."""
+def styled_xlsx(sheets: dict[str, pd.DataFrame], heading: tuple[str, str] | None = None,
+                author: str | None = None) -> bytes:
+    """plain_xlsx() plus percentages formatted as such, the 状态 column in its status colour and print_setup();
+    the heading's title and the author in the workbook's properties."""
     from openpyxl import load_workbook
     from openpyxl.styles import PatternFill
 
     book = load_workbook(io.BytesIO(plain_xlsx(sheets)))
+    if heading:
+        book.properties.title = heading[0]
+    if author:
+        book.properties.creator = book.properties.lastModifiedBy = author
     labels = {STATUS_LABELS[s][0]: fill for s, fill in LEDGER_STATUS_FILLS.items()}
     for sheet in book.worksheets:
         header = [c.value for c in sheet[1]]

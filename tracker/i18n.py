@@ -130,7 +130,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "progress_text": ("进展情况", "Progress"),
     "of_target": ("目标", "target"),
     "plan_error": ("计划文件有误，请修正后刷新：", "The plan files have errors; fix them and reload:"),
-    "gauge_hint": ("仪表盘中的红线为时序进度；颜色表示状态。", "The red line on a gauge marks time progress; colour shows status."),
+    "gauge_hint": ("仪表盘中的红线为应达进度：累计类指标为时序进度，水平类指标为100%；颜色表示状态。",
+                   "The red line on a gauge marks what is due: time progress for a cumulative target, 100% for a "
+                   "level target; colour shows status."),
+    "expected_marks": ("红线：应达进度（累计类＝时序进度 {time_progress}，水平类＝100%）",
+                       "Red marks: due (cumulative = time progress {time_progress}, level = 100%)"),
     "sort_by": ("排序", "Sort by"),
     "sort_id": ("按编号", "By ID"),
     "sort_completion": ("按完成率", "By completion"),
