@@ -173,7 +173,8 @@ def _pdf_lines(data: bytes) -> list[_Line]:
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for number, page in enumerate(pdf.pages):
-                for line in page.extract_text_lines(return_chars=True):
+                # a gap of a third of a character is a space; justified Chinese lines stretch theirs by less
+                for line in page.extract_text_lines(return_chars=True, x_tolerance_ratio=0.3):
                     sizes = sorted(c["size"] for c in line["chars"])
                     text = _line_text(line["text"])
                     if text and not PAGE_NUMBER.match(text):
