@@ -1,4 +1,5 @@
-"""Precision and recall of `tracker.extract` on the Hedong notice and on every test notice in tests/notices/.
+"""Precision and recall of `tracker.extract` on the Hedong notice (as text and as PDF) and on every test notice in
+tests/notices/.
 
 A target counts as found when the same task has a target with the same value, unit, direction and range end.
 Usage: python bench/extract_quality.py [-v]   (-v lists every missed and every extra target)
@@ -30,8 +31,9 @@ def expected_cases() -> list[tuple[str, Path, Counter, pd.DataFrame | None]]:
     targets = pd.read_csv(ROOT / "data" / "targets.csv", dtype=str, keep_default_na=False)
     hedong = Counter(_key(r.task_id, r.target_value, r.target_max, r.unit, r.direction)
                      for r in targets.itertuples(index=False))
-    cases = [("hedong-2023", ROOT / "data" / "notices" / "hedong-2023.txt", hedong,
-              pd.read_csv(ROOT / "data" / "tasks.csv", dtype=str, keep_default_na=False))]
+    hedong_tasks = pd.read_csv(ROOT / "data" / "tasks.csv", dtype=str, keep_default_na=False)
+    cases = [("hedong-2023", ROOT / "data" / "notices" / "hedong-2023.txt", hedong, hedong_tasks),
+             ("hedong-2023 (PDF)", ROOT / "tests" / "notices" / "converted" / "hedong-2023.pdf", hedong, hedong_tasks)]
     for answer in sorted((ROOT / "tests" / "notices").glob("*.expected.json")):
         stem = answer.name[: -len(".expected.json")]
         notice = next(p for p in answer.parent.iterdir() if p.name.startswith(stem + ".") and p != answer

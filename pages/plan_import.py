@@ -18,7 +18,8 @@ ui.page_header(ui.T("plan_import"), "plan_import")
 st.write(ui.T("import_help"))
 ui.flash(done="plan_import_done")
 
-uploaded = st.file_uploader(ui.T("notice_file"), type=["txt", "html", "htm", "docx"], key="notice_upload")
+uploaded = st.file_uploader(ui.T("notice_file"), type=["txt", "html", "htm", "docx", "doc", "pdf"],
+                            key="notice_upload")
 if uploaded is None:
     st.stop()
 

@@ -83,6 +83,8 @@ def draw(slide: deck.Slide, number: int) -> None:
             ui.chart(bars, key=f"bars-{number}")
         if slide.table is not None and len(slide.table):
             st.table(_status_colours(slide.table.set_index(slide.table.columns[0])))
+        if slide.aside:
+            st.caption(ui.plain(slide.aside))
 
 
 print_all = bool(st.session_state.get("print_all"))

@@ -4,6 +4,8 @@ import zipfile
 from collections import Counter
 from datetime import date
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -66,6 +68,10 @@ def test_a_threshold_inside_a_name_leaves_the_real_target():
     ("（责任领导：张三；责任单位：县科技局）", ["县科技局"], [], ["张三"], False),
     ("（区科技局牵头，区财政局配合）", ["区科技局"], ["区财政局"], [], False),
     ("牵头单位：县住建局、县交通局等", ["县住建局", "县交通局"], [], [], True),
+    # beside 牵头单位, 责任单位 names the units that take part
+    ("(责任领导:王五副区长;牵头单位:区甲局;责任单位:区乙局、区丙局)", ["区甲局"], ["区乙局", "区丙局"], ["王五副区长"],
+     False),
+    ("（牵头单位：区甲局；责任单位：区乙局等）", ["区甲局"], ["区乙局"], [], True),
 ])
 def test_a_unit_list_gives_lead_and_participating_units(text, lead, part, people, open_list):
     item = _Item(1, "", "")
@@ -90,6 +96,36 @@ def test_items_numbered_in_each_style(marker):
 def test_items_numbered_with_chinese_numerals_when_nothing_else_is():
     items, _, _ = parse_structure("一、总体\n（一）甲任务。内容。（责任单位：县甲局）\n（二）乙任务。内容。（责任单位：县乙局）\n")
     assert [i.body.split("。")[0] for i in items] == ["甲任务", "乙任务"]
+
+
+def test_a_unit_line_of_责任单位_after_a_牵头单位_line_names_the_units_taking_part():
+    items, _, _ = parse_structure("一、章\n1.甲。文。\n牵头单位：区甲局\n责任单位：区乙局\n2.乙。文。\n责任单位：区丙局\n")
+    assert [(i.lead, i.part) for i in items] == [(["区甲局"], ["区乙局"]), (["区丙局"], [])]
+
+
+@pytest.mark.parametrize("heading", ["加强基础设施建设", "（二）加强基础设施建设", "二、加强基础设施建设"])
+def test_a_heading_between_items_is_not_glued_onto_the_item_above(heading):
+    text = f"一、发展\n1.甲。新增企业10家。(牵头单位:区甲局)\n{heading}\n2.乙。文。(牵头单位:区乙局)\n"
+    items, _, _ = parse_structure(text)
+    assert [(i.body, i.lead) for i in items] == [("甲。新增企业10家。", ["区甲局"]), ("乙。文。", ["区乙局"])]
+
+
+def test_a_sentence_continuing_an_item_on_its_own_line_stays_with_it():
+    items, _, _ = parse_structure("一、发展\n1.甲。新增企业10家，\n完成投资5亿元。\n2.乙。文。\n全面推进\n")
+    assert [i.body for i in items] == ["甲。新增企业10家，完成投资5亿元。", "乙。文。"]
+
+
+def test_a_list_of_one_numbered_item_yields_that_task():
+    text = "北坡社区2024年重点工作任务\n为做好工作，制定本任务。\n1.整治楼道。完成楼道整治30个。（牵头单位：社区居委会）\n"
+    result = extract(text.encode(), "notice.txt")
+    assert result.tasks[["task_id", "title", "lead_units"]].values.tolist() == [[1, "整治楼道", "社区居委会"]]
+    assert result.targets["target_id"].tolist() == ["T01-1"]
+
+
+def test_a_stray_number_does_not_hide_items_numbered_with_chinese_numerals():
+    text = "说明：\n1.本任务自印发之日起施行。\n一、总体\n（一）甲任务。新增企业10家。（责任单位：县甲局）\n（二）乙任务。内容。（责任单位：县乙局）\n"
+    items, _, _ = parse_structure(text)
+    assert [i.lead for i in items] == [["县甲局"], ["县乙局"]]
 
 
 def test_sub_chapters_group_items_and_numbering_may_restart():
@@ -151,6 +187,78 @@ def test_hedong_is_reproduced(tmp_path, capsys):
     assert "1 条待确认" in capsys.readouterr().out
     from tracker.plan import load_plan
     assert len(load_plan(tmp_path).tasks) == 77
+
+
+CONVERTED = Path("tests/notices/converted")
+
+
+def _extract_files(notice: Path, out: Path, capsys) -> dict[str, bytes]:
+    assert main(["extract", str(notice), "--out", str(out)]) == 0, capsys.readouterr().err
+    return {name: (out / name).read_bytes() for name in ("tasks.csv", "targets.csv", "departments.csv")}
+
+
+def test_the_hedong_notice_as_pdf_extracts_to_the_same_files_as_its_text(tmp_path, capsys):
+    # hedong-2023.pdf: data/notices/hedong-2023.txt through make_docx.py --text and LibreOffice's PDF export
+    assert _extract_files(CONVERTED / "hedong-2023.pdf", tmp_path / "pdf", capsys) == \
+        _extract_files(Path("data/notices/hedong-2023.txt"), tmp_path / "txt", capsys)
+
+
+def test_a_pdf_line_wrapped_inside_a_unit_name_is_rejoined():
+    import re
+    lines = notice_text((CONVERTED / "hedong-2023.pdf").read_bytes(), "hedong-2023.pdf").splitlines()
+    assert any(line.startswith("1.培优育强重点产业。") and line.endswith("区卫生健康局、区农业农村局)") for line in lines)
+    assert all("2023 年" not in line for line in lines)
+    text = notice_text(Path("data/notices/hedong-2023.txt").read_bytes(), "hedong-2023.txt")
+    # paragraph for paragraph; only the spaces a PDF does not keep may differ
+    assert [re.sub(r"\s", "", line) for line in lines] == [re.sub(r"\s", "", line) for line in text.splitlines()
+                                                          if line.strip()]
+
+
+def _scan(path: Path) -> Path:
+    from PIL import Image
+    Image.new("RGB", (595, 842), "white").save(path, "PDF")
+    return path
+
+
+@pytest.mark.parametrize("name", ["scan.pdf", "scan.txt"])
+def test_a_scanned_pdf_is_named_a_scan(tmp_path, capsys, name):
+    notice = _scan(tmp_path / name)
+    assert main(["extract", str(notice), "--out", str(tmp_path / "out")]) == 1
+    assert f"{name}：" in (err := capsys.readouterr().err) and "扫描件，请提供文字版或 .docx" in err
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("broken.pdf", b"%PDF-1.4\n garbage", "不是有效的 PDF 文件"),
+    ("notice.pdf", b"just text", "不是有效的 PDF 文件"),
+    ("notice.doc", b"just text", "不是有效的 DOC 文件"),
+])
+def test_a_broken_pdf_or_doc_says_so(tmp_path, capsys, name, data, message):
+    (tmp_path / name).write_bytes(data)
+    assert main(["extract", str(tmp_path / name), "--out", str(tmp_path / "out")]) == 1
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("converter", ["antiword", "soffice"])
+def test_a_word_97_doc_extracts_like_its_docx(tmp_path, capsys, monkeypatch, converter, request):
+    import shutil
+    if converter == "soffice":
+        request.getfixturevalue("soffice")
+        which = shutil.which
+        monkeypatch.setattr("tracker.extract.shutil.which", lambda name: None if name == "antiword" else which(name))
+    elif shutil.which("antiword") is None:
+        if __import__("os").environ.get("CI") == "true":
+            pytest.fail("antiword is not installed: apt-get install antiword")
+        pytest.skip("antiword is not installed: apt-get install antiword")
+    # xiling-2024.doc: xiling-2024.docx saved as Word 97-2003 by LibreOffice
+    assert _extract_files(CONVERTED / "xiling-2024.doc", tmp_path / "doc", capsys) == \
+        _extract_files(Path("tests/notices/xiling-2024.docx"), tmp_path / "docx", capsys)
+
+
+def test_a_doc_without_a_converter_says_what_to_install_or_how_to_save_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("tracker.extract.shutil.which", lambda name: None)
+    assert main(["extract", str(CONVERTED / "xiling-2024.doc"), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "xiling-2024.doc：" in err and "antiword" in err and "LibreOffice" in err and "另存为”.docx" in err
 
 
 NOTICES = sorted(p for p in __import__("pathlib").Path("tests/notices").glob("*.expected.json"))

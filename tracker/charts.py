@@ -90,7 +90,15 @@ def completion_bars(frame: pd.DataFrame, label_column: str, time_progress: float
                 line=dict(color=TIME_LINE, width=3, dash="dash"))
     note = dict(text=f"{t('time_progress', lang)} {percent(time_progress)}", x=time_progress * 100, y=1,
                 yref="paper", yanchor="bottom", showarrow=False, font=dict(color=TIME_LINE, size=16))
-    return _figure([bar], 80 + 40 * len(frame), title=_title(title), shapes=[line], annotations=[note],
+    data, shapes = [bar], [line]
+    if "expected" in frame:  # one bar per target: each against its own due mark, a level target against 100%
+        data.append(dict(type="scatter", mode="markers", x=list(frame["expected"].clip(upper=1) * 100),
+                         y=list(frame[label_column]), hoverinfo="skip", showlegend=False,
+                         marker=dict(symbol="line-ns", size=30, line=dict(color=TIME_LINE, width=4))))
+        shapes = []
+        note.update(x=1, xref="paper", xanchor="right",
+                    text=t("expected_marks", lang, time_progress=percent(time_progress)))
+    return _figure(data, 80 + 40 * len(frame), title=_title(title), shapes=shapes, annotations=[note],
                    xaxis=dict(range=[0, 115], ticksuffix="%", gridcolor=GRID),
                    yaxis=dict(tickfont=dict(size=17), automargin=True), margin=dict(l=10, r=30, t=70, b=10))
 
@@ -131,8 +139,9 @@ def gauge_grid(frame: pd.DataFrame, lang: str = "zh", columns: int = 4) -> go.Fi
                     f"{label(r.target_id)}</span>")
         gauge = dict(axis=dict(range=[0, max(100, value)], visible=False),
                      bar=dict(color=color, thickness=0.75), bgcolor="#f3f4f6", borderwidth=0)
-        if r.kind == "cumulative":
-            gauge["threshold"] = dict(line=dict(color=TIME_LINE, width=4), thickness=0.9, value=r.time_progress * 100)
+        # a cumulative target is due its time progress, a level target 100% (r.expected)
+        gauge["threshold"] = dict(line=dict(color=TIME_LINE, width=4), thickness=0.9,
+                                  value=(r.time_progress if r.kind == "cumulative" else r.expected) * 100)
         gauges.append(dict(type="indicator", mode="gauge+number" if reported else "gauge", value=value,
                            number=dict(suffix="%", valueformat=".0f", font=dict(size=30, color=color)),
                            gauge=gauge, domain=dict(x=[x0, x1], y=[y0, y1]),

@@ -70,9 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--as-of", type=_date)
     export.add_argument("--since", type=_date, help="date of the last review meeting (pptx: a slide of changes)")
     export.add_argument("--per-unit", action="store_true", help="xlsx: one sheet per lead unit too")
+    export.add_argument("--office", help="the author named in the file's properties (default: plan.toml's "
+                                         "office_name, else its issuer, else 督办室)")
     export.add_argument("--out", type=Path, required=True)
 
-    ext = sub.add_parser("extract", help="turn a notice (.txt, .html, .docx) into plan files for a person to check")
+    ext = sub.add_parser("extract", help="turn a notice (.txt, .html, .docx, .doc, .pdf) into plan files for a person to check")
     ext.add_argument("notice", type=Path)
     ext.add_argument("--out", type=Path, required=True, help="directory for tasks.csv, targets.csv, departments.csv")
     ext.add_argument("--departments", type=Path, default=DATA_DIR / "departments.csv",
@@ -283,10 +285,10 @@ def _extract(args) -> int:
 def _export(args, plan, store) -> int:
     snapshot = take(plan, store, args.as_of)
     if args.format == "xlsx":
-        data = ledger_xlsx(snapshot, store.batches(plan.id), per_unit=args.per_unit)
+        data = ledger_xlsx(snapshot, store.batches(plan.id), per_unit=args.per_unit, author=args.office)
     else:
         since = args.since or max(plan.start, snapshot.as_of - timedelta(days=30))
-        data = to_pptx(plan, build_deck(snapshot, take(plan, store, since)), snapshot.as_of)
+        data = to_pptx(plan, build_deck(snapshot, take(plan, store, since)), snapshot.as_of, author=args.office)
     args.out.write_bytes(data)
     print(f"已写出 {args.out}（统计截至 {snapshot.as_of}，{len(data) / 1024:.0f} KB）。")
     return 0

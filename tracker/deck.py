@@ -21,11 +21,16 @@ class Slide:
     title: str
     metrics: list[tuple[str, str]] = field(default_factory=list)
     counts: dict[str, int] | None = None       # targets per status, drawn as a doughnut
-    bars: pd.DataFrame | None = None           # label, avg_completion (0..1), status: completion bars
-    bars_title: str = ""
-    time_progress: float | None = None         # drawn as a line across the bars
+    bars: pd.DataFrame | None = None           # label, avg_completion (0..1), status, and for one bar per
+    bars_title: str = ""                       # target its expected completion (0..1): completion bars
+    time_progress: float | None = None         # drawn as a line across bars without their own expected mark
     table: pd.DataFrame | None = None          # display-ready text
     notes: str = ""                            # speaker notes: the numbers behind the slide
+    aside: str = ""                            # what the charts leave out, said under them
+    warning: str = ""                          # shown first and in red on the slide (示例数据)
+
+
+SAMPLE_WARNING = "示例数据（虚构），不是真实上报"
 
 
 def _status_metrics(targets: pd.DataFrame, tasks: pd.DataFrame) -> list[tuple[str, str]]:
@@ -38,8 +43,21 @@ def _status_metrics(targets: pd.DataFrame, tasks: pd.DataFrame) -> list[tuple[st
 
 
 def _target_bars(targets: pd.DataFrame) -> pd.DataFrame:
+    # each bar is judged against its own expected completion: time progress if cumulative, 100% if a level
     return pd.DataFrame({"label": [f"{t} {n}" for t, n in zip(targets["target_id"], targets["indicator"])],
-                         "avg_completion": targets["completion"].clip(upper=1.0), "status": targets["status"]})
+                         "avg_completion": targets["completion"].clip(upper=1.0), "status": targets["status"],
+                         "expected": targets["expected"].clip(upper=1.0)})
+
+
+def _without_targets(tasks: pd.DataFrame, targets: pd.DataFrame, titles: dict[int, str], units: list[str]) -> str:
+    """The chapters and lead units that no completion bar stands for, each with its number of tasks."""
+    chapters = [f"第{c}章 {titles[c]}（{(tasks['chapter'] == c).sum()}项任务）" for c in titles
+                if c not in set(targets["chapter"])]
+    leading = {u for units in targets["lead_list"] for u in units}
+    led = [f"{u}（{len(views.led_by(tasks, u))}项任务）" for u in units if u not in leading]
+    parts = [f"无量化指标、未入图的章：{'；'.join(chapters)}" if chapters else "",
+             f"只牵头任务、不牵头量化指标的单位：{'、'.join(led)}" if led else ""]
+    return "\n".join(part for part in parts if part)
 
 
 def _notes_for_bars(bars: pd.DataFrame) -> str:
@@ -55,7 +73,7 @@ def _task_table(tasks: pd.DataFrame) -> pd.DataFrame:
 def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
     """Title, overall picture, one slide per chapter, one per lead unit, warnings, and changes since `before`."""
     plan = now.plan
-    sample = [("数据", "示例数据（虚构），不是真实上报")] if now.has_samples else []
+    sample = [("数据", SAMPLE_WARNING)] if now.has_samples else []
     slides = [Slide("title", plan.title, metrics=[("文号", plan.meta.get("document_number", "")),
                                                    ("统计截至", f"{now.as_of:%Y-%m-%d}"),
                                                    ("时序进度", percent(now.time_progress))] + sample,
@@ -66,6 +84,8 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
     titles = views.chapter_titles(now)
     chapters["label"] = [f"{c}. {titles[c]}" for c in chapters["chapter"]]
     counts = status_counts(targets)
+    units = [u for u in plan.units if any(u in leads for leads in tasks["lead_list"])]
+    aside = _without_targets(tasks, targets, titles, units)
     slides.append(Slide(
         "overview", "总体进展",
         metrics=[("重点任务", str(len(tasks))), ("量化指标", str(len(targets))), ("完成率", percent(overall)),
@@ -74,7 +94,8 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
         notes="\n".join([f"重点任务{len(tasks)}项，量化指标{len(targets)}个；总体完成率{percent(overall)}，"
                          f"时序进度{percent(now.time_progress)}。"]
                         + [f"{status_label(s)}：{counts[s]}个" for s in STATUSES]
-                        + [_notes_for_bars(chapters)])))
+                        + [_notes_for_bars(chapters), aside]),
+        aside=aside))
     for chapter, title in titles.items():
         in_chapter = targets[targets["chapter"] == chapter]
         chapter_tasks = tasks[tasks["chapter"] == chapter]
@@ -88,7 +109,6 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
             notes=_notes_for_bars(bars) if bars is not None else
             "\n".join(f"{k}. {t}：{status_label(s)}" for k, t, s in
                       zip(chapter_tasks["task_id"], chapter_tasks["title"], chapter_tasks["status"]))))
-    units = [u for u in plan.units if any(u in leads for leads in tasks["lead_list"])]
     for unit in units:
         led_targets, led_tasks = views.led_by(targets, unit), views.led_by(tasks, unit)
         bars = _target_bars(led_targets) if len(led_targets) else None
@@ -129,4 +149,6 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
     for slide in slides:
         if slide.bars is not None:
             slide.time_progress = now.time_progress
+        if now.has_samples:
+            slide.warning = SAMPLE_WARNING
     return slides

@@ -1,4 +1,4 @@
-"""Turn a published notice (text, a saved HTML page or a Word .docx) into tasks, targets and units.
+"""Turn a published notice (text, a saved HTML page, Word .docx or .doc, or a PDF) into tasks, targets and units.
 
 The extractor reads the notice's structure (chapters 一、, optional sub-chapters （一）, items numbered 1. 1、
 （1） or （一）, continuous or restarting per chapter), the unit lists in brackets or on their own line, and the
@@ -9,6 +9,9 @@ from __future__ import annotations
 import html
 import io
 import re
+import shutil
+import subprocess
+import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -104,26 +107,130 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(html.unescape(line) for line in lines)
 
 
+PDF_MAGIC, OLE_MAGIC = b"%PDF-", bytes.fromhex("D0CF11E0A1B11AE1")  # OLE: the container of Word 97-2003 .doc
+PAGE_NUMBER = re.compile(r"^(?:[-—–－\s]*\d{1,4}[-—–－\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f“”‘’—…]")
+NO_PDF_TEXT = "PDF 没有文字层，是扫描件，读不出文字：扫描件，请提供文字版或 .docx（Word、WPS 另存的 PDF 有文字层）"
+NO_DOC_READER = ("是 Word 97-2003 的 .doc 文件，本机没有能读它的程序：请安装 antiword（apt-get install antiword）"
+                 "或 LibreOffice，或在 Word/WPS 中“另存为”.docx 后再提取")
+
+
 def notice_text(data: bytes, name: str) -> str:
-    """The notice as plain text, one paragraph a line, from .txt, .html/.htm or .docx, without the website's
-    navigation, headers and footers (欢迎访问…, 长者模式, 关闭窗口)."""
+    """The notice as plain text, one paragraph a line, from .txt, .html/.htm, .docx, .doc or a PDF's text layer,
+    without the website's navigation, headers and footers (欢迎访问…, 长者模式, 关闭窗口)."""
     return "\n".join(line for line in _raw_text(data, name).splitlines()
                      if not BOILERPLATE.search(unicodedata.normalize("NFKC", line)))
 
 
 def _raw_text(data: bytes, name: str) -> str:
     lower = name.lower()
-    if lower.endswith(".docx"):
+    # the bytes decide, not the name: offices rename files, and a .doc saved as "notice.docx" is common
+    if data.startswith(PDF_MAGIC):
+        return _pdf_text(data)
+    if data.startswith(OLE_MAGIC):
+        return _doc_text(data)
+    if lower.endswith(".docx") or data.startswith(b"PK\x03\x04"):
         return _docx_text(data)
+    if lower.endswith((".pdf", ".doc")):
+        raise ValueError(f"不是有效的 {lower.rsplit('.', 1)[1].upper()} 文件（文件头不对，可能已损坏或只是改了扩展名）")
     text = decode(data)
     if text is None:
-        raise ValueError("无法识别文件编码（应为 UTF-8 或 GBK）")
+        raise ValueError("无法识别文件编码（应为 UTF-8 或 GBK 文本，或 .html、.docx、.doc、.pdf）")
     if lower.endswith((".html", ".htm")) or re.search(r"<(html|body|p|div)[ >]", text[:5000], re.I):
         parser = _TextOfHtml()
         parser.feed(text)
         parser._flush()
         return "\n".join(parser.lines)
     return text
+
+
+# --- PDF: lines by position, joined into paragraphs -----------------------------------------------------------------
+
+@dataclass
+class _Line:
+    page: int
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    text: str
+
+
+def _line_text(text: str) -> str:
+    # a PDF keeps no spaces, so the reader guesses them from gaps; the gap Word and LibreOffice leave between
+    # Chinese and Latin characters (2023 年) is not a space in the notice
+    text = re.sub(r"(?<=[0-9A-Za-z%.])\s+(?=" + CJK.pattern + ")", "", text.strip())
+    return re.sub("(?<=" + CJK.pattern + r")\s+(?=[0-9A-Za-z])", "", text)
+
+
+def _pdf_lines(data: bytes) -> list[_Line]:
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    lines = []
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for number, page in enumerate(pdf.pages):
+                # a gap of a third of a character is a space; justified Chinese lines stretch theirs by less
+                for line in page.extract_text_lines(return_chars=True, x_tolerance_ratio=0.3):
+                    sizes = sorted(c["size"] for c in line["chars"])
+                    text = _line_text(line["text"])
+                    if text and not PAGE_NUMBER.match(text):
+                        lines.append(_Line(number, line["x0"], line["x1"], line["top"], line["bottom"],
+                                           sizes[len(sizes) // 2], text))
+    except (PDFSyntaxError, PdfminerException) as exc:
+        raise ValueError(f"不是有效的 PDF 文件（{type(exc).__name__}），可能已损坏") from exc
+    return lines
+
+
+def _pdf_text(data: bytes) -> str:
+    """A PDF's text layer as paragraphs: a line running to the right margin continues on the next unless that one
+    is indented or set apart, across page breaks too (Word wraps 区农业农 / 村局 where the line ends)."""
+    lines = _pdf_lines(data)
+    if not lines:
+        raise ValueError(NO_PDF_TEXT)
+    lefts, rights = sorted(line.x0 for line in lines), sorted(line.x1 for line in lines)
+    left, right = lefts[len(lefts) // 10], rights[len(rights) * 9 // 10]
+    paragraphs = [lines[0].text]
+    for before, line in zip(lines, lines[1:]):
+        full = before.x1 >= right - 1.5 * before.size
+        indented = line.x0 > left + 0.5 * line.size
+        apart = line.page == before.page and line.top - before.bottom > 1.2 * line.size
+        if full and not indented and not apart:
+            glue = "" if CJK.match(paragraphs[-1][-1]) or CJK.match(line.text[0]) else " "
+            paragraphs[-1] += glue + line.text
+        else:
+            paragraphs.append(line.text)
+    return "\n".join(paragraphs)
+
+
+# --- Word 97-2003 .doc, through a converter on the machine -----------------------------------------------------------
+
+def _doc_text(data: bytes) -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/notice.doc"
+        with open(path, "wb") as file:
+            file.write(data)
+        try:
+            if shutil.which("antiword"):
+                # -w 0: one paragraph a line, as the notice has it, not wrapped at 80 columns
+                done = subprocess.run(["antiword", "-m", "UTF-8.txt", "-w", "0", path], capture_output=True,
+                                      timeout=60)
+                if done.returncode == 0:
+                    return done.stdout.decode("utf-8", errors="replace")
+            office = shutil.which("soffice") or shutil.which("libreoffice")
+            if office:
+                # a profile of its own, so that a LibreOffice the clerk has open does not swallow the conversion
+                subprocess.run([office, f"-env:UserInstallation=file://{folder}/profile", "--headless",
+                                "--convert-to", "txt:Text (encoded):UTF8", "--outdir", folder, path],
+                               capture_output=True, timeout=180)
+                with open(f"{folder}/notice.txt", encoding="utf-8-sig") as file:
+                    return file.read()
+        except (subprocess.TimeoutExpired, FileNotFoundError):
+            pass  # the converter failed on this file: say what else the clerk can do
+    raise ValueError(NO_DOC_READER)
 
 
 # --- numbers -----------------------------------------------------------------------------------------------------
@@ -179,7 +286,21 @@ def _clean_lines(text: str) -> list[str]:
 def _item_style(lines: list[str]) -> str | None:
     counts = {style: sum(1 for line in lines if pattern.match(line)) for style, pattern in ITEM_STYLES.items()}
     style = max(counts, key=counts.get)
-    return style if counts[style] >= 2 else None
+    if counts[style] >= 2:
+        return style
+    # a list of one item is still a list, unless the items are the （一） lines and this 1. is a stray number
+    lone = counts[style] == 1 and sum(1 for line in lines if SUB_CHAPTER.match(line)) < 2
+    return style if lone else None
+
+
+SENTENCE_MARKS = re.compile(r"[。；;，,：:！？!?、（）()\[\]【】]")
+
+
+def _is_sub_heading(line: str, previous: _Item) -> bool:
+    """An unnumbered heading on a line of its own (加强基础设施建设) between finished items: it groups the items
+    below it and is no part of the item above."""
+    finished = previous.body.rstrip().endswith(("。", "）", ")", "]", "】"))
+    return finished and len(line) <= 25 and not SENTENCE_MARKS.search(line)
 
 
 def _units(text: str) -> tuple[list[str], bool]:
@@ -198,12 +319,14 @@ def parse_units(text: str, item: _Item) -> bool:
                           r"(.*?)(?=(?:[;；,，。]\s*)?(?:牵头单位|责任单位|主责单位|参与单位|配合单位|协同单位|责任领导|"
                           r"分管领导|牵头领导)[:：]|$)", text)
     if labelled:
+        # beside 牵头单位, 责任单位 names the units that take part (牵头单位：A；责任单位：B、C)
+        leads_named = any(label == "牵头单位" for label, _ in labelled) or bool(item.lead)
         for label, names in labelled:
             names = names.strip().rstrip("；;,，。")
             units, open_list = _units(names)
             if label in PERSON_LABELS:
                 item.people += units
-            elif label in PART_LABELS:
+            elif label in PART_LABELS or label == "责任单位" and leads_named:
                 item.part += units
                 item.open_list |= open_list
             else:
@@ -249,7 +372,7 @@ def parse_structure(text: str) -> tuple[list[_Item], list[str], list[str]]:
             if not parse_units(line, items[-1]):
                 warnings.append(f"无法解析的单位行：{line}")
             continue
-        if items and started:
+        if items and started and not _is_sub_heading(line, items[-1]):
             items[-1].body += line  # a paragraph continues the item above
         elif not started:
             intro.append(line)

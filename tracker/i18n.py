@@ -143,7 +143,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "task_state": ("任务状态", "Task state"),
     "progress_text": ("进展情况", "Progress"),
     "plan_error": ("计划文件有误，请修正后刷新：", "The plan files have errors; fix them and reload:"),
-    "gauge_hint": ("仪表盘中的红线为时序进度；颜色表示状态。", "The red line on a gauge marks time progress; colour shows status."),
+    "gauge_hint": ("仪表盘中的红线为应达进度：累计类指标为时序进度，水平类指标为100%；颜色表示状态。",
+                   "The red line on a gauge marks what is due: time progress for a cumulative target, 100% for a "
+                   "level target; colour shows status."),
+    "expected_marks": ("红线：应达进度（累计类＝时序进度 {time_progress}，水平类＝100%）",
+                       "Red marks: due (cumulative = time progress {time_progress}, level = 100%)"),
     "sort_by": ("排序", "Sort by"),
     "sort_id": ("按编号", "By ID"),
     "sort_completion": ("按完成率", "By completion"),
@@ -255,9 +259,10 @@ TEXT: dict[str, tuple[str, str]] = {
                    "No account exists yet: for safety the app may only be used on this machine. Create an administrator "
                    "first on the server with python -m tracker user add."),
     "plan_import": ("导入计划", "Import a plan"),
-    "import_help": ("上传新一年的重点工作任务通知（纯文本、从政府网站另存的网页，或 Word .docx），系统提取任务、指标和单位；请逐项核对、修改后保存为新计划。",
-                    "Upload next year's notice (plain text, a web page saved from the government site, or a Word "
-                    ".docx). Tasks, targets and units are extracted for you to check, correct and save as a new plan."),
+    "import_help": ("上传新一年的重点工作任务通知（纯文本、从政府网站另存的网页、Word .docx 或 .doc，或有文字层的 PDF），系统提取任务、指标和单位；请逐项核对、修改后保存为新计划。",
+                    "Upload next year's notice (plain text, a web page saved from the government site, a Word "
+                    ".docx or .doc, or a PDF with a text layer). Tasks, targets and units are extracted for you to "
+                    "check, correct and save as a new plan."),
     "notice_file": ("通知文件", "Notice file"),
     "extracted": ("提取结果：{tasks} 项任务、{targets} 个指标、{units} 个单位", "Extracted: {tasks} tasks, {targets} targets, {units} units"),
     "to_check": ("待确认（{n} 条）", "To check ({n})"),

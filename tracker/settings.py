@@ -98,3 +98,20 @@ def resolve(overrides: dict[str, float] | None = None) -> dict[str, float]:
         if name in values:
             values[name] = float(value)
     return values
+
+
+# The office that puts its name to what leaves the app (the deck's and the ledger's author). A name, not a number,
+# so it sits beside the numeric table: plan.toml's office_name, else the plan's issuer, else this.
+OFFICE_NAME_DEFAULT = "督办室"
+OFFICE_NAME_HELP = ("发文单位：汇报PPT和台账的作者，取 plan.toml 的 office_name，没有时取 issuer（印发单位），再没有时为“督办室”；"
+                    "导出时可用 --office 另指定。",
+                    "Office: the author of the deck and the ledger, from plan.toml's office_name, else its issuer, "
+                    "else 督办室; export --office overrides it.")
+
+
+def office_name(plan_meta: dict, chosen: str | None = None) -> str:
+    """The office named as author: the one chosen, else plan.toml's office_name, else its issuer, else 督办室."""
+    for name in (chosen, plan_meta.get("office_name"), plan_meta.get("issuer")):
+        if name and str(name).strip():
+            return str(name).strip()
+    return OFFICE_NAME_DEFAULT

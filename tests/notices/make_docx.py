@@ -7,6 +7,10 @@ in the middle of a number phrase; readers must join the runs of a paragraph befo
 The output is byte-for-byte reproducible (fixed zip timestamps).
 
     python tests/notices/make_docx.py [OUT.docx]
+    python tests/notices/make_docx.py --text NOTICE.txt OUT.docx   (one justified paragraph per line of NOTICE.txt)
+
+The second form is how hedong-2023.pdf was made: the Hedong notice as Word would hold it, then
+`soffice --headless --convert-to pdf OUT.docx`, the way an office prints its notice to PDF.
 """
 import sys
 import zipfile
@@ -85,14 +89,15 @@ def run(text, style=""):
             f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r>')
 
 
-def paragraph(entry):
-    align = ""
+def paragraph(entry, justify=False):
+    align = "both" if justify else ""
     if isinstance(entry, tuple) and entry and isinstance(entry[0], str) and entry[0].endswith(":") \
             and entry[0] in ("CENTER:", "RIGHT:"):
         align = {"CENTER:": "center", "RIGHT:": "right"}[entry[0]]
         entry = entry[1]
     ppr = '<w:pPr><w:spacing w:line="560" w:lineRule="exact"/>'
-    ppr += f'<w:jc w:val="{align}"/>' if align else '<w:ind w:firstLineChars="200" w:firstLine="640"/>'
+    ppr += f'<w:jc w:val="{align}"/>' if align else ""
+    ppr += '<w:ind w:firstLineChars="200" w:firstLine="640"/>' if align in ("", "both") else ""
     ppr += '</w:pPr>'
     if entry == "":
         return f"<w:p>{ppr}</w:p>"
@@ -107,8 +112,8 @@ def paragraph(entry):
     return f"<w:p>{ppr}{''.join(body)}</w:p>"
 
 
-def document_xml():
-    paras = "".join(paragraph(p) for p in PARAGRAPHS)
+def document_xml(paragraphs=PARAGRAPHS, justify=False):
+    paras = "".join(paragraph(p, justify) for p in paragraphs)
     sect = ('<w:sectPr><w:pgSz w:w="11906" w:h="16838"/>'
             '<w:pgMar w:top="2098" w:right="1474" w:bottom="1984" w:left="1588" w:header="851" w:footer="992" w:gutter="0"/>'
             '</w:sectPr>')
@@ -116,8 +121,9 @@ def document_xml():
             f'<w:document xmlns:w="{W}" xmlns:r="{R}"><w:body>{paras}{sect}</w:body></w:document>')
 
 
-def write(out):
-    parts = [("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", RELS), ("word/document.xml", document_xml())]
+def write(out, paragraphs=PARAGRAPHS, justify=False):
+    parts = [("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", RELS),
+             ("word/document.xml", document_xml(paragraphs, justify))]
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in parts:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
@@ -127,6 +133,11 @@ def write(out):
 
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "xiling-2024.docx"
-    write(out)
+    if sys.argv[1:2] == ["--text"]:
+        lines = Path(sys.argv[2]).read_text(encoding="utf-8").splitlines()
+        out = Path(sys.argv[3])
+        write(out, [line.strip() for line in lines if line.strip()], justify=True)
+    else:
+        out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "xiling-2024.docx"
+        write(out)
     print(out)
