@@ -250,12 +250,14 @@ def _csv_rows(lines: list[str], foreign: dict[int, str], limits: Limits) -> list
         except StopIteration:
             break
         except csv.Error as exc:
-            column = len(next(csv.reader([lines[start]], delimiter=delimiter), [""]))
+            # The cell to blame is the last one the record's first line opens.
+            cells = next(csv.reader([lines[start].rstrip("\r\n")], delimiter=delimiter), [""])
+            where = (row, len(cells), _shown(cells[-1]))
             if "end of data" in str(exc):
                 raise _Refused("引号没有闭合：从这里到文件末尾都会被当成一个单元格；请检查该格的引号（成对出现，"
-                               "格内的引号写作两个引号）", row, column, _shown(lines[start].strip())) from None
+                               "格内的引号写作两个引号）", *where) from None
             raise _Refused("引号用法有误：以引号开头的单元格应在结尾的引号后紧跟分隔符；请检查该格的引号",
-                           row, column, _shown(lines[start].strip())) from None
+                           *where) from None
         end = reader.line_num
         if any(i in foreign for i in range(start, end)):
             name = next(foreign[i] for i in range(start, end) if i in foreign)
@@ -281,7 +283,7 @@ def _csv_rows(lines: list[str], foreign: dict[int, str], limits: Limits) -> list
 def _xml_refusal(exc: Exception, where: str, row: int | None) -> _Refused:
     from defusedxml import DefusedXmlException
 
-    if isinstance(exc, DefusedXmlException):
+    if any(isinstance(e, DefusedXmlException) for e in _chain(exc)):
         return _Refused(f"{where}含有 XML 实体或外部引用（正常的表格文件没有，可能是恶意构造的文件），已拒绝；{SAVE_AS}")
     near = "在这一行附近" if row else ""
     return _Refused(f"{where}的内部 XML {near}已损坏，无法读取；{SAVE_AS}", row)
@@ -307,21 +309,31 @@ def _budget(limits: Limits) -> list[int]:
 
 
 def _xlsx_sheets(data: bytes, limits: Limits):
-    from openpyxl import load_workbook
+    """Each worksheet of the workbook. openpyxl reads the workbook's structure and styles; the shared strings and
+    the sheets are streamed here, because openpyxl's own sheet objects scan a sheet whole to size it."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
 
+    budget = _budget(limits)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read_manifest()
+        strings = _shared_strings(reader, budget)
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        sheets = [(sheet.name, rel.target) for sheet, rel in reader.parser.find_sheets()
+                  if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+    except _Refused:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
         if _is_xml_error(exc):
             raise _xml_refusal(exc, "工作簿", None) from None
         raise _Refused(f"无法作为 Excel 工作簿打开，文件可能已损坏；{SAVE_AS}") from None
-    budget = _budget(limits)
     try:
-        for sheet in book.worksheets:
-            if hasattr(sheet, "_worksheet_path"):  # chartsheets hold no cells
-                yield _xlsx_sheet(book, sheet, limits, budget)
+        for title, path in sheets:
+            yield _xlsx_sheet(reader, strings, title, path, limits, budget)
     finally:
-        book.close()
+        reader.archive.close()
 
 
 def _is_xml_error(exc: Exception) -> bool:
@@ -333,30 +345,52 @@ def _is_xml_error(exc: Exception) -> bool:
         from lxml.etree import XMLSyntaxError
     except ImportError:  # openpyxl works without lxml
         XMLSyntaxError = ParseError
-    seen = exc
-    while seen is not None:
-        if isinstance(seen, (ParseError, DefusedXmlException, XMLSyntaxError)):
-            return True
-        seen = seen.__context__
-    return False
+    return any(isinstance(e, (ParseError, DefusedXmlException, XMLSyntaxError)) for e in _chain(exc))
 
 
-def _xlsx_sheet(book, sheet, limits: Limits, budget: list[int]) -> list[list]:
+def _chain(exc: BaseException | None):
+    """The exception and those it was raised from or during (openpyxl wraps the XML parser's)."""
+    while exc is not None:
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _shared_strings(reader, budget: list[int]) -> list[str]:
+    from openpyxl.cell.text import Text
+    from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+
+    part = reader.package.find(SHARED_STRINGS)
+    if part is None:
+        return []
+    strings, root, tag = [], None, f"{{{SHEET_MAIN_NS}}}si"
+    with reader.archive.open(part.PartName[1:]) as source:
+        for event, element in _iterparse(source, budget):
+            if event == "start":
+                root = element if root is None else root
+            elif element.tag == tag:
+                strings.append(Text.from_tree(element).content.replace("x005F_", ""))
+                element.clear()
+                root.remove(element)
+    return strings
+
+
+def _xlsx_sheet(reader, strings: list[str], title: str, path: str, limits: Limits, budget: list[int]) -> list[list]:
     """One worksheet streamed from its XML: only cells that hold something are kept, and only within the limits;
     a dimension such as A1:XFD1048576 is never used."""
     from xml.etree.ElementTree import ParseError
 
     from defusedxml import DefusedXmlException
-    from openpyxl.worksheet._reader import CELL_TAG, DATA_TAG, FORMULA_TAG, ROW_TAG, VALUE_TAG, WorkSheetParser
+    from openpyxl.worksheet._reader import CELL_TAG, DATA_TAG, ROW_TAG, WorkSheetParser
 
+    book = reader.wb
     # Dates are converted here, not by the parser, so that a serial outside Excel's calendar is a refused cell
     # instead of a warning printed in English.
-    parser = WorkSheetParser(None, book.shared_strings, data_only=True, epoch=book.epoch, date_formats=set(),
+    parser = WorkSheetParser(None, strings, data_only=True, epoch=book.epoch, date_formats=set(),
                              timedelta_formats=set())
     grid, row_element, data_element = _Grid(limits), None, None
-    where = f"工作表“{sheet.title}”"
+    where = f"工作表“{title}”"
     try:
-        with book._archive.open(sheet._worksheet_path) as source:
+        with reader.archive.open(path) as source:
             for event, element in _iterparse(source, budget):
                 tag = element.tag
                 if event == "start":
@@ -368,7 +402,7 @@ def _xlsx_sheet(book, sheet, limits: Limits, budget: list[int]) -> list[list]:
                         data_element = element
                     continue
                 if tag == CELL_TAG:
-                    _xlsx_cell(book, sheet, parser, element, grid, FORMULA_TAG, VALUE_TAG)
+                    _xlsx_cell(book, parser, element, grid)
                     element.clear()
                     if row_element is not None:
                         row_element.remove(element)
@@ -394,37 +428,42 @@ def _row_number(text: str | None, previous: int) -> int:
     return int(text)
 
 
-def _xlsx_cell(book, sheet, parser, element, grid: _Grid, formula_tag: str, value_tag: str) -> None:
-    from openpyxl.cell.read_only import ReadOnlyCell
+def _xlsx_cell(book, parser, element, grid: _Grid) -> None:
     from openpyxl.utils.datetime import from_excel
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG
 
-    formula, cached = element.find(formula_tag), element.find(value_tag)
+    formula, cached = element.find(FORMULA_TAG), element.find(VALUE_TAG)
     try:
         cell = parser.parse_cell(element)
     except Exception:  # a cell the parser cannot read: bad reference, shared string or number
         parser.col_counter += 1
         grid.put(parser.row_counter, parser.col_counter,
-                 Unreadable(_shown(element.findtext(value_tag) or "?"), "单元格内容不合 Excel 格式，无法读取"))
+                 Unreadable(_shown(element.findtext(VALUE_TAG) or "?"), "单元格内容不合 Excel 格式，无法读取"))
         return
-    row, column, value, kind = cell["row"], cell["column"], cell["value"], cell["data_type"]
+    row, column, value, kind, style = cell["row"], cell["column"], cell["value"], cell["data_type"], cell["style_id"]
     if formula is not None and (cached is None or (not cached.text and element.get("t") != "str")):
         value = Unreadable(_shown("=" + (formula.text or "")), NO_RESULT)
     elif kind == "e":
         value = Unreadable(str(value), CELL_ERROR)
     elif kind == "n" and isinstance(value, (int, float)):
-        if cell["style_id"] in book._date_formats:
+        if style in book._date_formats:
             try:
-                value = from_excel(value, book.epoch, timedelta=cell["style_id"] in book._timedelta_formats)
+                value = from_excel(value, book.epoch, timedelta=style in book._timedelta_formats)
             except (OverflowError, ValueError):
                 value = Unreadable(_shown(value), "标为日期，但数值超出 Excel 的日期范围")
         else:
-            value = _percent(value, _number_format(ReadOnlyCell(sheet, row, column, value, kind, cell["style_id"])))
+            value = _percent(value, _number_format(book, style))
     grid.put(row, column, value)
 
 
-def _number_format(cell) -> str:
+def _number_format(book, style: int) -> str:
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
     try:
-        return str(cell.number_format)
+        number = book._cell_styles[style].numFmtId
+        if number < BUILTIN_FORMATS_MAX_SIZE:
+            return BUILTIN_FORMATS.get(number, "General")
+        return book._number_formats[number - BUILTIN_FORMATS_MAX_SIZE]
     except (IndexError, KeyError):  # a style the workbook does not define
         return "General"
 

@@ -69,7 +69,8 @@ def to_target_unit(text, target_unit: str, target_value: float) -> tuple[float |
     value, error, warning = _in_target_unit(text, target_unit, target_value)
     if error is None and not (math.isfinite(value) and abs(value) <= sane_limit(target_value)):
         limit = sane_limit(target_value)
-        return None, f"数值超出合理范围：绝对值应不超过 {limit:g}（指标值的 {MAX_FACTOR:g} 倍，且不超过 {MAX_MAGNITUDE:g}）", None
+        return None, (f"数值超出合理范围（绝对值最多 {limit:,.0f}，即指标值的 100 万倍，且不超过 1000 万亿），"
+                      "请核对是否多写了数字"), None
     return value, error, warning
 
 
