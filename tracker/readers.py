@@ -31,7 +31,7 @@ SAVE_AS = "请在 Excel 或 WPS 中打开，用“另存为”保存为“Excel 
 UNSUPPORTED = f"不是支持的表格文件。支持的格式：{KINDS}；{SAVE_AS}"
 # Elements a worksheet may hold per cell the limits allow (a cell, its value, a formula, an inline string): past
 # this the file is refused, which bounds time and memory whatever the file declares.
-ELEMENTS_PER_CELL = 4
+ELEMENTS_PER_CELL = 3
 LINES_PER_ROW = 4  # a text file may have this many lines per allowed row (quoted cells spanning lines)
 csv.field_size_limit(MAX_FILE_BYTES)  # a long note is refused by validation with its row, not by the csv module
 
@@ -387,7 +387,7 @@ def _xlsx_sheet(reader, strings: list[str], title: str, path: str, limits: Limit
     # instead of a warning printed in English.
     parser = WorkSheetParser(None, strings, data_only=True, epoch=book.epoch, date_formats=set(),
                              timedelta_formats=set())
-    grid, row_element, data_element = _Grid(limits), None, None
+    grid, row_element, data_element, skipped = _Grid(limits), None, None, None
     where = f"工作表“{title}”"
     try:
         with reader.archive.open(path) as source:
@@ -397,12 +397,20 @@ def _xlsx_sheet(reader, strings: list[str], title: str, path: str, limits: Limit
                     if tag == ROW_TAG:
                         row_element = element
                         parser.row_counter = _row_number(element.get("r"), parser.row_counter)
-                        parser.col_counter = 0
+                        parser.col_counter, skipped = 0, None
                     elif tag == DATA_TAG:
                         data_element = element
                     continue
                 if tag == CELL_TAG:
-                    _xlsx_cell(book, parser, element, grid)
+                    if len(element) or element.get("t") == "inlineStr":
+                        if element.get("r") is None and skipped is not None:
+                            parser.col_counter = _column_of(skipped, parser.col_counter)
+                        skipped = None
+                        _xlsx_cell(book, parser, element, grid)
+                    elif element.get("r") is None:  # an empty (styled) cell: only its place counts
+                        parser.col_counter += 1
+                    else:
+                        skipped = element.get("r")
                     element.clear()
                     if row_element is not None:
                         row_element.remove(element)
@@ -418,6 +426,16 @@ def _xlsx_sheet(reader, strings: list[str], title: str, path: str, limits: Limit
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
         raise _Refused(f"{where}无法读取，文件可能已损坏；{SAVE_AS}") from exc
     return grid.rows()
+
+
+def _column_of(reference: str, fallback: int) -> int:
+    """The column of a cell reference such as AB12 (empty cells are skipped without parsing theirs)."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    try:
+        return column_index_from_string(reference.rstrip("0123456789"))
+    except ValueError:
+        return fallback + 1
 
 
 def _row_number(text: str | None, previous: int) -> int:
