@@ -12,6 +12,7 @@ import math
 import re
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -166,10 +167,23 @@ def _read(data: bytes, limits: Limits):
             text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise _Refused(f"像是“Unicode 文本”（UTF-16）但无法解码，可能已损坏；{SAVE_AS}") from None
-        _check_lines(text.count("\n"), limits)
-        return [_csv_rows(text.splitlines(keepends=True), {}, limits)]
-    _check_lines(data.count(b"\n"), limits)
+        _check_lines(text.count(_line_end(text)), limits)
+        return [_csv_rows(_split_lines(text), {}, limits)]
+    _check_lines(data.count(_line_end(data)), limits)
     return [_csv_rows(*_text_lines(data), limits)]
+
+
+def _line_end(text):
+    """Lines end in LF (or CR LF); a file with CR alone ends its lines in CR, as old Mac programs write."""
+    lf, cr = ("\n", "\r") if isinstance(text, str) else (b"\n", b"\r")
+    return cr if lf not in text and cr in text else lf
+
+
+def _split_lines(text):
+    """The physical lines, each with its end; only the file's line end splits (never U+2028 or a form feed)."""
+    end = _line_end(text)
+    lines = text.split(end)
+    return [line + end for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
 def _check_lines(count: int, limits: Limits) -> None:
@@ -205,9 +219,7 @@ def _text_lines(data: bytes) -> tuple[list[str], dict[int, str]]:
     A file is UTF-8 (with or without BOM) or GBK/GB18030 as Chinese Windows writes it; decided line by line so that
     one pasted line in the other encoding is named instead of turning the whole file into mojibake."""
     bom = data.startswith(b"\xef\xbb\xbf")
-    raw = data[3:] if bom else data
-    lines = raw.split(b"\n")
-    pieces = [line + b"\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    pieces = _split_lines(data[3:] if bom else data)
     utf8, other = [], []
     for i, piece in enumerate(pieces):
         try:
@@ -256,6 +268,9 @@ def _csv_rows(lines: list[str], foreign: dict[int, str], limits: Limits) -> list
             if "end of data" in str(exc):
                 raise _Refused("引号没有闭合：从这里到文件末尾都会被当成一个单元格；请检查该格的引号（成对出现，"
                                "格内的引号写作两个引号）", *where) from None
+            if "new-line" in str(exc):
+                raise _Refused("这一行中间有单独的回车符（不成对的换行），无法分清行；请在 Excel 或 WPS 中打开后"
+                               "另存为 CSV 再上传", *where) from None
             raise _Refused("引号用法有误：以引号开头的单元格应在结尾的引号后紧跟分隔符；请检查该格的引号",
                            *where) from None
         end = reader.line_num
@@ -423,7 +438,7 @@ def _xlsx_sheet(reader, strings: list[str], title: str, path: str, limits: Limit
                     break  # what follows the cells (merges, validations, formatting) is not read
     except (ParseError, DefusedXmlException) as exc:
         raise _xml_refusal(exc, where, parser.row_counter or None) from None
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
+    except (KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError, zipfile.LargeZipFile) as exc:
         raise _Refused(f"{where}无法读取，文件可能已损坏；{SAVE_AS}") from exc
     return grid.rows()
 
@@ -592,7 +607,7 @@ def _ods_sheets(data: bytes, limits: Limits):
                         parents[-1].remove(element)
     except (ParseError, DefusedXmlException) as exc:
         raise _xml_refusal(exc, where, row + 1 if grid is not None else None) from None
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
         raise _Refused(f"不是有效的 OpenDocument 表格（.ods），可能已损坏；{SAVE_AS}") from exc
 
 
