@@ -150,6 +150,8 @@ def test_a_valid_csv_is_imported_faithfully_whatever_its_quoting_and_encoding(ro
     delimiter = "\t" if encoding == "utf-16" else data.draw(st.sampled_from([",", "\t"]))
     quoting = data.draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]))
     line_end = data.draw(st.sampled_from(["\r\n", "\n"]))
+    if quoting == csv.QUOTE_MINIMAL and any("\r" in row[-1] for row in rows):
+        quoting = csv.QUOTE_ALL  # the writer leaves a lone CR unquoted when lines end in LF: no reader can tell
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, quoting=quoting, lineterminator=line_end)
     writer.writerow([data.draw(st.sampled_from(HEADERS[key])) for key in HEADERS])

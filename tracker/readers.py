@@ -263,7 +263,10 @@ def _csv_rows(lines: list[str], foreign: dict[int, str], limits: Limits) -> list
             break
         except csv.Error as exc:
             # The cell to blame is the last one the record's first line opens.
-            cells = next(csv.reader([lines[start].rstrip("\r\n")], delimiter=delimiter), [""])
+            try:
+                cells = next(csv.reader([lines[start].rstrip("\r\n")], delimiter=delimiter), [""])
+            except csv.Error:  # a carriage return inside the line: blame its first cell
+                cells = [lines[start].split(delimiter)[0]]
             where = (row, len(cells), _shown(cells[-1]))
             if "end of data" in str(exc):
                 raise _Refused("引号没有闭合：从这里到文件末尾都会被当成一个单元格；请检查该格的引号（成对出现，"
@@ -426,13 +429,9 @@ def _xlsx_sheet(reader, strings: list[str], title: str, path: str, limits: Limit
                         parser.col_counter += 1
                     else:
                         skipped = element.get("r")
-                    element.clear()
-                    if row_element is not None:
-                        row_element.remove(element)
+                    _drop(element, row_element)
                 elif tag == ROW_TAG:
-                    element.clear()
-                    if data_element is not None:
-                        data_element.remove(element)
+                    _drop(element, data_element)
                     row_element = None
                 elif tag == DATA_TAG:
                     break  # what follows the cells (merges, validations, formatting) is not read
@@ -441,6 +440,16 @@ def _xlsx_sheet(reader, strings: list[str], title: str, path: str, limits: Limit
     except (KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError, zipfile.LargeZipFile) as exc:
         raise _Refused(f"{where}无法读取，文件可能已损坏；{SAVE_AS}") from exc
     return grid.rows()
+
+
+def _drop(element, parent) -> None:
+    """Free a read element: cleared, and taken out of its parent unless a malformed file nested it elsewhere."""
+    element.clear()
+    if parent is not None:
+        try:
+            parent.remove(element)
+        except ValueError:
+            pass
 
 
 def _column_of(reference: str, fallback: int) -> int:
@@ -602,9 +611,7 @@ def _ods_sheets(data: bytes, limits: Limits):
                     yield grid.rows()
                     grid = None
                 if tag in _ODS_CELLS or tag in (_TABLE + "table-row", _TABLE + "table"):
-                    element.clear()
-                    if parents:
-                        parents[-1].remove(element)
+                    _drop(element, parents[-1] if parents else None)
     except (ParseError, DefusedXmlException) as exc:
         raise _xml_refusal(exc, where, row + 1 if grid is not None else None) from None
     except (KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
