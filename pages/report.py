@@ -99,7 +99,7 @@ with template_tab:
                           on_click="ignore")
 
 with upload_tab:
-    uploaded = st.file_uploader(ui.T("upload_label"), type=["csv", "xlsx"],
+    uploaded = st.file_uploader(ui.T("upload_label"), type=["csv", "txt", "xlsx", "xls", "ods", "et"],
                                 key=f"upload_{st.session_state.get('upload_round', 0)}")
     if uploaded is not None:
         show(ingest(plan, uploaded.getvalue(), uploaded.name, unit=unit, previous=latest[0]), "upload", "upload")

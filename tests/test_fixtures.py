@@ -53,6 +53,11 @@ CASES = [
     Case("title_merged_header.xlsx", targets=(("T15-1", D, 60), ("T15-2", D, 70))),
     Case("several_sheets.xlsx", targets=(("T15-1", D, 60), ("T15-2", D, 70))),
     Case("xlsx_named.csv", targets=(("T15-1", D, 60),)),
+    Case("csv_named.xlsx", targets=(("T15-1", D, 60),)),                # the content decides, not the name
+    Case("utf16_text.csv", targets=(("T15-1", D, 60),)),                # Excel's "Unicode 文本"
+    *(Case(f"office_report.{kind}", targets=(("T15-1", D, 60), ("T19-2", D, 30), ("T66-2", D, 1.25)))
+      for kind in ("xls", "ods", "et")),                                  # saved by LibreOffice; .et is WPS's name
+    Case("whole_grid_empty.xlsx", targets=(("T15-1", D, 60),)),         # declares A1:XFD1048576, holds one row
     Case("date_variants.csv", targets=(("T15-1", D, 60), ("T15-2", D, 70), ("T68-1", D, 120), ("T19-2", D, 30),
                                        ("T35-3", D, 12), ("T40-1", D, 100))),
     Case("formula_note.csv", targets=(("T15-1", D, 60), ("T68-1", D, 120), ("T19-2", D, 30)),
@@ -104,13 +109,36 @@ CASES = [
     Case("template_errors.xlsx", MINZHENG, errors=((6, "截至日期", "2024-01-05", "计划期"),
                                                    (7, "完成值", "很多", "应为数字（单位：户）"),
                                                    (9, "任务状态", "完成了", "任务状态应为"))),
-    Case("xls_named.xls", errors=((None, None, None, "另存为 .xlsx 或 CSV"),)),
+    Case("xls_named.xls", errors=((None, None, None, "不是有效的 Excel 97-2003 工作簿（.xls），可能已损坏"),)),
     Case("corrupt.xlsx", errors=((None, None, None, "不是有效的 Excel（.xlsx）文件"),)),
-    Case("csv_named.xlsx", errors=((None, None, None, "只是改了扩展名"),)),
-    Case("utf16_text.csv", errors=((None, None, None, "应为 UTF-8 或 GBK 编码"),)),
     Case("conflicting_task_state.csv", errors=((3, "任务状态", "已完成", "第2行"),)),
     Case("note_without_value.csv", errors=((2, "完成值", "", "请填写完成值"), (3, "任务状态", "", "请同时填写任务状态"))),
     Case("renamed_value_column.csv", errors=((None, None, None, "需要“完成值”列"),)),
+    # --- files that would lose or corrupt data if read leniently, and hostile files (issue 12) ------------------
+    Case("unclosed_quote.csv", errors=((2, "D", "已认定60家", "引号没有闭合"),)),
+    Case("stray_quote.csv", errors=((2, "D", "重点企业已认定", "引号用法有误"),)),
+    Case("mixed_encoding.csv", errors=((3, "D", "已完成入户评估", "这一行是 GBK 编码，而文件其余部分是 UTF-8"),)),
+    Case("odd_digits.csv", errors=((2, "完成值", "5²", "非标准的数字字符“²”"),
+                                   (3, "完成值", "①②０", "非标准的数字字符“①”"),
+                                   (4, "截至日期", "２０２３-０９-３⁰", "应为日期"))),
+    Case("huge_numbers.csv", errors=((2, "完成值", "9" * 308, "数值超出合理范围"),
+                                     (3, "完成值", "9" * 400, "数值超出合理范围"),
+                                     (4, "完成值", "-inf", "应为数字"),
+                                     (5, "完成值", "nan", "应为数字"),
+                                     (6, "完成值", "200000000000", "绝对值最多 1,000,000,000，即指标值的 100 万倍"))),
+    Case("long_note.csv", errors=((2, "备注", "进展" * 10 + "…", "文字过长（6000 字），每格最多 5000 字"),
+                                  (3, "备注", "x" * 20 + "…", "文字过长（140000 字）"))),
+    Case("formula_without_value.xlsx", errors=((2, "完成值", "=50+10", "没有计算结果的公式"),)),
+    Case("cell_errors.xlsx", errors=((2, "完成值", "#DIV/0!", "Excel 的错误值"), (3, "截至日期", "#REF!", "Excel 的错误值"),
+                                     (4, "备注", "#N/A", "Excel 的错误值"))),
+    Case("whole_grid.xlsx", errors=((1048576, "XFD", "x", "有内容的行超出上限（最多 5000 行）"),)),
+    Case("ods_bomb.ods", errors=((1048576, "XFD", "x", "有内容的行超出上限（最多 5000 行）"),)),
+    Case("billion_laughs.xlsx", errors=((None, None, None, "含有 XML 实体或外部引用"),)),
+    Case("external_entity.xlsx", errors=((None, None, None, "含有 XML 实体或外部引用"),)),
+    Case("malformed_sheet.xlsx", errors=((3, None, None, "内部 XML 在这一行附近已损坏"),)),
+    # --- not a table at all: one message naming the kinds and how to save as one --------------------------------
+    *(Case(name, errors=((None, None, None, "支持的格式：Excel 工作簿（.xlsx、.xls）、WPS 表格（.et）、OpenDocument 表格"
+                                            "（.ods）、CSV"),)) for name in ("pdf_named.xlsx", "notice.doc")),
 ]
 
 
@@ -245,8 +273,8 @@ def test_a_50_mb_file_is_refused_by_size_without_being_parsed(plan, tmp_path, mo
     """Over the limit: one file-level error naming the size and the limit; no CSV, XLSX or pandas reader runs."""
     def parse(*args, **kwargs):
         raise AssertionError("a file over the size limit must not be parsed")
-    for name in ("tracker.ingest.validate", "tracker.ingest._xlsx_rows", "tracker.ingest.csv.reader",
-                 "tracker.ingest.pd.read_csv", "tracker.ingest.pd.read_excel"):
+    for name in ("tracker.ingest.validate", "tracker.readers.kind_of", "tracker.readers._xlsx_sheets",
+                 "tracker.readers._csv_rows", "tracker.readers.csv.reader"):
         monkeypatch.setattr(name, parse)
     path = _huge_csv(tmp_path)
     result = tracker.ingest.ingest(plan, path.read_bytes(), path.name, today=TODAY)

@@ -16,6 +16,7 @@ import tracker.cli
 from tracker import charts, errors
 from tracker.charts import label
 from tracker.cli import main
+from tracker.ingest import MAX_TEXT_CHARS
 from tracker.errors import user_message
 from tracker.exports import ledger_frames
 from tracker.formats import visible
@@ -49,7 +50,7 @@ def db(tmp_path):
 @pytest.fixture
 def progress(tmp_path):
     path = tmp_path / "progress.csv"
-    path.write_text(CSV.format(note="x" * 20000), encoding="utf-8")
+    path.write_text(CSV.format(note="x" * MAX_TEXT_CHARS), encoding="utf-8")  # the longest note: a page more
     return path
 
 

@@ -1,9 +1,15 @@
 """Reading progress files: encodings, headers, numbers, dates, and every problem reported at once."""
+import io
+import re
+import time
+import tracemalloc
+import zipfile
 from datetime import date
 
 import pytest
 
 import pandas as pd
+from openpyxl import Workbook
 
 from tracker.ingest import ingest
 
@@ -92,3 +98,81 @@ def test_task_rows_carry_state_and_narrative(plan):
 def test_a_unit_may_report_only_tasks_it_leads(plan):
     result = _check(plan, "task_id,as_of,state\n66,2023-09-30,推进中\n2,2023-09-30,推进中\n", unit="区民政局")
     assert [(p.row, p.value) for p in result.errors] == [(3, "2")]
+
+
+# --- files that declare more than they hold, and the upload limits (settings) ----------------------------------
+
+
+def _xlsx(rows: list[list], patch=lambda xml: xml) -> bytes:
+    """A workbook of these rows whose sheet XML is then rewritten by patch(xml)."""
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source, out = zipfile.ZipFile(buffer), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(info, patch(data.decode()).encode() if info.filename.endswith("sheet1.xml") else data)
+    return out.getvalue()
+
+
+REPORT = [["指标编号", "截至日期", "完成值"], ["T15-1", "2023-09-30", 60]]
+
+
+def _whole_grid(last_row: str) -> bytes:
+    return _xlsx(REPORT, lambda xml: re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', xml)
+                 .replace("</sheetData>", f'<row r="1048576">{last_row}</row></sheetData>'))
+
+
+@pytest.mark.parametrize("last_row, problem", [
+    ('<c r="A1048576" t="inlineStr"><is><t>x</t></is></c>', (1048576, "A", "最多 5000 行")),
+    ('<c r="XFD1048576"><v>1</v></c>', (1048576, "XFD", "最多 5000 行")),
+    ('<c r="XFD1048576" s="0"/>', None),                       # an empty styled cell: the file is read as it is
+])
+def test_a_sheet_declaring_the_whole_grid_is_read_in_seconds_and_little_memory(plan, last_row, problem):
+    """Issue 12: 5 KB that declared A1:XFD1048576 grew the server to 5 GB. Now: under 5 s and 200 MB of peak."""
+    data = _whole_grid(last_row)
+    started = time.perf_counter()
+    tracemalloc.start()
+    try:
+        result = ingest(plan, data, "grid.xlsx", today=TODAY)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 5 and peak < 200 * 2**20, (time.perf_counter() - started, peak)
+    if problem is None:
+        assert result.ok and result.targets["actual"].tolist() == [60.0]
+    else:
+        assert [(p.row, p.column) for p in result.errors] == [problem[:2]] and problem[2] in result.errors[0].message()
+
+
+@pytest.mark.parametrize("name, data, fragment", [
+    ("rows.csv", ("指标编号,截至日期,完成值\n" + "T15-1,2023-09-30,60\n" * 120).encode(), "第101行"),
+    ("columns.csv", "指标编号,截至日期,完成值,,,,,,,,多余\nT15-1,2023-09-30,60\n".encode(), "第1行 “K”列"),
+    ("blank_lines.csv", ("指标编号,截至日期,完成值\nT15-1,2023-09-30,60\n" + "\n" * 500).encode(), "文件有 502 行"),
+    ("rows.xlsx", _xlsx(REPORT + [["T15-1", "2023-09-30", 60]] * 120), "第101行"),
+    ("cells.xlsx", _xlsx(REPORT, lambda xml: xml.replace("</sheetData>", '<row r="50">' + '<c s="0"/>' * 4000
+                                                             + "</row></sheetData>")), "单元格过多"),
+])
+def test_the_upload_limits_come_from_the_settings_and_are_named(plan, name, data, fragment):
+    """With 100 rows and 10 columns allowed, content past them refuses the file, saying where and which limit."""
+    result = ingest(plan, data, name, today=TODAY, settings={"upload_max_rows": 100, "upload_max_columns": 10})
+    assert len(result.errors) == 1 and fragment in result.errors[0].message(), result.errors
+    assert any(limit in result.errors[0].message() for limit in ("最多 100 行", "最多 10 列", "单元格过多"))
+
+
+def test_a_gbk_file_with_one_utf8_line_names_that_line(plan):
+    data = ("指标编号,截至日期,完成值,备注\nT15-1,2023-09-30,60,进展顺利\nT15-2,2023-09-30,45,正常\n".encode("gbk")
+            + "T68-1,2023-09-30,120,已完成入户评估\n".encode("utf-8"))
+    result = ingest(plan, data, "mixed.csv", today=TODAY)
+    assert [(p.row, p.column, p.value) for p in result.errors] == [(4, "D", "已完成入户评估")]
+    assert "这一行是 UTF-8 编码，而文件其余部分是 GBK" in result.errors[0].message()
+
+
+def test_a_formula_whose_result_is_empty_text_is_an_empty_cell_not_an_error(plan):
+    data = _xlsx(REPORT + [["T15-2", "2023-09-30", 45]], lambda xml: xml.replace(
+        '<c r="C3" t="n"><v>45</v></c>', '<c r="C3" t="str"><f>IF(1,"","")</f><v></v></c>'))
+    result = ingest(plan, data, "formula.xlsx", today=TODAY)
+    assert result.ok and result.targets["target_id"].tolist() == ["T15-1"]

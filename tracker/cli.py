@@ -220,7 +220,7 @@ def _status(args, plan, store) -> int:
     else:
         records = status_records(snapshot)
     if args.json:
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1, allow_nan=False))  # never Infinity/NaN
         print()
     else:
         print(f"统计截至 {snapshot.as_of}")

@@ -1,25 +1,23 @@
-"""Read a progress file (CSV or XLSX) and validate every row against the plan, reporting every problem."""
+"""Read a progress file (see readers for the kinds) and validate every row against the plan, reporting every
+problem."""
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
 
 from .plan import Plan
-from .validation import Problem
+from .readers import MAX_FILE_BYTES, Limits, Unreadable, read_sheets  # noqa: F401  (the CLI's size check)
+from .settings import resolve
+from .validation import Problem, ProblemsError
 from .status import DONE, IN_PROGRESS, NOT_STARTED
-from .values import decode, parse_date, to_target_unit
+from .values import parse_date, to_target_unit
 
-BINARY_MAGIC = (b"\x89PNG", b"%PDF", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0", b"Rar!", b"7z\xbc\xaf")
-MAX_FILE_BYTES = 20 * 1024 * 1024          # a month's report is a few kilobytes
-MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024  # refuse zip bombs before opening them
+MAX_TEXT_CHARS = 5000  # a note, problem or next step longer than this is a pasted document, not a report
 
 # Canonical column -> headers clerks write for it (compared after normalising width, case and spaces).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -95,67 +93,20 @@ def _blank(value) -> bool:
     return (isinstance(value, float) and value != value) or str(value).strip() == ""
 
 
-def _xlsx_rows(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
+def read_rows(data: bytes, file_name: str, limits: Limits = Limits()) -> list[list]:
+    """The data sheet's cells, row by row as Excel numbers them; raises ProblemsError when the file is unreadable.
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise ValueError("不是有效的 Excel（.xlsx）文件，可能已损坏或只是改了扩展名") from None
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise ValueError(f"解压后超过 {MAX_XLSX_UNPACKED_BYTES // 2**20} MB，已拒绝（疑似异常文件）")
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-        raise ValueError(f"无法作为 Excel 工作簿打开（{exc.__class__.__name__}）") from None
-    try:
-        first, best, best_rows = None, None, -1
-        for sheet in book.worksheets:
-            rows = []
-            for cells in sheet.iter_rows(min_row=1):
-                row = []
-                for cell in cells:
-                    value = cell.value
-                    # A cell formatted as a percentage holds 0.35 for 35%: keep what the clerk saw.
-                    if isinstance(value, (int, float)) and "%" in str(getattr(cell, "number_format", "")):
-                        value = f"{value * 100:.10g}%"
-                    row.append(value)
-                rows.append(row)
-            first = rows if first is None else first
-            header = _find_header(rows)
-            if header is not None:
-                # an instructions sheet may hold a small example table: the data sheet has the most rows
-                filled = sum(1 for row in rows[header.row + 1:] if any(not _blank(v) for v in row))
-                if filled > best_rows:
-                    best, best_rows = rows, filled
-        return best if best is not None else first or []
-    finally:
-        book.close()
-
-
-def read_rows(data: bytes, file_name: str) -> list[list]:
-    """The file's cells, row by row as Excel numbers them (row 1 first); raises ValueError when unreadable."""
-    if len(data) > MAX_FILE_BYTES:
-        raise ValueError(f"文件过大（{len(data) / 2**20:.1f} MB），上限 {MAX_FILE_BYTES // 2**20} MB")
-    name = file_name.lower()
-    if name.endswith(".xls"):
-        raise ValueError("不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV 后上传")
-    if name.endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
-        return _xlsx_rows(data)
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.startswith(BINARY_MAGIC):
-        raise ValueError("不是文本格式的 CSV 文件（可能是图片、PDF 或其他文件改了扩展名）")
-    text = decode(data)
-    if text is None:
-        raise ValueError("无法识别文件编码（应为 UTF-8 或 GBK 编码的 CSV）")
-    if "\x00" in text:
-        raise ValueError("不是文本格式的 CSV 文件（可能是改了扩展名的其他文件）")
-    sample = "\n".join(text.splitlines()[:20])
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","  # cells pasted from Excel are tab-separated
-    try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise ValueError(f"CSV 格式错误：{exc}") from None
+    An instructions sheet may hold a small example table, so the data sheet is the one with the most filled rows
+    under a header; the first sheet when none has a header."""
+    sheets = read_sheets(data, file_name, limits)
+    best, best_rows = None, -1
+    for rows in sheets:
+        header = _find_header(rows)
+        if header is not None:
+            filled = sum(1 for row in rows[header.row + 1:] if any(not _blank(v) for v in row))
+            if filled > best_rows:
+                best, best_rows = rows, filled
+    return best if best is not None else (sheets[0] if sheets else [])
 
 
 @dataclass
@@ -251,6 +202,8 @@ def validate(plan: Plan, rows: list[list], file_name: str, sha256: str, *, unit:
             continue
         if all(get(key) is None for key in FILLED):
             continue  # a template row left empty: no report
+        if _unfaithful(result, excel, get, label):
+            continue
         as_of = None
         if get("as_of") is None:
             result.fail(excel, label["as_of"], "", "请填写截至日期，如 2023-09-30")
@@ -275,6 +228,21 @@ def validate(plan: Plan, rows: list[list], file_name: str, sha256: str, *, unit:
     result.targets = pd.DataFrame(target_rows, columns=TARGET_COLUMNS)
     result.tasks = pd.DataFrame(task_rows, columns=TASK_COLUMNS)
     return result
+
+
+def _unfaithful(result, excel: int, get, label: dict) -> bool:
+    """Refuse a row holding a cell that could not be read faithfully or a text too long to be a report."""
+    found = False
+    for key in label:
+        value = get(key)
+        if isinstance(value, Unreadable):
+            result.fail(excel, label[key], value.text, value.reason)
+            found = True
+        elif key in ("note", "problems", "next_steps") and value is not None and len(str(value)) > MAX_TEXT_CHARS:
+            result.fail(excel, label[key], str(value)[:20] + "…",
+                        f"文字过长（{len(str(value))} 字），每格最多 {MAX_TEXT_CHARS} 字，请精简或另附材料")
+            found = True
+    return found
 
 
 def _target_row(result, targets, tid, kid, excel, get, text, label, col, unit, as_of, seen, last, out) -> None:
@@ -365,14 +333,14 @@ def _task_row(result, task_leads, kid, excel, get, text, label, unit, as_of, see
 
 
 def ingest(plan: Plan, data: bytes, file_name: str, *, unit: str | None = None, today: date | None = None,
-           previous: pd.DataFrame | None = None) -> Ingested:
-    """Read and validate a progress file; nothing is stored here."""
+           previous: pd.DataFrame | None = None, settings: dict[str, float] | None = None) -> Ingested:
+    """Read and validate a progress file within the upload limits of the settings; nothing is stored here."""
     sha = hashlib.sha256(data).hexdigest()
     try:
-        rows = read_rows(data, file_name)
-    except ValueError as exc:
+        rows = read_rows(data, file_name, Limits.from_settings(resolve(settings)))
+    except ProblemsError as exc:
         result = Ingested(file_name, sha)
-        result.fail(None, None, None, str(exc))
+        result.problems.extend(exc.problems)
         return result
     return validate(plan, rows, file_name, sha, unit=unit, today=today, previous=previous)
 

@@ -67,6 +67,16 @@ SETTINGS += (
             "问题超期（天）：问题从发现起超过此天数仍未解决，标为超期。",
             "Problem overdue (days): an open problem older than this is flagged.", 1, 366, True),
 )
+SETTINGS += (
+    Setting("upload_max_rows", 5000,
+            "上传行数上限：进度文件中有内容的行超出此行号即拒绝整个文件（防止异常文件拖垮服务器）。",
+            "Upload row limit: a progress file with content below this row is refused whole (so that a "
+            "hostile file cannot exhaust the server).", 100, 100000, True),
+    Setting("upload_max_columns", 60,
+            "上传列数上限：进度文件中有内容的列超出此列数即拒绝整个文件。",
+            "Upload column limit: a progress file with content right of this column is refused whole.",
+            10, 1000, True),
+)
 WEIGHTS = ("weight_completion", "weight_timeliness", "weight_severe")
 
 DEFAULTS: dict[str, float] = {s.name: s.default for s in SETTINGS}
