@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from .navigation import BY_NAME
 from .store import Store
 
 ROLES = ("admin", "leader", "reporter")
@@ -36,14 +37,6 @@ PERMISSIONS = {
 }
 
 
-# The permission each page needs: navigation shows a role only its pages, and each page checks again.
-PAGE_PERMISSIONS = {
-    "overview": "view_plan", "departments": "view", "tasks": "view_plan", "targets": "view_plan", "present": "view",
-    "warnings": "view", "trends": "view", "ranking": "view", "problems": "view", "meeting": "view",
-    "plan_import": "plan", "report": "report", "batches": "view_plan", "admin": "accounts",
-}
-
-
 @dataclass(frozen=True)
 class User:
     name: str
@@ -55,8 +48,8 @@ class User:
         return self.role in PERMISSIONS[permission]
 
     def may_open(self, page: str) -> bool:
-        """Whether this user may open the page."""
-        return self.can(PAGE_PERMISSIONS[page])
+        """Whether this user may open the page (named as in tracker.navigation's table)."""
+        return self.can(BY_NAME[page].permission)
 
 
 LOCAL_ADMIN = User("本机管理员", "admin")  # a fresh install with no accounts: one administrator on this machine
@@ -128,21 +121,35 @@ class Accounts:
         return token
 
     def resume(self, token: str, now: datetime | None = None) -> User | None:
-        """The user of a session token that is known, not idle longer than IDLE_LIMIT, and whose account is still
-        enabled and unlocked; None otherwise (an idle token is forgotten)."""
+        """The user of a session token that still holds (see check), noting that it is in use; None otherwise (a
+        token that no longer holds is forgotten)."""
+        found = self.check(token=token, now=now)
+        if found is None:
+            self.close_session(token)
+        else:
+            self.touch(token, now)
+        return found
+
+    def check(self, name: str | None = None, token: str | None = None, now: datetime | None = None) -> User | None:
+        """The account behind a session as it stands now, read in one indexed query (cheap enough for every page
+        run): None once the session token is gone (logout, a new password, disabling) or idle longer than
+        IDLE_LIMIT, or the account is disabled or locked. A session without a token (an identity provider's login)
+        is checked by the account's name."""
         now = now or datetime.now()
         with self.store.connect() as conn:
-            row = conn.execute("SELECT s.last_seen, u.name, u.role, u.unit, u.disabled, u.locked_until"
-                               " FROM sessions s JOIN users u ON u.name = s.name WHERE s.token_hash = ?",
-                               (_digest(token),)).fetchone()
+            if token:
+                row = conn.execute("SELECT s.last_seen, u.name, u.role, u.unit, u.disabled, u.locked_until"
+                                   " FROM sessions s JOIN users u ON u.name = s.name WHERE s.token_hash = ?",
+                                   (_digest(token),)).fetchone()
+            else:
+                row = conn.execute("SELECT NULL, name, role, unit, disabled, locked_until FROM users WHERE name = ?",
+                                   (name,)).fetchone()
         if row is None:
             return None
         last_seen, name, role, unit, disabled, locked_until = row
-        if expired(datetime.fromisoformat(last_seen), now) or disabled or (
+        if (last_seen and expired(datetime.fromisoformat(last_seen), now)) or disabled or (
                 locked_until and datetime.fromisoformat(locked_until) > now):
-            self.close_session(token)
             return None
-        self.touch(token, now)
         return User(name, role, unit)
 
     def touch(self, token: str, now: datetime | None = None) -> None:
