@@ -12,6 +12,15 @@ st.html("""<style>
 h1 { font-size: 2.4rem !important; }
 [data-testid="stCaptionContainer"] { font-size: 1.05rem; }
 .block-container { padding-top: 2.5rem; }
+/* the page list (ui.run_page) spaced and coloured like Streamlit's own, with its line underneath */
+.st-key-page_list { gap: 0; padding-bottom: calc(1rem + 2px); margin-bottom: 0.5rem; border-bottom: 1px solid rgba(47, 45, 43, 0.2); }
+.st-key-page_list [data-testid="stCaptionContainer"] { margin: 16.75px 0 3.5px; }
+.st-key-page_list [data-testid="stElementContainer"]:first-child [data-testid="stCaptionContainer"] { margin-top: 1px; }
+.st-key-page_list [data-testid="stCaptionContainer"] p { margin: 0; font-size: 0.875rem; font-weight: 500;
+  line-height: 1.5; color: rgba(47, 45, 43, 0.8); }
+.st-key-page_list [data-testid="stElementContainer"]:has([data-testid="stPageLink"]) { margin: 0 0 2.25px; }
+.st-key-page_list a, .st-key-page_list a p { color: rgba(47, 45, 43, 0.8); }
+.st-key-page_list a [data-testid="stIconMaterial"] { color: rgba(47, 45, 43, 0.6); }
 </style>""")
 
 
@@ -20,7 +29,7 @@ def _switch_plan() -> None:
         st.session_state.pop(key, None)
 
 
-page_list = st.sidebar.container()  # filled once the user is known: the list stays at the top of the sidebar
+page_list = st.sidebar.container(key="page_list")  # filled once the user is known: the list stays at the top of the sidebar
 with st.sidebar:
     st.radio(ui.i18n.t("language"), ["zh", "en"], key="lang", horizontal=True,
              format_func=lambda code: "中文" if code == "zh" else "English")

@@ -39,6 +39,11 @@ def run_page(user: User, page_list) -> None:
                 st.caption(T(section))
                 for entry in shown:
                     st.page_link(pages[entry.name])
+        # the link to the page shown stands out, as in Streamlit's own list (a style only: it takes no space)
+        current_link = f'.st-key-page_list a[href="{current.url_path}"]'
+        st.html(f"<style>{current_link}, {current_link} p, {current_link} [data-testid='stIconMaterial'] {{"
+                " font-weight: 600; color: rgb(47, 45, 43); }"
+                f" {current_link} {{ background-color: rgba(169, 169, 162, 0.25); }}</style>")
     st.session_state.pop(_HANDED, None)
     _run.by_entry = True
     try:
