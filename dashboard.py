@@ -67,3 +67,4 @@ with st.sidebar:
 ui.keep_session_in_browser()
 ui.hold_charts_until_painted()
 ui.run_page(user, page_list)
+ui.ask_when_painted()  # reached when the page ran to its end (st.stop ends the run before it)

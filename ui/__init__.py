@@ -11,6 +11,6 @@ from .auth import accounts, allowed, current_user, keep_session_in_browser, logi
 from .cache import (after_write, default_date, memo, memo_at, memo_compare, plan, plans, snapshot,  # noqa: F401
                     store)
 from .frame import ALL_UNITS, flash, guard, page_header, run_page, unit_filter  # noqa: F401
-from .paint import chart, hold_charts_until_painted  # noqa: F401
+from .paint import ask_when_painted, chart, hold_charts_until_painted  # noqa: F401
 from .tables import problem_table, status_cells, status_column, status_table, target_table  # noqa: F401
 from .text import T, lang, plain, status_text  # noqa: F401

@@ -8,54 +8,45 @@ from .text import T
 
 _CHART_CONFIG = {"displayModeBar": False}
 PAINTED = "first_paint_done"
-# Tells the server once the first page is drawn, through the documented custom-component API only: the page counts
-# as drawn when the document has stopped changing for a moment (never later than 5 s).
+# Tells the server once the first page is drawn, through the documented custom-component API only. The element comes
+# last in the run, so when the browser mounts it everything the run drew is on the page; two animation frames later
+# it has been painted.
 _FIRST_PAINT = st.components.v2.component("first_paint", js="""
 export default function ({ parentElement, setTriggerValue }) {
   // A click or key press of the user's own reruns the app anyway, and that rerun draws the charts; a rerun asked for
   // here as well could take the user back to the page being left, so after one nothing is asked.
-  let touched = false;
+  let touched = false, frame = 0;
   const touch = () => { touched = true; };
   document.addEventListener("pointerdown", touch, { capture: true });
   document.addEventListener("keydown", touch, { capture: true });
-  const started = performance.now();
-  let changed = started;
-  const observer = new MutationObserver(() => { changed = performance.now(); });
-  observer.observe(document.body, { childList: true, subtree: true, characterData: true });
-  let frame = 0;
   const stop = () => {
     cancelAnimationFrame(frame);
-    observer.disconnect();
     document.removeEventListener("pointerdown", touch, { capture: true });
     document.removeEventListener("keydown", touch, { capture: true });
   };
-  const check = () => {
-    const now = performance.now();
-    if (!parentElement.isConnected || touched) return stop();
-    if (now - changed < 150 && now - started < 5000) {
-      frame = requestAnimationFrame(check);
-      return;
-    }
-    stop();
-    setTriggerValue("painted", true);
-  };
-  frame = requestAnimationFrame(check);
+  frame = requestAnimationFrame(() => {
+    frame = requestAnimationFrame(() => {
+      stop();
+      if (parentElement.isConnected && !touched) setTriggerValue("painted", true);
+    });
+  });
   return stop;
 }""")
 
 
 def hold_charts_until_painted() -> None:
-    """On a session's first run, draw charts as placeholders and ask the browser to rerun once it has painted.
+    """On a session's first run, draw charts as placeholders (see chart); any later run draws them."""
+    st.session_state[PAINTED] = PAINTED in st.session_state
 
-    Any later run draws them, so a browser that never answers (or a user who clicks first) still gets its charts
-    on the next interaction.
+
+def ask_when_painted() -> None:
+    """At the end of a session's first run, ask the browser to rerun once it has painted what the run drew.
+
+    A browser that never answers (or a user who clicks first) gets the charts from the next interaction's run.
     """
-    if PAINTED in st.session_state:
-        st.session_state[PAINTED] = True
-        return
-    st.session_state[PAINTED] = False
-    with st.sidebar:
-        _FIRST_PAINT(key="first_paint", on_painted_change=lambda: None, height=0)
+    if not st.session_state.get(PAINTED, True):
+        with st.sidebar:
+            _FIRST_PAINT(key="first_paint", on_painted_change=lambda: None, height=0)
 
 
 def chart(figure, where=None, **kwargs) -> None:
