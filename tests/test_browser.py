@@ -136,9 +136,9 @@ def test_a_reporter_logs_in_uploads_its_template_and_cannot_reach_the_admin_page
         page.get_by_label("密码").fill("correct-horse")
         page.get_by_role("button", name="登录").click()
         page.get_by_role("heading", name="总览").wait_for(timeout=30000)
+        wait_idle(page)
         nav = page.locator(PAGE_LIST).inner_text()
         assert "进度上报" in nav and "账户与审计" not in nav and "部门" not in nav
-        wait_idle(page)
         page.reload()                                              # F5 in the middle of the work
         page.get_by_role("heading", name="总览").wait_for(timeout=30000)
         assert page.get_by_label("密码").count() == 0              # still logged in

@@ -12,6 +12,7 @@ from tracker.snapshot import Snapshot
 
 from .auth import user
 from .cache import snapshot, store
+from .paint import watch_touches
 from .text import T, plain
 
 ROOT = Path(__file__).resolve().parent.parent  # the entry file's folder, which holds pages/
@@ -33,6 +34,7 @@ def run_page(user: User, page_list) -> None:
                                  url_path=entry.name, default=entry is HOME) for entry in PAGES}
     current = st.navigation(list(pages.values()), position="hidden")
     with page_list:
+        watch_touches()  # before any link
         for section, entries in sections().items():
             shown = [entry for entry in entries if user.may_open(entry.name)]
             if shown:
