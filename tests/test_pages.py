@@ -452,16 +452,21 @@ def test_the_presentation_marks_sample_data_on_every_slide(sample_app):
     assert len(plan_lines) == 54 and all(line.startswith(":red[**示例数据（虚构）**]") for line in plan_lines)
 
 
+def _components(app) -> list[str]:
+    return [c.proto.component_name for c in app.get("bidi_component")]
+
+
 def test_the_first_page_of_a_session_sends_its_charts_after_the_browser_has_painted_it(sample_app):
     sample_app.run()
     assert metrics(sample_app)["已完成"] == "19"  # the figures come at once
     assert not sample_app.get("plotly_chart")
     assert [c.value for c in sample_app.caption].count("图表载入中……") == 3
-    assert sample_app.get("bidi_component"), "the page asks the browser to say when it has painted"
+    assert _components(sample_app)[-1] == "first_paint", "the run ends asking the browser to say when it has painted"
     sample_app.run()  # what the browser's answer (or any click) does
     assert len(sample_app.get("plotly_chart")) == 3
     assert "图表载入中……" not in [c.value for c in sample_app.caption]
-    assert not sample_app.get("bidi_component")
+    assert "first_paint" not in _components(sample_app)
+
 
 
 def _login(app, name, password):
