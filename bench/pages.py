@@ -16,13 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from year_of_reports import fill  # noqa: E402
-
 from scripts.serve import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
-
 from tracker.navigation import PAGES  # noqa: E402
 from tracker.plan import load_plan  # noqa: E402
 from tracker.store import Store  # noqa: E402
+from year_of_reports import fill  # noqa: E402
+
 
 def rerun_times(reruns: int) -> dict[str, float]:
     """Median milliseconds of a warm AppTest rerun per page (after a widget change, caches warm).
