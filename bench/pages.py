@@ -6,6 +6,7 @@ Usage: python bench/pages.py [--reruns N] [--no-browser]
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -30,10 +31,11 @@ def rerun_times(reruns: int) -> dict[str, float]:
     st.navigation: each measured rerun therefore also includes the page handing the run over to the entry file
     (ui.frame), a few milliseconds more than the server spends.
     """
-    from streamlit import logger
     from streamlit.testing.v1 import AppTest
 
-    logger.set_log_level("error")  # AppTest's own calls from the main thread each warn of a missing run context
+    # AppTest's own calls from the main thread each log a harmless "missing ScriptRunContext" warning (a logger's name,
+    # not an import: if Streamlit renames it, the warnings only come back).
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(lambda record: False)
     results = {}
     for entry in PAGES:
         app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
