@@ -17,40 +17,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from year_of_reports import fill  # noqa: E402
-
 from scripts.serve import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
-
+from tracker.navigation import PAGES  # noqa: E402
 from tracker.plan import load_plan  # noqa: E402
 from tracker.store import Store  # noqa: E402
-
-PAGES = [f"pages/{name}.py" for name in ("overview", "departments", "tasks", "targets", "present", "warnings",
-                                         "trends", "ranking", "problems", "meeting", "report", "batches",
-                                         "plan_import", "admin")]
+from year_of_reports import fill  # noqa: E402
 
 
 def rerun_times(reruns: int) -> dict[str, float]:
-    """Median milliseconds of a warm AppTest rerun per page (after a widget change, caches warm)."""
-    from streamlit.runtime.pages_manager import PagesManager
+    """Median milliseconds of a warm AppTest rerun per page (after a widget change, caches warm).
+
+    AppTest starts every run in Streamlit's legacy pages/ mode, which a live server leaves for good at its first
+    st.navigation: each measured rerun therefore also includes the page handing the run over to the entry file
+    (ui.frame), a few milliseconds more than the server spends.
+    """
     from streamlit.testing.v1 import AppTest
 
-    # AppTest's own calls from the main thread each log a harmless "missing ScriptRunContext" warning.
+    # AppTest's own calls from the main thread each log a harmless "missing ScriptRunContext" warning (a logger's name,
+    # not an import: if Streamlit renames it, the warnings only come back).
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(lambda record: False)
-
-    # AppTest forgets between runs that st.navigation has been called, which a live server remembers;
-    # remember it here so that each rerun is measured the way the server runs it.
-    original = PagesManager.__init__
-
-    def steady_state(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = steady_state
     results = {}
-    for page in PAGES:
+    for entry in PAGES:
         app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
         app.run()
-        app.switch_page(page).run()
+        app.switch_page(entry.file).run()
         assert not app.exception, [e.value for e in app.exception]
         samples = []
         for i in range(reruns):
@@ -58,8 +48,7 @@ def rerun_times(reruns: int) -> dict[str, float]:
             start = time.perf_counter()
             app.run()
             samples.append((time.perf_counter() - start) * 1000)
-        results[page] = statistics.median(samples)
-    PagesManager.__init__ = original
+        results[entry.file] = statistics.median(samples)
     return results
 
 

@@ -7,9 +7,10 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker.accounts import ROLES
+from tracker.accounts import NAME_MAX, ROLES
 from tracker.i18n import AUDIT_ACTION_LABELS, ROLE_LABELS, label
 from tracker.settings import SETTINGS
+from tracker.errors import report
 from tracker.store import check_backup
 
 snap = ui.page_header(ui.T("admin"), "admin")
@@ -60,7 +61,7 @@ def _change() -> None:
 left, right = st.columns(2)
 with left.form("add_account", clear_on_submit=True):
     st.markdown(f"#### {ui.T('new_account')}")
-    st.text_input(ui.T("account_name"), key="acc_name", max_chars=64)
+    st.text_input(ui.T("account_name"), key="acc_name", max_chars=NAME_MAX)
     st.selectbox(ui.T("role"), ROLES, key="acc_role", format_func=role_name)
     st.selectbox(ui.T("account_unit"), plan.units, key="acc_unit")
     st.text_input(ui.T("initial_password"), type="password", key="acc_password", max_chars=128)
@@ -133,5 +134,7 @@ if upload is not None:
             st.success(ui.T("restored"))
     except ValueError as exc:
         st.error(ui.T("restore_refused", name=ui.plain(upload.name), why=exc))
+    except Exception as exc:  # a full or read-only store: said in words, the store as it was
+        st.error(report(exc))
     finally:
         Path(tmp.name).unlink(missing_ok=True)

@@ -112,12 +112,12 @@ with st.container(key="controls", horizontal=True, vertical_alignment="center"):
     st.toggle(ui.T("print_all"), key="print_all", help=ui.T("print_all_help"))
     st.page_link("pages/overview.py", label=ui.T("slide_exit"), icon=":material/close:")
 
-# Arrow keys, PageUp/PageDown (what presentation clickers send) and space turn the pages.
-st.iframe("""<script>
-const doc = window.parent.document;
-if (!doc.__slideKeys) {
-  doc.__slideKeys = true;
-  doc.addEventListener("keydown", (event) => {
+# Arrow keys, PageUp/PageDown (what presentation clickers send) and space turn the pages. The listener is part of the
+# page itself (not an iframe that loads later), so it is in place as soon as the buttons it presses are.
+st.html("""<script>
+if (!document.__slideKeys) {
+  document.__slideKeys = true;
+  document.addEventListener("keydown", (event) => {
     const target = event.target;
     // typing in a field is left alone, but a closed list (the slide list after a jump) hands the keys back
     const closedList = target.getAttribute("role") === "combobox" && target.getAttribute("aria-expanded") !== "true";
@@ -125,8 +125,8 @@ if (!doc.__slideKeys) {
     const next = ["ArrowRight", "PageDown", " "].includes(event.key);
     const prev = ["ArrowLeft", "PageUp"].includes(event.key);
     if (!next && !prev) return;
-    const button = doc.querySelector(next ? ".st-key-next button" : ".st-key-prev button");
+    const button = document.querySelector(next ? ".st-key-next button" : ".st-key-prev button");
     if (button && !button.disabled) { event.preventDefault(); if (closedList) target.blur(); button.click(); }
   }, true);  // capture: the list's own key handling must not swallow the key first
 }
-</script>""", height=1)
+</script>""", unsafe_allow_javascript=True)

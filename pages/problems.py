@@ -24,13 +24,8 @@ st.caption(ui.T("rows_shown", n=len(shown)))
 if shown.empty:
     st.write(ui.T("no_problems"))
 else:
-    st.dataframe(pd.DataFrame({
-        "#": shown["id"], ui.T("problem"): shown["text"], ui.T("state"): shown["state"].map(state_name),
-        ui.T("overdue"): shown["overdue"].map(lambda o: ui.T("overdue_mark") if o else ""), ui.T("age_days"): shown["age"],
-        ui.T("raised_on"): shown["raised_on"].map(str), ui.T("task_id"): shown["task_id"],
-        ui.T("title"): shown["title"], ui.T("owner"): shown["owner"].fillna(""),
-        ui.T("lead_units"): shown["lead_units"],
-    }), hide_index=True, width="stretch")
+    ui.problem_table(shown, ("id", "text", "state", "overdue", "age", "raised_on", "task_id", "title", "owner",
+                             "lead_units"))
 
 titles = dict(zip(plan.tasks["task_id"], plan.tasks["title"]))
 

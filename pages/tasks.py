@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from tracker import views
-from tracker.i18n import PROBLEM_STATE_LABELS, TASK_STATE_LABELS, label
+from tracker.i18n import TASK_STATE_LABELS, label
 from tracker.plan import is_open_list
 from tracker.status import STATUSES
 
@@ -60,11 +60,7 @@ if task["progress_text"]:
 problems = ui.memo(views.problems, None, int(choice))
 if not problems.empty:
     st.markdown(f"#### {ui.T('problems_page')}")
-    st.dataframe(pd.DataFrame({
-        "#": problems["id"], ui.T("problem"): problems["text"], ui.T("raised_on"): problems["raised_on"].map(str),
-        ui.T("state"): problems["state"].map(lambda s: label(PROBLEM_STATE_LABELS, s, ui.lang())),
-        ui.T("overdue"): problems["overdue"].map(lambda o: ui.T("overdue_mark") if o else ""),
-    }), hide_index=True, width="stretch")
+    ui.problem_table(problems, ("id", "text", "raised_on", "state", "overdue"))
 
 targets = snap.targets[snap.targets["task_id"] == choice]
 st.markdown(f"#### {ui.T('task_targets')}")

@@ -53,13 +53,7 @@ st.subheader(f"{ui.T('open_problems')}（{len(problems)}，{ui.T('overdue')} {in
 if problems.empty:
     st.write(ui.T("no_problems"))
 else:
-    st.dataframe(pd.DataFrame({
-        "#": problems["id"], ui.T("problem"): problems["text"],
-        ui.T("state"): problems["state"].map(lambda s: label(PROBLEM_STATE_LABELS, s, ui.lang())),
-        ui.T("overdue"): problems["overdue"].map(lambda o: ui.T("overdue_mark") if o else ""), ui.T("age_days"): problems["age"],
-        ui.T("raised_on"): problems["raised_on"].map(str), ui.T("task_id"): problems["task_id"],
-        ui.T("title"): problems["title"], ui.T("lead_units"): problems["lead_units"],
-    }), hide_index=True, width="stretch")
+    ui.problem_table(problems, ("id", "text", "state", "overdue", "age", "raised_on", "task_id", "title", "lead_units"))
 
 st.download_button(ui.T("download_warnings"), lambda: warnings_xlsx(targets, tasks),
                    file_name=f"预警清单_{snap.as_of:%Y%m%d}.xlsx", on_click="ignore")

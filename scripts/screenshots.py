@@ -7,10 +7,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from serve import CHROMIUM, CHROMIUM_ARGS, wait_idle
+from serve import CHROMIUM, CHROMIUM_ARGS, ROOT, wait_idle
 
-PAGES = {"overview": "", **{name: name for name in ("departments", "tasks", "targets", "warnings", "trends", "ranking",
-                                                      "problems", "meeting", "report", "batches")}}
+sys.path.insert(0, str(ROOT))
+from tracker.navigation import HOME, PAGES  # noqa: E402
 
 
 def main() -> None:
@@ -20,12 +20,12 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": int(sys.argv[3]) if len(sys.argv) > 3 else 900})
-        for name, path in PAGES.items():
-            page.goto(f"{base}/{path}")
+        for entry in PAGES:
+            page.goto(f"{base}/{'' if entry is HOME else entry.name}")
             wait_idle(page)
             page.wait_for_timeout(1000)  # let the last chart finish its animation
-            page.screenshot(path=str(out / f"{name}.png"), full_page=True)
-            print(out / f"{name}.png")
+            page.screenshot(path=str(out / f"{entry.name}.png"), full_page=True)
+            print(out / f"{entry.name}.png")
         browser.close()
 
 

@@ -4,12 +4,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tracker import navigation
 from tracker.samples import load_sample
 
 ENTRY = "../dashboard.py"
-PAGES = ["pages/overview.py", "pages/departments.py", "pages/tasks.py", "pages/targets.py", "pages/warnings.py",
-         "pages/trends.py", "pages/ranking.py", "pages/problems.py", "pages/meeting.py", "pages/report.py",
-         "pages/batches.py", "pages/plan_import.py"]
+# Every page with the usual frame (title, plan line, banners); the projector mode has its own, tested below.
+PAGES = [page.file for page in navigation.PAGES if page.name != "present"]
 
 
 @pytest.fixture
@@ -454,13 +454,69 @@ def test_the_presentation_marks_sample_data_on_every_slide(sample_app):
     assert len(plan_lines) == 54 and all(line.startswith(":red[**示例数据（虚构）**]") for line in plan_lines)
 
 
+def _components(app) -> list[str]:
+    return [c.proto.component_name for c in app.get("bidi_component")]
+
+
 def test_the_first_page_of_a_session_sends_its_charts_after_the_browser_has_painted_it(sample_app):
     sample_app.run()
     assert metrics(sample_app)["已完成"] == "19"  # the figures come at once
     assert not sample_app.get("plotly_chart")
     assert [c.value for c in sample_app.caption].count("图表载入中……") == 3
-    assert sample_app.get("bidi_component"), "the page asks the browser to say when it has painted"
+    assert _components(sample_app)[-1] == "first_paint", "the run ends asking the browser to say when it has painted"
     sample_app.run()  # what the browser's answer (or any click) does
     assert len(sample_app.get("plotly_chart")) == 3
     assert "图表载入中……" not in [c.value for c in sample_app.caption]
-    assert not sample_app.get("bidi_component")
+    assert "first_paint" not in _components(sample_app)
+
+
+
+def _login(app, name, password):
+    app.run()
+    app.text_input(key="login_name").input(name)
+    app.text_input(key="login_password").input(password)
+    app.button[0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def _lock(accounts, name):
+    for _ in range(5):  # LOCK_AFTER wrong passwords
+        accounts.login(name, "wrong-password")
+
+
+@pytest.mark.parametrize("change", [
+    lambda accounts, app: accounts.disable("zhang", by="office"),
+    lambda accounts, app: accounts.set_password("zhang", "another-horse", by="office"),
+    lambda accounts, app: accounts.close_session(app.session_state["session_token"]),  # a logout in another tab
+    lambda accounts, app: _lock(accounts, "zhang"),
+], ids=["disabled", "new_password", "logged_out_elsewhere", "locked"])
+def test_an_open_session_ends_at_its_next_run_once_the_account_or_session_no_longer_holds(app, tmp_path, change):
+    from tracker.accounts import Accounts
+    from tracker.store import Store
+    accounts = Accounts(Store(tmp_path / "progress.db"))
+    accounts.add("office", "admin", "admin-pass-1")
+    accounts.add("zhang", "reporter", "correct-horse", unit="区民政局")
+    _login(app, "zhang", "correct-horse")
+    app.switch_page("pages/report.py").run()
+    assert app.title[0].value == "进度上报" and app.file_uploader
+    change(accounts, app)
+    app.run()                                                   # the clerk's next click
+    assert app.title[0].value == "督办看板" and app.text_input(key="login_name")
+    assert "登录已失效" in app.warning[0].value
+    assert not app.file_uploader and "user" not in app.session_state
+
+
+def test_the_sidebar_shows_account_and_unit_names_as_written(app, tmp_path):
+    from markdown_it import MarkdownIt
+
+    from tracker.accounts import Accounts
+    from tracker.store import Store
+    hostile = "[x](http://e)**b**![i](http://e/i.png)"
+    accounts = Accounts(Store(tmp_path / "progress.db"))
+    accounts.add("office", "admin", "admin-pass-1")
+    accounts.add(hostile, "reporter", "correct-horse", unit=hostile)
+    _login(app, hostile, "correct-horse")
+    caption = next(c.value for c in app.sidebar.caption if "当前用户" in c.value)
+    html = MarkdownIt().render(caption)                         # CommonMark, as the browser's Markdown renders it
+    assert "<a" not in html and "<img" not in html and "<strong>" not in html, html
+    assert html.count(hostile) == 2                             # the name and the unit, each shown as written

@@ -9,21 +9,15 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tracker.accounts import LOGIN_REFUSED, Accounts, User
+from tracker import navigation
+from tracker.accounts import LOGIN_REFUSED, PERMISSIONS, Accounts, User
 from tracker.store import Store
 
 ENTRY = "../dashboard.py"
 ROLES = {"admin": User("office", "admin"), "leader": User("leader", "leader"),
          "reporter": User("zhang", "reporter", "区民政局")}
-# page -> roles that may open it
-PAGES = {
-    "overview": {"admin", "leader", "reporter"}, "departments": {"admin", "leader"},
-    "tasks": {"admin", "leader", "reporter"}, "targets": {"admin", "leader", "reporter"},
-    "present": {"admin", "leader"}, "warnings": {"admin", "leader"}, "trends": {"admin", "leader"},
-    "ranking": {"admin", "leader"}, "problems": {"admin", "leader"}, "meeting": {"admin", "leader"},
-    "plan_import": {"admin"}, "report": {"admin", "reporter"}, "batches": {"admin", "leader", "reporter"},
-    "admin": {"admin"},
-}
+# page -> roles that may open it, from the page table
+PAGES = {page.name: PERMISSIONS[page.permission] for page in navigation.PAGES}
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from .formats import invisible
+from .navigation import BY_NAME
 from .store import Store, write_audit
 
 ROLES = ("admin", "leader", "reporter")
@@ -38,14 +39,6 @@ PERMISSIONS = {
 }
 
 
-# The permission each page needs: navigation shows a role only its pages, and each page checks again.
-PAGE_PERMISSIONS = {
-    "overview": "view_plan", "departments": "view", "tasks": "view_plan", "targets": "view_plan", "present": "view",
-    "warnings": "view", "trends": "view", "ranking": "view", "problems": "view", "meeting": "view",
-    "plan_import": "plan", "report": "report", "batches": "view_plan", "admin": "accounts",
-}
-
-
 @dataclass(frozen=True)
 class User:
     name: str
@@ -57,8 +50,8 @@ class User:
         return self.role in PERMISSIONS[permission]
 
     def may_open(self, page: str) -> bool:
-        """Whether this user may open the page."""
-        return self.can(PAGE_PERMISSIONS[page])
+        """Whether this user may open the page (named as in tracker.navigation's table)."""
+        return self.can(BY_NAME[page].permission)
 
 
 LOCAL_ADMIN = User("本机管理员", "admin")  # a fresh install with no accounts: one administrator on this machine
@@ -155,25 +148,42 @@ class Accounts:
         return token
 
     def resume(self, token: str, now: datetime | None = None) -> User | None:
-        """The user of a session token that is known, not idle longer than IDLE_LIMIT, and whose account is still
-        enabled and unlocked, the login after a reload audited; None otherwise (a token that no longer counts is
-        forgotten, and the audit log says so)."""
+        """The user of a session token that still holds (see check), the login after a reload audited; None otherwise
+        (a token that no longer holds is forgotten, and the audit log says so)."""
         now = now or datetime.now()
+        found = self.check(token=token, now=now)
         with self.store.transaction() as conn:
-            row = conn.execute("SELECT s.last_seen, u.name, u.role, u.unit, u.disabled, u.locked_until"
-                               " FROM sessions s JOIN users u ON u.name = s.name WHERE s.token_hash = ?",
-                               (_digest(token),)).fetchone()
-            if row is None:
-                return None
-            last_seen, name, role, unit, disabled, locked_until = row
-            idle = expired(datetime.fromisoformat(last_seen), now)
-            if idle or disabled or (locked_until and datetime.fromisoformat(locked_until) > now):
-                _drop_session(conn, token)
-                write_audit(conn, name, "session_expired", "idle" if idle else "account disabled or locked")
+            if found is None:
+                row = conn.execute("SELECT name FROM sessions WHERE token_hash = ?", (_digest(token),)).fetchone()
+                if row is not None:
+                    _drop_session(conn, token)
+                    write_audit(conn, row[0], "session_expired", "idle, or account disabled or locked")
                 return None
             conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
                          (now.isoformat(timespec="seconds"), _digest(token)))
-            write_audit(conn, name, "login", "session resumed after a reload")
+            write_audit(conn, found.name, "login", "session resumed after a reload")
+        return found
+
+    def check(self, name: str | None = None, token: str | None = None, now: datetime | None = None) -> User | None:
+        """The account behind a session as it stands now, read in one indexed query (cheap enough for every page
+        run): None once the session token is gone (logout, a new password, disabling) or idle longer than
+        IDLE_LIMIT, or the account is disabled or locked. A session without a token (an identity provider's login)
+        is checked by the account's name."""
+        now = now or datetime.now()
+        with self.store.connect() as conn:
+            if token:
+                row = conn.execute("SELECT s.last_seen, u.name, u.role, u.unit, u.disabled, u.locked_until"
+                                   " FROM sessions s JOIN users u ON u.name = s.name WHERE s.token_hash = ?",
+                                   (_digest(token),)).fetchone()
+            else:
+                row = conn.execute("SELECT NULL, name, role, unit, disabled, locked_until FROM users WHERE name = ?",
+                                   (name,)).fetchone()
+        if row is None:
+            return None
+        last_seen, name, role, unit, disabled, locked_until = row
+        if (last_seen and expired(datetime.fromisoformat(last_seen), now)) or disabled or (
+                locked_until and datetime.fromisoformat(locked_until) > now):
+            return None
         return User(name, role, unit)
 
     def touch(self, token: str, now: datetime | None = None) -> None:

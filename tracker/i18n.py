@@ -250,6 +250,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "restored": ("已恢复。", "Restored."),
     "restore_refused": ("{name}：{why}；当前数据未作任何改动。", "{name}: {why}; the current data is unchanged."),
     "session_expired": ("长时间未操作，已自动退出，请重新登录。", "The session was idle too long; please log in again."),
+    "session_ended": ("登录已失效（账户已停用、锁定、改了密码或在别处退出），请重新登录。",
+                      "The login no longer holds (the account was disabled, locked, given a new password or logged out "
+                      "elsewhere); please log in again."),
     "not_allowed": ("您的账户无权查看此页面。", "Your account may not open this page."),
     "local_admin_banner": ("单机管理员模式：尚未创建任何账户，应用只在本机可访问，所有功能均可使用。创建第一个账户后，每个页面都需要登录。",
                            "Single local administrator: no account exists yet, the app listens on this machine only and "

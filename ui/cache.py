@@ -1,0 +1,122 @@
+"""Cached access to the plan, the store and the snapshot, and results computed once per snapshot (memo)."""
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import streamlit as st
+
+from tracker.plan import DATA_DIR, Plan, available_plans, load_plan
+from tracker.snapshot import Snapshot, default_board_date, take
+from tracker.store import Store
+
+DEFAULT_PLAN_DIR = Path(os.environ.get("TRACKER_PLAN", DATA_DIR))
+
+
+def _plan_stamp(directory: Path) -> tuple:
+    return tuple(p.stat().st_mtime_ns for p in sorted(directory.glob("*.*")) if p.is_file())
+
+
+@st.cache_data(show_spinner=False)
+def _load_plan(directory: str, stamp: tuple) -> Plan:
+    return load_plan(directory)
+
+
+def plan_dir() -> Path:
+    """The directory of the plan chosen in the sidebar (the default plan unless another was chosen)."""
+    return Path(st.session_state.get("plan_dir") or DEFAULT_PLAN_DIR)
+
+
+def plans() -> dict[str, Path]:
+    """Every plan that can be switched to: the default one first, then the imported ones."""
+    found = available_plans()
+    if DEFAULT_PLAN_DIR not in found.values():
+        found = {"default": DEFAULT_PLAN_DIR, **found}
+    return found
+
+
+def plan() -> Plan:
+    """The plan, re-read when a plan file changes."""
+    return _load_plan(str(plan_dir()), _plan_stamp(plan_dir()))
+
+
+@st.cache_resource(show_spinner=False)
+def _store(spec: str) -> Store:
+    return Store(spec or None)
+
+
+def store() -> Store:
+    """The progress store named by $TRACKER_DB (default data/progress.db)."""
+    return _store(os.environ.get("TRACKER_DB", ""))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _snapshot(directory: str, stamp: tuple, db: str, as_of: date, version: tuple) -> Snapshot:
+    return take(_load_plan(directory, stamp), _store(db), as_of)
+
+
+def default_date() -> date:
+    """The as-of date the sidebar starts from."""
+    p = plan()
+    return default_board_date(p, store())
+
+
+def _snapshot_key() -> tuple:
+    p = plan()
+    as_of = st.session_state.get("as_of") or default_date()
+    return str(plan_dir()), _plan_stamp(plan_dir()), os.environ.get("TRACKER_DB", ""), as_of, store().version(p.id)
+
+
+def snapshot() -> Snapshot:
+    """The plan evaluated at the sidebar's as-of date; cached until the store changes."""
+    return _snapshot(*_snapshot_key())
+
+
+def _key_at(as_of: date) -> tuple:
+    key = list(_snapshot_key())
+    key[3] = as_of
+    return tuple(key)
+
+
+def _name(fn: Callable) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+# The function itself is passed (a leading underscore keeps Streamlit from hashing it); its qualified name stands for
+# it in the cache key.
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _memo(name: str, _fn: Callable, key: tuple, args: tuple):
+    return _fn(_snapshot(*key), *args)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _memo_compare(name: str, _fn: Callable, key: tuple, other: tuple, args: tuple):
+    return _fn(_snapshot(*key), _snapshot(*other), *args)
+
+
+def memo(fn: Callable, *args):
+    """fn(snapshot, *args) for a pure function of the tracker package, computed once per snapshot and arguments.
+
+    The result is shared between sessions: read it, never change it in place.
+    """
+    return _memo(_name(fn), fn, _snapshot_key(), args)
+
+
+def memo_at(fn: Callable, as_of: date, *args):
+    """memo() for the snapshot at another as-of date (for comparisons over time)."""
+    return _memo(_name(fn), fn, _key_at(as_of), args)
+
+
+def memo_compare(fn: Callable, other_as_of: date, *args):
+    """fn(snapshot, snapshot at other_as_of, *args), computed once per pair of snapshots and arguments."""
+    return _memo_compare(_name(fn), fn, _snapshot_key(), _key_at(other_as_of), args)
+
+
+def after_write() -> None:
+    """Forget everything a write made stale, and let the as-of date follow the new data."""
+    _snapshot.clear()
+    _memo.clear()
+    _memo_compare.clear()
+    st.session_state.pop("as_of", None)

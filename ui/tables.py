@@ -1,0 +1,65 @@
+"""The tables several pages share: status labels in colour, the usual target columns, and the problem list."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from tracker.charts import STATUS_COLORS
+from tracker.formats import day, number, percent
+from tracker.i18n import PROBLEM_STATE_LABELS, label
+
+from .text import T, lang, status_text
+
+
+def status_cells(statuses: pd.Series) -> pd.Series:
+    """Status codes as cells of a status_table() column (one coloured label each)."""
+    return statuses.map(lambda s: [status_text(s)])
+
+
+def target_table(targets: pd.DataFrame, **extra) -> pd.DataFrame:
+    """The usual columns of a table of targets (ID, indicator, status, target, actual, completion), then `extra`."""
+    return pd.DataFrame({
+        T("target_id"): targets["target_id"], T("indicator"): targets["indicator"],
+        T("status"): status_cells(targets["status"]),
+        T("target_value"): [f"{number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
+        T("actual"): [number(v) for v in targets["actual"]],
+        T("completion"): targets["completion"].map(percent),
+        **extra,
+    })
+
+
+def status_column():
+    """Column config showing status cells as coloured labels."""
+    return st.column_config.MultiselectColumn(options=[status_text(s) for s in STATUS_COLORS],
+                                              color=list(STATUS_COLORS.values()), width="small")
+
+
+def status_table(frame: pd.DataFrame, column: str, column_config: dict | None = None, **kwargs) -> None:
+    """A read-only table whose status `column` shows coloured labels (cheaper to draw than a Styler)."""
+    config = {column: status_column()}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={**config, **(column_config or {})},
+                 **kwargs)
+
+
+# A column of views.problems -> (heading key, cells); "#" is the problem's number.
+_PROBLEM_COLUMNS = {
+    "id": ("#", lambda p: p["id"]),
+    "text": ("problem", lambda p: p["text"]),
+    "state": ("state", lambda p: p["state"].map(lambda s: label(PROBLEM_STATE_LABELS, s, lang()))),
+    "overdue": ("overdue", lambda p: p["overdue"].map(lambda o: T("overdue_mark") if o else "")),
+    "age": ("age_days", lambda p: p["age"]),
+    "raised_on": ("raised_on", lambda p: p["raised_on"].map(day)),
+    "task_id": ("task_id", lambda p: p["task_id"]),
+    "title": ("title", lambda p: p["title"]),
+    "owner": ("owner", lambda p: p["owner"].fillna("")),
+    "lead_units": ("lead_units", lambda p: p["lead_units"]),
+}
+
+
+def problem_table(problems: pd.DataFrame, columns: Sequence[str]) -> None:
+    """A read-only table of problems (rows of views.problems) with the given columns, in that order."""
+    st.dataframe(pd.DataFrame({heading if heading == "#" else T(heading): cells(problems)
+                               for heading, cells in (_PROBLEM_COLUMNS[c] for c in columns)}),
+                 hide_index=True, width="stretch")
