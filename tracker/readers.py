@@ -134,7 +134,7 @@ def kind_of(data: bytes) -> str | None:
                 names = set(archive.namelist())
                 if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE:
                     return "ods"
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, NotImplementedError, RuntimeError):
+        except Exception:  # zipfile raises many kinds (and UnicodeDecodeError for a bad name) on a broken archive
             return "broken zip"
         return "xlsx" if "xl/workbook.xml" in names else None
     if data.startswith(UTF16_BOMS):
