@@ -10,7 +10,6 @@ import csv
 import io
 import math
 import re
-import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -511,7 +510,9 @@ def _xls_sheets(data: bytes, limits: Limits):
         for index in range(book.nsheets):
             yield _xls_sheet(book, book.sheet_by_index(index), limits)
             book.unload_sheet(index)
-    except (xlrd.XLRDError, ValueError, IndexError, KeyError, AssertionError, struct.error) as exc:
+    except _Refused:
+        raise
+    except Exception as exc:  # xlrd parses a sheet's records on loading it and raises many kinds on broken ones
         raise _Refused(f"不是有效的 Excel 97-2003 工作簿（.xls），可能已损坏；{SAVE_AS}") from exc
     finally:
         book.release_resources()
