@@ -24,7 +24,8 @@ from openpyxl import Workbook
 from tracker.ingest import ingest
 from tracker.plan import load_plan
 
-CORPUS = Path(__file__).resolve().parent / "fixtures" / "fuzz"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CORPUS = FIXTURES / "fuzz"
 TODAY = date(2026, 11, 30)
 DEADLINE = timedelta(seconds=3)  # the slowest example seen takes well under a second; CI shares two cores
 settings.register_profile("ci", max_examples=100, deadline=DEADLINE, database=None,
@@ -94,12 +95,19 @@ XLSX = _simple_xlsx()
 XLSX_MEMBERS = _members(XLSX)
 
 
-@given(st.lists(st.tuples(st.integers(0, len(XLSX) - 1), st.binary(min_size=1, max_size=8)), min_size=1, max_size=6))
-def test_an_xlsx_with_bytes_overwritten_is_answered(patches):
-    data = bytearray(XLSX)
+WORKBOOKS = {"报表.xlsx": XLSX, "报表.xls": (FIXTURES / "office_report.xls").read_bytes(),
+             "报表.ods": (FIXTURES / "office_report.ods").read_bytes()}
+
+
+@pytest.mark.parametrize("name", sorted(WORKBOOKS))
+@given(patches=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.binary(min_size=1, max_size=8)),
+                        min_size=1, max_size=6))
+def test_a_workbook_with_bytes_overwritten_is_answered(name, patches):
+    data = bytearray(WORKBOOKS[name])
     for at, chunk in patches:
-        data[at:at + len(chunk)] = chunk
-    _answered(bytes(data), "报表.xlsx")
+        start = int(at * len(data))
+        data[start:start + len(chunk)] = chunk
+    _answered(bytes(data), name)
 
 
 @given(st.sampled_from(sorted(XLSX_MEMBERS)), st.data())

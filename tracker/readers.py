@@ -10,13 +10,25 @@ import csv
 import io
 import math
 import re
-import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
+from xml.etree.ElementTree import ParseError
 
+import xlrd
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+from lxml.etree import XMLSyntaxError
+from openpyxl.cell.text import Text
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet._reader import CELL_TAG, DATA_TAG, FORMULA_TAG, ROW_TAG, VALUE_TAG, WorkSheetParser
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
 from .validation import Problem, ProblemsError
 
@@ -40,7 +52,6 @@ csv.field_size_limit(MAX_FILE_BYTES)  # a long note is refused by validation wit
 @dataclass(frozen=True)
 class Limits:
     """How far a reader reads: rows as Excel numbers them, columns from A."""
-
     rows: int = 5000
     columns: int = 60
 
@@ -52,7 +63,6 @@ class Limits:
 
 class Unreadable:
     """A cell whose value cannot be read faithfully: the text shown for it and why it is refused."""
-
     __slots__ = ("text", "reason")
 
     def __init__(self, text: str, reason: str):
@@ -71,7 +81,6 @@ CELL_ERROR = "是 Excel 的错误值（公式出错，如除以零或引用无�
 
 class _Refused(Exception):
     """What stops the reading, at each (row, column, value) to blame as Excel shows them (1-based; None unknown)."""
-
     def __init__(self, expected: str, row: int | None = None, column: int | None = None, value=None,
                  places: list[tuple] | None = None):
         super().__init__(expected)
@@ -93,7 +102,6 @@ def _shown(value) -> str:
 
 class _Grid:
     """The cells read so far, sparse, within the limits."""
-
     def __init__(self, limits: Limits):
         self.limits = limits
         self.cells: dict[int, dict[int, object]] = {}
@@ -125,7 +133,7 @@ def kind_of(data: bytes) -> str | None:
                 names = set(archive.namelist())
                 if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE:
                     return "ods"
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, NotImplementedError, RuntimeError):
+        except Exception:  # zipfile raises many kinds (and UnicodeDecodeError for a bad name) on a broken archive
             return "broken zip"
         return "xlsx" if "xl/workbook.xml" in names else None
     if data.startswith(UTF16_BOMS):
@@ -299,8 +307,6 @@ def _csv_rows(lines: list[str], foreign: dict[int, str], limits: Limits) -> list
 
 
 def _xml_refusal(exc: Exception, where: str, row: int | None) -> _Refused:
-    from defusedxml import DefusedXmlException
-
     if any(isinstance(e, DefusedXmlException) for e in _chain(exc)):
         return _Refused(f"{where}含有 XML 实体或外部引用（正常的表格文件没有，可能是恶意构造的文件），已拒绝；{SAVE_AS}")
     near = "在这一行附近" if row else ""
@@ -309,8 +315,6 @@ def _xml_refusal(exc: Exception, where: str, row: int | None) -> _Refused:
 
 def _iterparse(source, budget: list[int]):
     """Start and end events of a part, streamed through defusedxml; refuses a part past the element budget."""
-    from defusedxml.ElementTree import iterparse
-
     for event, element in iterparse(source, events=("start", "end")):
         if event == "end":
             budget[0] -= 1
@@ -329,9 +333,6 @@ def _budget(limits: Limits) -> list[int]:
 def _xlsx_sheets(data: bytes, limits: Limits):
     """Each worksheet of the workbook. openpyxl reads the workbook's structure and styles; the shared strings and
     the sheets are streamed here, because openpyxl's own sheet objects scan a sheet whole to size it."""
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.styles.stylesheet import apply_stylesheet
-
     budget = _budget(limits)
     try:
         reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
@@ -355,14 +356,6 @@ def _xlsx_sheets(data: bytes, limits: Limits):
 
 
 def _is_xml_error(exc: Exception) -> bool:
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-
-    try:
-        from lxml.etree import XMLSyntaxError
-    except ImportError:  # openpyxl works without lxml
-        XMLSyntaxError = ParseError
     return any(isinstance(e, (ParseError, DefusedXmlException, XMLSyntaxError)) for e in _chain(exc))
 
 
@@ -374,9 +367,6 @@ def _chain(exc: BaseException | None):
 
 
 def _shared_strings(reader, budget: list[int]) -> list[str]:
-    from openpyxl.cell.text import Text
-    from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
-
     part = reader.package.find(SHARED_STRINGS)
     if part is None:
         return []
@@ -395,11 +385,6 @@ def _shared_strings(reader, budget: list[int]) -> list[str]:
 def _xlsx_sheet(reader, strings: list[str], title: str, path: str, limits: Limits, budget: list[int]) -> list[list]:
     """One worksheet streamed from its XML: only cells that hold something are kept, and only within the limits;
     a dimension such as A1:XFD1048576 is never used."""
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-    from openpyxl.worksheet._reader import CELL_TAG, DATA_TAG, ROW_TAG, WorkSheetParser
-
     book = reader.wb
     # Dates are converted here, not by the parser, so that a serial outside Excel's calendar is a refused cell
     # instead of a warning printed in English.
@@ -437,7 +422,7 @@ def _xlsx_sheet(reader, strings: list[str], title: str, path: str, limits: Limit
                     break  # what follows the cells (merges, validations, formatting) is not read
     except (ParseError, DefusedXmlException) as exc:
         raise _xml_refusal(exc, where, parser.row_counter or None) from None
-    except (KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError, zipfile.LargeZipFile) as exc:
+    except (KeyError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError, zipfile.LargeZipFile) as exc:
         raise _Refused(f"{where}无法读取，文件可能已损坏；{SAVE_AS}") from exc
     return grid.rows()
 
@@ -454,8 +439,6 @@ def _drop(element, parent) -> None:
 
 def _column_of(reference: str, fallback: int) -> int:
     """The column of a cell reference such as AB12 (empty cells are skipped without parsing theirs)."""
-    from openpyxl.utils.cell import column_index_from_string
-
     try:
         return column_index_from_string(reference.rstrip("0123456789"))
     except ValueError:
@@ -471,9 +454,6 @@ def _row_number(text: str | None, previous: int) -> int:
 
 
 def _xlsx_cell(book, parser, element, grid: _Grid) -> None:
-    from openpyxl.utils.datetime import from_excel
-    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG
-
     formula, cached = element.find(FORMULA_TAG), element.find(VALUE_TAG)
     try:
         cell = parser.parse_cell(element)
@@ -499,8 +479,6 @@ def _xlsx_cell(book, parser, element, grid: _Grid) -> None:
 
 
 def _number_format(book, style: int) -> str:
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-
     try:
         number = book._cell_styles[style].numFmtId
         if number < BUILTIN_FORMATS_MAX_SIZE:
@@ -521,8 +499,6 @@ def _percent(value, number_format: str):
 
 
 def _xls_sheets(data: bytes, limits: Limits):
-    import xlrd
-
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, ragged_rows=True,
                                   logfile=io.StringIO())
@@ -534,15 +510,15 @@ def _xls_sheets(data: bytes, limits: Limits):
         for index in range(book.nsheets):
             yield _xls_sheet(book, book.sheet_by_index(index), limits)
             book.unload_sheet(index)
-    except (xlrd.XLRDError, ValueError, IndexError, KeyError, AssertionError, struct.error) as exc:
+    except _Refused:
+        raise
+    except Exception as exc:  # xlrd parses a sheet's records on loading it and raises many kinds on broken ones
         raise _Refused(f"不是有效的 Excel 97-2003 工作簿（.xls），可能已损坏；{SAVE_AS}") from exc
     finally:
         book.release_resources()
 
 
 def _xls_sheet(book, sheet, limits: Limits) -> list[list]:
-    import xlrd
-
     grid = _Grid(limits)
     for r in range(sheet.nrows):
         for c in range(sheet.row_len(r)):
@@ -579,10 +555,6 @@ _ODS_CELLS = (_TABLE + "table-cell", _TABLE + "covered-table-cell")
 
 def _ods_sheets(data: bytes, limits: Limits):
     """Each table of content.xml, streamed: repeated rows and columns are counted, never expanded past the limits."""
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-
     budget, grid, row, column, row_repeat, parents = _budget(limits), None, 0, 0, 1, []
     where = "工作表"
     try:
@@ -614,7 +586,7 @@ def _ods_sheets(data: bytes, limits: Limits):
                     _drop(element, parents[-1] if parents else None)
     except (ParseError, DefusedXmlException) as exc:
         raise _xml_refusal(exc, where, row + 1 if grid is not None else None) from None
-    except (KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+    except (KeyError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
         raise _Refused(f"不是有效的 OpenDocument 表格（.ods），可能已损坏；{SAVE_AS}") from exc
 
 
