@@ -511,7 +511,7 @@ def test_the_sidebar_shows_account_and_unit_names_as_written(app, tmp_path):
 
     from tracker.accounts import Accounts
     from tracker.store import Store
-    hostile = "[x](http://e)**b**![i](http://e/i.png)"
+    hostile = "[x](http://e)**b**![i](//e/i.pn)"  
     accounts = Accounts(Store(tmp_path / "progress.db"))
     accounts.add("office", "admin", "admin-pass-1")
     accounts.add(hostile, "reporter", "correct-horse", unit=hostile)

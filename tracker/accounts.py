@@ -154,10 +154,12 @@ class Accounts:
         found = self.check(token=token, now=now)
         with self.store.transaction() as conn:
             if found is None:
-                row = conn.execute("SELECT name FROM sessions WHERE token_hash = ?", (_digest(token),)).fetchone()
+                row = conn.execute("SELECT name, last_seen FROM sessions WHERE token_hash = ?",
+                                   (_digest(token),)).fetchone()
                 if row is not None:
                     _drop_session(conn, token)
-                    write_audit(conn, row[0], "session_expired", "idle, or account disabled or locked")
+                    idle = expired(datetime.fromisoformat(row[1]), now)
+                    write_audit(conn, row[0], "session_expired", "idle" if idle else "account disabled or locked")
                 return None
             conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
                          (now.isoformat(timespec="seconds"), _digest(token)))
