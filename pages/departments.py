@@ -48,7 +48,7 @@ if tasks.empty:
     st.write(ui.T("none"))
 else:
     table = pd.DataFrame({ui.T("task_id"): tasks["task_id"], ui.T("title"): tasks["title"],
-                          ui.T("lead_units"): tasks["lead_units"], ui.T("status"): ui.status_cells(tasks["status"])})
+                          ui.T("lead_units"): tasks["lead_units"], ui.T("status"): ui.status_cells(tasks["status"], tasks["late"])})
     ui.status_table(table, ui.T("status"))
 
 st.markdown(f"#### {ui.T('unit_targets')}")

@@ -29,7 +29,7 @@ ui.chart(ui.memo(views.gauges, *choice, ui.lang()))
 
 table = pd.DataFrame({
     ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
-    ui.T("status"): ui.status_cells(targets["status"]),
+    ui.T("status"): ui.status_cells(targets["status"], targets["late"]),
     ui.T("target_value"): [ui.number(v) + ("" if pd.isna(m) else f"–{ui.number(m)}")
                            for v, m in zip(targets["target_value"], targets["target_max"])],
     ui.T("measure_unit"): targets["unit"],

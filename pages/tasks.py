@@ -27,7 +27,7 @@ if tasks.empty:
 ledger = pd.DataFrame({
     ui.T("task_id"): tasks["task_id"],
     ui.T("title"): tasks["title"],
-    ui.T("status"): ui.status_cells(tasks["status"]),
+    ui.T("status"): ui.status_cells(tasks["status"], tasks["late"]),
     ui.T("lead_units"): tasks["lead_units"],
     ui.T("reported_on"): tasks["reported_on"].map(ui.day),
     ui.T("targets_n"): tasks["targets"],

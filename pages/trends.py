@@ -27,7 +27,7 @@ st.caption(ui.T("projection_method", risk=f"{snap.settings['projection_risk']:.0
 st.subheader(ui.T("all_projections"))
 ui.status_table(pd.DataFrame({
     ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
-    ui.T("status"): ui.status_cells(targets["status"]),
+    ui.T("status"): ui.status_cells(targets["status"], targets["late"]),
     ui.T("target_value"): [f"{ui.number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
     ui.T("actual"): targets["actual"].map(ui.number),
     ui.T("schedule"): targets["schedule"].map(lambda s: schedule.label(s, ui.lang())),

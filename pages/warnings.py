@@ -20,7 +20,7 @@ if targets.empty:
     st.success(ui.T("none_behind"))
 target_table = pd.DataFrame({
     ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
-    ui.T("status"): ui.status_cells(targets["status"]),
+    ui.T("status"): ui.status_cells(targets["status"], targets["late"]),
     ui.T("behind"): targets["behind"].map(ui.pct),
     ui.T("short_of_due"): [ui.T("short_by", value=f"{ui.number(v)}{u}") if v > 0 else "—"
                            for v, u in zip(targets["short_of_due"], targets["unit"])],
@@ -37,7 +37,7 @@ if not targets.empty:
 
 st.subheader(ui.T("tasks_behind"))
 task_table = pd.DataFrame({
-    ui.T("task_id"): tasks["task_id"], ui.T("title"): tasks["title"], ui.T("status"): ui.status_cells(tasks["status"]),
+    ui.T("task_id"): tasks["task_id"], ui.T("title"): tasks["title"], ui.T("status"): ui.status_cells(tasks["status"], tasks["late"]),
     ui.T("targets_n"): tasks["targets"],
     ui.T("task_state"): tasks["state"].map(lambda s: label(TASK_STATE_LABELS, s, ui.lang())),
     ui.T("reported_on"): tasks["reported_on"].map(shown), ui.T("lead_units"): tasks["lead_units"],

@@ -1,5 +1,7 @@
 """Every page through AppTest, with an empty store and with the sample data, asserting what is shown."""
 import pandas as pd
+import datetime
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -141,6 +143,17 @@ def test_targets_page_filters_by_status(sample_app):
     table = sample_app.dataframe[0].value
     assert len(table) == 7 and {s for cell in table["状态"] for s in cell} == {"严重滞后"}
     assert "共 7 项" in sample_app.caption[1].value
+
+
+def test_items_without_a_report_in_the_boards_period_are_flagged_late_beside_their_status(sample_app):
+    _open(sample_app, PAGES[3])
+    assert "统计截至 2023-09-30" in sample_app.caption[0].value      # the sample's last period fixes the board
+    cells = sample_app.dataframe[0].value.set_index("指标编号")["状态"]
+    assert "未按期上报" not in list(cells["T68-1"])                    # reported for 2023-09-30
+    assert "未按期上报" in cells[[c for c in cells.index if "未上报" in cells[c]][0]]
+    sample_app.date_input(key="as_of").set_value(datetime.date(2023, 8, 31)).run()
+    cells = sample_app.dataframe[0].value.set_index("指标编号")["状态"]
+    assert "未按期上报" in cells["T68-1"]                              # its last report was for June
 
 
 def test_an_earlier_as_of_date_changes_what_is_shown(sample_app):

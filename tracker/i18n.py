@@ -324,6 +324,7 @@ TEXT: dict[str, tuple[str, str]] = {
                          "Targets score by their figures; a task with only a declared state earns at most {share}. "
                          "Units that lead no target form a group of their own, ranked after the others."),
     "rank_group": ("分组", "Group"),
+    "late": ("未按期上报", "Not reported on time"),
     "group_measured": ("量化", "Measured"),
     "group_declared": ("仅自报", "Declared only"),
     "no_severe_part": ("无严重滞后", "No severe delays"),

@@ -13,16 +13,23 @@ from tracker.i18n import PROBLEM_STATE_LABELS, label
 from .text import T, lang, status_text
 
 
-def status_cells(statuses: pd.Series) -> pd.Series:
-    """Status codes as cells of a status_table() column (one coloured label each)."""
-    return statuses.map(lambda s: [status_text(s)])
+LATE_COLOR = "#7c3aed"  # 未按期上报 stands beside the status in a colour no status uses
+
+
+def status_cells(statuses: pd.Series, late: pd.Series | None = None) -> pd.Series:
+    """Status codes as cells of a status_table() column: one coloured label each, and 未按期上报 beside it where the
+    item has no report in the board's period (`late`)."""
+    if late is None:
+        return statuses.map(lambda s: [status_text(s)])
+    return pd.Series([[status_text(s), T("late")] if flag else [status_text(s)] for s, flag in zip(statuses, late)],
+                     index=statuses.index)
 
 
 def target_table(targets: pd.DataFrame, **extra) -> pd.DataFrame:
     """The usual columns of a table of targets (ID, indicator, status, target, actual, completion), then `extra`."""
     return pd.DataFrame({
         T("target_id"): targets["target_id"], T("indicator"): targets["indicator"],
-        T("status"): status_cells(targets["status"]),
+        T("status"): status_cells(targets["status"], targets.get("late")),
         T("target_value"): [f"{number(v)}{u}" for v, u in zip(targets["target_value"], targets["unit"])],
         T("actual"): [number(v) for v in targets["actual"]],
         T("completion"): targets["completion"].map(percent),
@@ -32,8 +39,8 @@ def target_table(targets: pd.DataFrame, **extra) -> pd.DataFrame:
 
 def status_column():
     """Column config showing status cells as coloured labels."""
-    return st.column_config.MultiselectColumn(options=[status_text(s) for s in STATUS_COLORS],
-                                              color=list(STATUS_COLORS.values()), width="small")
+    return st.column_config.MultiselectColumn(options=[status_text(s) for s in STATUS_COLORS] + [T("late")],
+                                              color=[*STATUS_COLORS.values(), LATE_COLOR], width="medium")
 
 
 def status_table(frame: pd.DataFrame, column: str, column_config: dict | None = None, **kwargs) -> None:
