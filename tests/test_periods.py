@@ -104,3 +104,37 @@ def test_one_units_early_report_moves_nobody_else(plan, tmp_path):
 def test_nothing_is_late_before_the_boards_period_is_due(plan, tmp_path):
     snapshot = take(plan, Store(tmp_path / "p.db"), date(2023, 10, 15), today=date(2023, 10, 20))
     assert not snapshot.targets["late"].any() and not snapshot.tasks["late"].any()
+
+
+@pytest.mark.parametrize("today, expected", [
+    (date(2023, 10, 5), date(2023, 9, 30)),     # September's report fell due today
+    (date(2023, 10, 11), date(2023, 9, 30)),
+    (date(2023, 10, 12), None),                 # a week later the news is old
+    (date(2023, 10, 4), None),                  # not due yet: the board is still at August
+])
+def test_a_banner_says_when_the_board_moved_to_a_new_period(plan, today, expected):
+    from tracker.periods import newly_moved
+    moved = newly_moved(plan, date(2023, 9, 30), today)
+    assert (moved and moved.end) == expected
+
+
+def test_the_office_fixes_the_board_date_in_the_settings(plan, tmp_path):
+    from tracker.settings import DEFAULTS
+    from tracker.snapshot import default_board_date
+    store = Store(tmp_path / "p.db")
+    assert default_board_date(plan, store, date(2026, 12, 1)) == date(2023, 12, 31)
+    store.set_settings({**DEFAULTS, "board_date": 20230630}, by="office")
+    assert default_board_date(plan, store, date(2026, 12, 1)) == date(2023, 6, 30)
+    assert take(plan, store, today=date(2026, 12, 1)).as_of == date(2023, 6, 30)
+
+
+@pytest.mark.parametrize("value, error", [
+    (20230931, "不是有效日期"),
+    (2023.5, "应为整数"),
+    (0, None),
+    (20230630, None),
+])
+def test_a_fixed_board_date_must_be_a_real_date(value, error):
+    from tracker.settings import DEFAULTS, validate
+    errors = validate({**DEFAULTS, "board_date": value})
+    assert (error in " ".join(errors)) if error else errors == []

@@ -325,6 +325,9 @@ TEXT: dict[str, tuple[str, str]] = {
                          "Units that lead no target form a group of their own, ranked after the others."),
     "rank_group": ("分组", "Group"),
     "late": ("未按期上报", "Not reported on time"),
+    "board_moved": ("统计截至日已进入新报告期：{period}（报送截止 {due}）。该期没有报送的事项已标为“未按期上报”。",
+                    "The board has moved to a new reporting period: {period} (reports were due {due}). Items with "
+                    "no report for it are marked not reported on time."),
     "group_measured": ("量化", "Measured"),
     "group_declared": ("仅自报", "Declared only"),
     "no_severe_part": ("无严重滞后", "No severe delays"),

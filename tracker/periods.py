@@ -79,6 +79,13 @@ def board_date(plan: Plan, today: date | None = None, fixed: date | None = None,
     return due[-1] if due else plan.start
 
 
+def newly_moved(plan: Plan, board: date, today: date | None = None, days: int = 7) -> Period | None:
+    """The board's period when the board moved to it within the last `days` (its report fell due), else None."""
+    period = period_of(plan, board)
+    today = today or date.today()
+    return period if board == period.end and 0 <= (today - period.due).days < days else None
+
+
 def late(reported_on: date | None, as_of: date, plan: Plan, done: bool = False) -> bool:
     """未按期上报: nothing dated inside the period of `as_of` (up to as_of itself); a completed item is never late."""
     if done:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,12 @@ SETTINGS += (
             "Upload column limit: a progress file with content right of this column is refused whole.",
             10, 1000, True),
 )
+SETTINGS += (
+    Setting("board_date", 0,
+            "固定统计截至日：写成 20230930 这样的八位日期，全看板按此日评判；0 表示按报告期自动（上一报告期的报送截止日一过即进入该期）。",
+            "Fixed board date: a date written as 20230930 judges the whole board at that date; 0 follows the "
+            "reporting periods (the board moves on once a period's report is due).", 0, 99991231, True),
+)
 WEIGHTS = ("weight_completion", "weight_timeliness", "weight_severe")
 
 DEFAULTS: dict[str, float] = {s.name: s.default for s in SETTINGS}
@@ -94,11 +101,22 @@ def validate(values: dict[str, float]) -> list[str]:
         elif not setting.low <= value <= setting.high:
             errors.append(f"{name}：{value:g} 超出允许范围 {setting.low:g}～{setting.high:g}")
         elif setting.whole and value != int(value):
-            errors.append(f"{name}：{value:g} 应为整数天数")
+            errors.append(f"{name}：{value:g} 应为整数" + ("" if setting.name == "board_date" else "天数"))
+        elif setting.name == "board_date" and value and fixed_board_date(value) is None:
+            errors.append(f"{name}：{value:g} 不是有效日期，应写成 20230930 这样的八位日期，或 0")
     total = sum(values.get(name) or 0 for name in WEIGHTS)
     if abs(total - 1) > 1e-6:
         errors.append(f"三项考核权重之和应为 1，现为 {total:g}")
     return errors
+
+
+def fixed_board_date(value: float) -> date | None:
+    """The board date the office fixed (the setting's 20230930), None for 0 or a number that is no date."""
+    text = f"{int(value):08d}"
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:])) if value else None
+    except ValueError:
+        return None
 
 
 def resolve(overrides: dict[str, float] | None = None) -> dict[str, float]:

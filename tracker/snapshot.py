@@ -8,7 +8,7 @@ import pandas as pd
 
 from .plan import Plan
 from .projection import add_projection
-from .settings import resolve
+from .settings import fixed_board_date, resolve
 from .periods import board_date, late, period_of
 from .status import COMPLETED, evaluate_targets, evaluate_tasks, time_progress
 from .store import Store
@@ -42,7 +42,8 @@ class Snapshot:
 
 def default_board_date(plan: Plan, store: Store, today: date | None = None) -> date:
     """The board date (统计截至) the store's plan is judged at unless someone picks another."""
-    return board_date(plan, today, sample_until=store.sample_until(plan.id))
+    fixed = fixed_board_date(resolve(store.settings())["board_date"])
+    return board_date(plan, today, fixed=fixed, sample_until=store.sample_until(plan.id))
 
 
 def _flag_late(items: pd.DataFrame, plan: Plan, as_of: date, today: date | None) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from tracker.accounts import User
 from tracker.navigation import HOME, PAGES, sections
+from tracker.periods import newly_moved
 from tracker.snapshot import Snapshot
 
 from .auth import user
@@ -90,6 +91,11 @@ def page_header(title: str, page: str) -> Snapshot:
                f"{T('time_progress')} {snap.time_progress:.0%}")
     if store().has_samples(p.id):
         st.warning(T("sample_banner"), icon="⚠️")
+    moved = newly_moved(p, snap.as_of)
+    if moved is not None:
+        quarterly = p.meta.get("reporting") == "quarterly"
+        st.info(T("board_moved", period=moved.label(quarterly), due=f"{moved.due:%Y-%m-%d}"),
+                icon=":material/event_upcoming:")
     return snap
 
 
