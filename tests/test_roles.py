@@ -231,8 +231,9 @@ def test_plan_text_from_an_imported_notice_is_shown_as_text(tmp_path, monkeypatc
     notice = ("青山县2024年重点工作任务\n一、产业\n1.甲[点此](http://evil.example)任务。新增企业8个。"
               "（牵头单位：县科技局 [点此登录](http://evil.example)）\n2.乙任务。文。（牵头单位：县乙局）\n").encode()
     write(extract(notice, "evil.txt"), tmp_path / "plans" / "evil", "evil")
-    app = AppTest.from_file(ENTRY, default_timeout=60).run()
-    app.selectbox(key="plan_dir").select(str(tmp_path / "plans" / "evil")).run()
+    app = AppTest.from_file(ENTRY, default_timeout=60)
+    app.session_state["plan_dir"] = str(tmp_path / "plans" / "evil")  # as the sidebar's plan list sets it
+    app.run()
     for page in ("tasks", "trends", "ranking", "departments"):
         app.switch_page(f"pages/{page}.py").run()
         if page == "tasks":

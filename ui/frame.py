@@ -87,7 +87,8 @@ def page_header(title: str, page: str) -> Snapshot:
     snap = snapshot()
     p = snap.plan
     st.title(title)
-    st.caption(f"{plain(p.title)}（{plain(p.meta.get('document_number', ''))}） · {T('as_of')} {snap.as_of:%Y-%m-%d} · "
+    number = p.meta.get("document_number")
+    st.caption(f"{plain(p.title)}{f'（{plain(number)}）' if number else ''} · {T('as_of')} {snap.as_of:%Y-%m-%d} · "
                f"{T('time_progress')} {snap.time_progress:.0%}")
     if store().has_samples(p.id):
         st.warning(T("sample_banner"), icon="⚠️")
