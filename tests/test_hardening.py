@@ -10,7 +10,9 @@ import sys
 from datetime import date
 
 import pandas as pd
+import psycopg
 import pytest
+from sqlalchemy.exc import OperationalError
 
 import tracker.cli
 from tracker import charts, errors
@@ -110,7 +112,7 @@ def test_a_full_disk_is_reported_as_such_not_as_a_failed_rollback(monkeypatch, d
     _connect_as(monkeypatch, db, "full")
     rows = pd.DataFrame([("T15-1", date(2023, 9, 30), float(i), "x" * 500) for i in range(2000)],
                         columns=["target_id", "as_of", "actual", "note"])
-    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+    with pytest.raises(OperationalError, match="disk is full"):
         Store(db).add_batch("hedong-2023", "a.csv", "sha-a", rows)
 
 
