@@ -12,7 +12,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from tracker.db import TABLES
-
 from tracker.plan import load_plan
 from tracker.samples import load_sample
 from tracker.store import Store

@@ -227,6 +227,7 @@ def test_copy_store_moves_every_row_across_with_its_ids_and_refuses_a_store_hold
 
 def dump_rows(store):
     from sqlalchemy import text
+
     from tracker.db import TABLES
     with store.connect() as conn:
         return [[tuple(row) for row in conn.execute(text(f"SELECT * FROM {name} ORDER BY 1"))] for name in TABLES]
@@ -234,6 +235,7 @@ def dump_rows(store):
 
 def test_migrate_creates_the_tables_and_says_which_version_without_the_password(capsys, db_url):
     from sqlalchemy.engine import make_url
+
     from tracker.store import SCHEMA_VERSION
     if db_url.startswith("postgresql"):
         db_url = make_url(db_url).set(password="pass-in-url").render_as_string(hide_password=False)

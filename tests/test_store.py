@@ -5,9 +5,9 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from conftest import dump, refuse_inserts
 from sqlalchemy.exc import DBAPIError
 
-from conftest import dump, refuse_inserts
 from tracker import migrations
 from tracker.extract import extract
 from tracker.i18n import AUDIT_ACTION_LABELS

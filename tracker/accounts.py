@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import text
 
-from .formats import invisible
 from . import db
+from .formats import invisible
 from .store import Store, write_audit
 
 ROLES = ("admin", "leader", "reporter")

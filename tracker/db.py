@@ -101,6 +101,13 @@ def lock(conn: Connection, name: str, key: str = "") -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name), hashtext(:key))"), {"name": name, "key": key})
 
 
+def lock_store(conn: Connection) -> None:
+    """Hold off every other writer of the store's tables until the transaction ends (readers go on): for replacing
+    all of its rows at once. On SQLite the write transaction already does."""
+    if not is_sqlite(conn):
+        conn.execute(text(f"LOCK TABLE {', '.join(TABLES)} IN EXCLUSIVE MODE"))
+
+
 def read_snapshot(conn: Connection) -> None:
     """Make every following read of this transaction see the same moment (for a copy taken while others write)."""
     if not is_sqlite(conn):  # SQLite's read transaction is a snapshot already

@@ -383,7 +383,7 @@ class Store:
                     backup.backup(conn.connection.dbapi_connection)  # one write transaction: all of it or none
             else:
                 with migrated.connect() as source_conn, self.transaction() as conn:
-                    db.lock(conn, "import")  # no import lands half-way through
+                    db.lock_store(conn)  # no import or login lands half-way through
                     db.empty(conn)
                     db.copy_rows(source_conn, conn)
         self.audit(by, "restore", name or str(source))  # into the restored log: the replaced one is gone
@@ -435,6 +435,7 @@ def copy_store(source: Store, target: Store, by: str | None = None) -> dict[str,
     data."""
     with source.connect() as source_conn, target.transaction() as conn:
         db.read_snapshot(source_conn)
+        db.lock_store(conn)
         held = {name: count for name, count in db.row_counts(conn).items() if count}
         if held:
             raise ValueError(f"目标数据库已有数据（{'、'.join(f'{n} {c} 行' for n, c in held.items())}），未作改动；"
