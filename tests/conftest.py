@@ -1,10 +1,17 @@
-"""Shared fixtures: the plan, temporary stores, and AppTest runs against a temporary database."""
+"""Shared fixtures: the plan, temporary stores on SQLite and on PostgreSQL, and AppTest runs against a temporary
+database."""
 from __future__ import annotations
 
+import os
+import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
+from tracker.db import TABLES
 from tracker.plan import load_plan
 from tracker.samples import load_sample
 from tracker.store import Store
@@ -18,9 +25,48 @@ def plan():
     return load_plan()
 
 
+# The modules whose tests of a store run on both databases (through db_url, and so through store and sample_store).
+BOTH_DATABASES = {"test_store", "test_accounts", "test_hardening", "test_concurrency", "test_cli", "test_roles",
+                  "test_problem_list", "test_settings"}
+PG_SERVER = "TRACKER_TEST_PG"  # a PostgreSQL server's URL (scripts/pg.sh start prints one); each test gets a database
+
+
+def pytest_generate_tests(metafunc):
+    if "db_url" in metafunc.fixturenames:
+        kinds = ["sqlite", "postgresql"] if metafunc.module.__name__.rpartition(".")[2] in BOTH_DATABASES else ["sqlite"]
+        metafunc.parametrize("db_url", kinds, indirect=True)
+
+
 @pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "progress.db")
+def db_url(request, tmp_path):
+    """A new, empty store's address: a file in tmp_path, or a database of its own on the PostgreSQL server named by
+    $TRACKER_TEST_PG, dropped afterwards. Without that server the PostgreSQL case skips, saying why; under CI it
+    fails."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "progress.db")
+        return
+    server = os.environ.get(PG_SERVER)
+    if not server:
+        message = f"no PostgreSQL server: run scripts/pg.sh start and export {PG_SERVER}=<the URL it prints>"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    import psycopg
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def store(db_url):
+    store = Store(db_url)
+    yield store
+    store.close()
 
 
 @pytest.fixture
@@ -56,3 +102,29 @@ def soffice(tmp_path_factory):
         assert done.returncode == 0 and source.with_suffix(".pdf").exists(), done.stderr
         return source.with_suffix(".pdf")
     return to_pdf
+
+
+def dump(store) -> list:
+    """Everything a store holds, to compare before and after: SQLite's full dump (schema and rows), or every row of
+    every table of the store on PostgreSQL."""
+    if store.sqlite:
+        with sqlite3.connect(store.path) as conn:
+            return list(conn.iterdump())
+    with store.connect() as conn:
+        tables = sorted(name for (name,) in conn.execute(text(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")))
+        return [tables] + [[tuple(row) for row in conn.execute(text(f"SELECT * FROM {name} ORDER BY 1"))]
+                           for name in TABLES]
+
+
+def refuse_inserts(store, table: str, message: str) -> None:
+    """From now on every INSERT into the table fails with the message, as a database error, on either database."""
+    with store.transaction() as conn:
+        if store.sqlite:
+            conn.exec_driver_sql(f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table}"
+                                 f" BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        else:
+            conn.exec_driver_sql(f"CREATE FUNCTION refuse_{table}() RETURNS trigger LANGUAGE plpgsql"
+                                 f" AS $$ BEGIN RAISE EXCEPTION '{message}'; END $$")
+            conn.exec_driver_sql(f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table}"
+                                 f" FOR EACH ROW EXECUTE FUNCTION refuse_{table}()")

@@ -6,7 +6,10 @@ import sys
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
+from conftest import dump, refuse_inserts
 from tracker.accounts import (IDLE_LIMIT, LOCK_AFTER, LOCK_FOR, LOGIN_REFUSED, NAME_MAX, ROLES, Accounts, User,
                               expired, hash_password, verify_password)
 from tracker.cli import main
@@ -27,8 +30,8 @@ def test_passwords_are_stored_only_as_salted_slow_hashes(store, accounts):
     first, second = hash_password("same-password"), hash_password("same-password")
     assert first != second and first.startswith("scrypt$")
     assert verify_password("same-password", first) and not verify_password("other", first)
-    with sqlite3.connect(store.path) as conn:
-        stored = [row[0] for row in conn.execute("SELECT password_hash FROM users")]
+    with store.connect() as conn:
+        stored = [row[0] for row in conn.execute(text("SELECT password_hash FROM users"))]
     assert all("correct-horse" not in h and h.startswith("scrypt$") for h in stored)
 
 
@@ -164,10 +167,11 @@ def _wrong_login(db):
     return Accounts(Store(db)).login("zhang", "wrong-password", now=NOW)[0]
 
 
-def test_parallel_wrong_passwords_from_several_processes_lock_the_account(accounts, store):
+def test_parallel_wrong_passwords_from_several_processes_lock_the_account(accounts, store, db_url):
     import multiprocessing
+    store.close()  # no pooled connection handed down to the forked processes
     with multiprocessing.get_context("fork").Pool(4) as pool:
-        results = pool.map(_wrong_login, [store.path] * 100, chunksize=1)
+        results = pool.map(_wrong_login, [db_url] * 100, chunksize=1)
     assert results == [None] * 100
     log = store.audit_log(limit=1000)
     details = log[log["action"] == "login_failed"]["detail"].tolist()
@@ -221,14 +225,14 @@ def test_backup_and_restore_round_trip_refusing_a_bad_file(capsys, tmp_path):
     assert Store(db).has_samples("hedong-2023")
 
 
-def test_a_backup_taken_during_imports_is_consistent(tmp_path):
+def test_a_backup_taken_during_imports_is_consistent(tmp_path, db_url):
     """Backups taken again and again while six imports land one after another: every copy holds whole batches
     only, and at least one copy was taken between the first import and the last."""
     import subprocess
     import time
     from pathlib import Path
     from tracker.store import Store, check_backup
-    db = tmp_path / "p.db"
+    db = db_url
     store = Store(db)
     lines = ["target_id,as_of,actual"] + [f"T15-1,2023-{m:02d}-{d:02d},{m * 31 + d}"
                                           for m in range(1, 13) for d in range(1, 28)]
@@ -328,12 +332,11 @@ def test_every_account_write_leaves_its_audit_row(accounts, store, door):
 def test_an_account_change_whose_audit_row_cannot_be_written_does_not_land(accounts, store, door):
     write, _ = DOORS[door]
     token = accounts.open_session(User("zhang", "reporter", "区民政局"), now=NOW)
-    with sqlite3.connect(store.path) as conn:
-        conn.execute("CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'refused'); END")
-    before = _dump(store.path)
-    with pytest.raises(sqlite3.IntegrityError, match="refused"):
+    refuse_inserts(store, "audit", "refused")
+    before = dump(store)
+    with pytest.raises(DBAPIError, match="refused"):
         write(accounts, token)
-    assert _dump(store.path) == before
+    assert dump(store) == before
 
 
 def test_the_role_labels_name_every_role():
@@ -343,14 +346,10 @@ def test_the_role_labels_name_every_role():
 def test_only_a_hash_of_the_session_token_is_stored_and_use_keeps_it_alive(accounts, store):
     user, _ = accounts.login("zhang", "correct-horse", now=NOW)
     token = accounts.open_session(user, now=NOW)
-    with sqlite3.connect(store.path) as conn:
-        stored = [row[0] for row in conn.execute("SELECT token_hash FROM sessions")]
+    with store.connect() as conn:
+        stored = [row[0] for row in conn.execute(text("SELECT token_hash FROM sessions"))]
     assert stored and token not in stored[0]
     accounts.touch(token, NOW + timedelta(minutes=25))           # in use 25 minutes later
     assert accounts.resume(token, NOW + timedelta(minutes=50)) == user
     assert accounts.resume("a-guessed-token", NOW) is None
 
-
-def _dump(path):
-    with sqlite3.connect(path) as conn:
-        return list(conn.iterdump())

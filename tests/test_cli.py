@@ -1,6 +1,8 @@
 """The command line, run in-process against temporary databases."""
 import json
+from datetime import date
 
+import pandas as pd
 import pytest
 
 from tracker.cli import main
@@ -118,8 +120,8 @@ def test_db_may_be_given_as_sqlite_url_or_environment(capsys, tmp_path, monkeypa
     monkeypatch.setenv("TRACKER_DB", str(tmp_path / "url.db"))
     out = run(capsys, "status", "--json")[1]
     assert sum(r["actual"] is not None for r in json.loads(out)) == 57   # the sample reports 57 of 63 targets
-    code, _, err = run(capsys, "status", "--db", "postgresql://x/y")
-    assert code == 2 and "SQLite" in err
+    code, _, err = run(capsys, "status", "--db", "mysql://x/y")
+    assert code == 2 and "postgresql://" in err
 
 
 def test_rank_json_gives_each_unit_its_score_and_parts(capsys, db):
@@ -196,3 +198,47 @@ def test_a_refused_or_dry_run_import_leaves_no_audit_row(capsys, tmp_path, db):
     assert run(capsys, "import", _write(tmp_path, "target_id,as_of,actual\nT15-1,2023-09-30,60\n"), "--db", db,
                "--dry-run")[0] == 0
     assert Store(db).audit_log().empty
+
+
+def test_copy_store_moves_every_row_across_with_its_ids_and_refuses_a_store_holding_data(capsys, tmp_path, db_url):
+    from tracker.accounts import Accounts
+    from tracker.db import TABLES
+    from tracker.store import Store
+    source = tmp_path / "old.db"
+    run(capsys, "sample", "load", "--db", source)
+    Accounts(Store(source)).add("office", "admin", "admin-pass-1")
+    Store(source).add_problem("hedong-2023", 21, "用地指标未落实", date(2023, 6, 30), by="office")
+    code, out, err = run(capsys, "copy-store", "--from", source, "--to", db_url, "--by", "运维")
+    assert code == 0 and "batches 1 行" in out and "users 1 行" in out, out + err
+    copied, audit = Store(db_url), TABLES.index("audit")
+    before, after = dump_rows(Store(source)), dump_rows(copied)
+    assert after[:audit] + after[audit + 1:] == before[:audit] + before[audit + 1:]   # row for row, ids and all
+    assert after[audit][:-1] == before[audit]                        # and the copy recorded in the audit log
+    assert copied.audit_log().iloc[0][["user", "action"]].tolist() == ["运维", "restore"]
+    assert Accounts(copied).login("office", "admin-pass-1")[0] is not None
+    batch = copied.add_batch("hedong-2023", "a.csv", "sha-a", pd.DataFrame(
+        [("T15-1", date(2023, 10, 31), 90.0, "")], columns=["target_id", "as_of", "actual", "note"]))
+    assert batch.batch_id == 2                                       # numbered on after the copied rows
+    code, _, err = run(capsys, "copy-store", "--from", source, "--to", db_url)
+    assert code == 1 and "目标数据库已有数据" in err
+    code, _, err = run(capsys, "copy-store", "--from", tmp_path / "missing.db", "--to", tmp_path / "new.db")
+    assert code == 1 and "文件不存在" in err and not (tmp_path / "new.db").exists()
+
+
+def dump_rows(store):
+    from sqlalchemy import text
+
+    from tracker.db import TABLES
+    with store.connect() as conn:
+        return [[tuple(row) for row in conn.execute(text(f"SELECT * FROM {name} ORDER BY 1"))] for name in TABLES]
+
+
+def test_migrate_creates_the_tables_and_says_which_version_without_the_password(capsys, db_url):
+    from sqlalchemy.engine import make_url
+
+    from tracker.store import SCHEMA_VERSION
+    if db_url.startswith("postgresql"):
+        db_url = make_url(db_url).set(password="pass-in-url").render_as_string(hide_password=False)
+    code, out, err = run(capsys, "migrate", "--db", db_url)
+    assert code == 0 and f"第 {SCHEMA_VERSION} 版" in out, err
+    assert "pass-in-url" not in out + err

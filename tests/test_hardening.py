@@ -10,7 +10,9 @@ import sys
 from datetime import date
 
 import pandas as pd
+import psycopg
 import pytest
+from sqlalchemy.exc import OperationalError
 
 import tracker.cli
 from tracker import charts, errors
@@ -110,8 +112,30 @@ def test_a_full_disk_is_reported_as_such_not_as_a_failed_rollback(monkeypatch, d
     _connect_as(monkeypatch, db, "full")
     rows = pd.DataFrame([("T15-1", date(2023, 9, 30), float(i), "x" * 500) for i in range(2000)],
                         columns=["target_id", "as_of", "actual", "note"])
-    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+    with pytest.raises(OperationalError, match="disk is full"):
         Store(db).add_batch("hedong-2023", "a.csv", "sha-a", rows)
+
+
+def test_a_read_only_store_refuses_an_import_with_a_message_on_either_database(capsys, monkeypatch, db_url, progress):
+    from conftest import dump
+    store = Store(db_url)
+    before = dump(store)
+    store.close()
+    if store.sqlite:
+        _connect_as(monkeypatch, store.path, "read_only")
+    else:  # a read-only database, as on a hot standby
+        with psycopg.connect(db_url.replace("+psycopg", ""), autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{store.url.database}" SET default_transaction_read_only = on')
+    code, out, err = run(capsys, "import", progress, "--db", db_url)
+    assert code == 1 and errors.READ_ONLY in err and "Traceback" not in err, out + err
+    assert run(capsys, "status", "--json", "--db", db_url)[0] == 0  # still read
+    monkeypatch.undo()
+    assert dump(Store(db_url)) == before
+
+
+def test_a_database_server_out_of_reach_is_a_message(capsys):
+    code, out, err = run(capsys, "status", "--db", "postgresql://tracker@127.0.0.1:9/nowhere")
+    assert code == 1 and errors.CANNOT_CONNECT in err and "Traceback" not in err
 
 
 def test_a_store_made_immutable_on_disk_refuses_writes_even_to_root(capsys, tmp_path, db, progress):
@@ -202,6 +226,15 @@ def _full_behind_rollback():
     (MemoryError(), errors.NO_MEMORY),
     (ValueError("something"), "意外错误（ValueError）"),
     (sqlite3.OperationalError("no such column: x"), "意外错误（OperationalError）"),
+    (psycopg.errors.DiskFull("could not extend file"), errors.DISK_FULL),
+    (psycopg.errors.ReadOnlySqlTransaction("cannot execute INSERT in a read-only transaction"), errors.READ_ONLY),
+    (psycopg.errors.InsufficientPrivilege("permission denied for table batches"), errors.NO_RIGHTS),
+    (psycopg.errors.DeadlockDetected("deadlock detected"), errors.BUSY),
+    (psycopg.errors.LockNotAvailable("could not obtain lock"), errors.BUSY),
+    (psycopg.errors.InvalidCatalogName('database "x" does not exist'), errors.CANNOT_CONNECT),
+    (psycopg.errors.InvalidPassword("password authentication failed"), errors.CANNOT_CONNECT),
+    (psycopg.OperationalError("connection failed: Connection refused"), errors.CANNOT_CONNECT),
+    (psycopg.errors.UndefinedColumn("column x does not exist"), "意外错误（UndefinedColumn）"),
 ])
 def test_user_messages_say_what_happened_and_what_to_do_without_server_paths(exc, expected):
     message = user_message(exc)

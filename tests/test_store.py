@@ -5,7 +5,10 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from conftest import dump, refuse_inserts
+from sqlalchemy.exc import DBAPIError
 
+from tracker import migrations
 from tracker.extract import extract
 from tracker.i18n import AUDIT_ACTION_LABELS
 from tracker.plan_import import save_plan
@@ -20,14 +23,35 @@ def _rows(*rows):
     return pd.DataFrame(list(rows), columns=["target_id", "as_of", "actual", "note"])
 
 
-def test_a_new_store_records_its_migrations(tmp_path):
-    store = Store(tmp_path / "p.db")
+def test_a_new_store_records_its_migrations(db_url):
+    store = Store(db_url)
+    assert store.schema_version() == SCHEMA_VERSION == int(migrations.head())
+    before = dump(store)
+    assert Store(db_url).schema_version() == SCHEMA_VERSION  # opening again applies nothing twice
+    assert dump(store) == before
+    if store.sqlite:
+        with sqlite3.connect(store.path) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_store_of_the_numbered_migrations_is_upgraded_in_place_with_its_data(tmp_path):
+    from tracker.store import _schema, expected_schema
+    path = _old_store(tmp_path / "v2.db", 2)
+    store = Store(path)
     assert store.schema_version() == SCHEMA_VERSION
-    with sqlite3.connect(store.path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == SCHEMA_VERSION
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    Store(tmp_path / "p.db")  # opening again applies nothing twice
-    assert Store(tmp_path / "p.db").schema_version() == SCHEMA_VERSION
+    with sqlite3.connect(path) as conn:
+        assert _schema(conn) == expected_schema()                  # exactly as a new store: no schema_migrations left
+    assert store.latest_target_reports(PLAN)["actual"].tolist() == [7.0]
+    assert store.add_batch(PLAN, "old.csv", "sha-old", _rows(("T15-1", date(2023, 6, 30), 7, ""))).duplicate
+
+
+def test_one_file_has_at_most_one_batch_that_counts_whatever_writes_it(store):
+    from sqlalchemy.exc import IntegrityError
+    store.add_batch(PLAN, "a.csv", "sha-a", _rows(("T15-1", date(2023, 6, 30), 50, "")))
+    with pytest.raises(IntegrityError), store.transaction() as conn:   # even a writer that skips the check
+        conn.exec_driver_sql("INSERT INTO batches (plan_id, file_name, sha256, created_at, source, row_count)"
+                             " VALUES ('hedong-2023', 'a.csv', 'sha-a', '2023-07-01T09:00:00', 'cli', 0)")
+    assert len(store.batches(PLAN)) == 1
 
 
 def test_the_same_file_twice_changes_nothing(store):
@@ -91,15 +115,10 @@ def test_sample_batches_are_flagged_and_removed_by_revert(plan, store):
     assert len(history) == len(loaded) and history["reverted"].all()  # kept in history, no longer counted
 
 
-def _dump(path):
-    with sqlite3.connect(path) as conn:
-        return list(conn.iterdump())
-
-
-def test_two_imports_at_the_same_time_from_two_processes_both_land(tmp_path):
+def test_two_imports_at_the_same_time_from_two_processes_both_land(tmp_path, db_url):
     import subprocess
     import sys
-    db = tmp_path / "p.db"
+    db = db_url
     Store(db)
     files = []
     for n, target in enumerate(("T15-1", "T68-1")):
@@ -139,15 +158,15 @@ Store(db).add_batch("hedong-2023", "big.csv", "sha-big", rows)
 """
 
 
-def test_a_process_killed_in_the_middle_of_an_import_leaves_the_store_as_it_was(tmp_path):
+def test_a_process_killed_in_the_middle_of_an_import_leaves_the_store_as_it_was(tmp_path, db_url):
     import subprocess
     import sys
     import time
     from pathlib import Path
-    db, signal = tmp_path / "p.db", tmp_path / "inside-transaction"
+    db, signal = db_url, tmp_path / "inside-transaction"
     store = Store(db)
     store.add_batch(PLAN, "a.csv", "sha-a", _rows(("T15-1", date(2023, 6, 30), 50, "")))
-    before = _dump(db)
+    before = dump(store)
     root = Path(__file__).resolve().parent.parent
     process = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, str(db), str(signal)], cwd=root)
     deadline = time.time() + 60
@@ -156,9 +175,10 @@ def test_a_process_killed_in_the_middle_of_an_import_leaves_the_store_as_it_was(
     assert signal.exists(), "the import never reached the middle of its transaction"
     process.kill()
     process.wait()
-    assert _dump(db) == before
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert dump(store) == before
+    if store.sqlite:
+        with sqlite3.connect(store.path) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert not Store(db).add_batch(PLAN, "b.csv", "sha-b", _rows(("T15-1", date(2023, 9, 30), 70, ""))).duplicate
 
 
@@ -172,9 +192,10 @@ def _backup_of(store, path, *statements):
 
 
 def _old_store(path, upto):
-    from tracker.store import _apply_migrations
+    """A store as the versions before Alembic left it, at their migration `upto`, holding one report."""
+    from tracker.migrations import legacy
     with sqlite3.connect(path, isolation_level=None) as conn:
-        _apply_migrations(conn, upto)
+        legacy.apply(conn, upto)
         conn.execute("INSERT INTO batches (plan_id, file_name, sha256, created_at, source, row_count)"
                      " VALUES ('hedong-2023', 'old.csv', 'sha-old', '2023-06-30T09:00:00', 'cli', 1)")
         conn.execute("INSERT INTO target_reports (batch_id, target_id, as_of, actual)"
@@ -192,22 +213,25 @@ WIPE = "CREATE TRIGGER wipe AFTER INSERT ON batches BEGIN DELETE FROM target_rep
     (["CREATE INDEX users_role ON users (role)"], "多出索引 users_role"),
     (["ALTER TABLE batches ADD COLUMN extra TEXT"], "表 batches 的定义与本系统不同"),
     (["DROP TABLE sessions", "DROP TABLE users"], "缺少表 users"),
-    (["DELETE FROM schema_migrations"], "schema_migrations）为空"),
-    (["DROP TABLE schema_migrations"], "缺少数据库结构版本表"),
-    (["DELETE FROM schema_migrations WHERE version = 2"], "记录不连续"),
-    (["INSERT INTO schema_migrations VALUES (99, 'future', '2030-01-01')"], "更新的版本"),
+    (["DELETE FROM alembic_version"], "alembic_version）为空"),
+    (["DROP TABLE alembic_version"], "缺少数据库结构版本表"),
+    (["INSERT INTO alembic_version VALUES ('0003')"], "记录有误"),
+    (["UPDATE alembic_version SET version_num = 'head'"], "记录有误"),
+    (["UPDATE alembic_version SET version_num = '0099'"], "更新的版本"),
+    (["CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"],
+     "多出表 schema_migrations"),
     (["INSERT INTO sessions VALUES ('h', 'nobody', '2023-01-01', '2023-01-01')"], "foreign_key_check"),
 ])
 def test_a_restore_refuses_a_backup_that_is_not_exactly_this_schema_and_changes_nothing(
         sample_store, tmp_path, statements, refusal):
     from tracker.store import check_backup
     bad = _backup_of(sample_store, tmp_path / "bad.db", *statements)
-    before = _dump(sample_store.path)
+    before = dump(sample_store)
     with pytest.raises(ValueError, match=re.escape(refusal)):
         check_backup(bad)
     with pytest.raises(ValueError, match=re.escape(refusal)):
         sample_store.restore(bad)
-    assert _dump(sample_store.path) == before
+    assert dump(sample_store) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no working copy left behind
 
 
@@ -221,18 +245,35 @@ def test_a_restore_refuses_a_backup_that_is_not_exactly_this_schema_and_changes_
 def test_a_restore_refuses_what_is_not_a_backup_file(store, tmp_path, make, refusal):
     path = tmp_path / "backup.db"
     make(path)
-    before = _dump(store.path)
+    before = dump(store)
     with pytest.raises(ValueError, match=refusal):
         store.restore(path)
-    assert _dump(store.path) == before
+    assert dump(store) == before
+
+
+@pytest.mark.parametrize("statements, refusal", [
+    (["DELETE FROM schema_migrations"], "schema_migrations）为空"),
+    (["DELETE FROM schema_migrations WHERE version = 2"], "记录不连续"),
+    (["INSERT INTO schema_migrations VALUES (99, 'future', '2030-01-01')"], "更新的版本"),
+    (["CREATE INDEX users_role ON users (role)"], "第 3 版不符：多出索引 users_role"),
+])
+def test_a_backup_of_the_numbered_migrations_is_held_to_their_schema(tmp_path, statements, refusal):
+    from tracker.store import check_backup
+    old = _old_store(tmp_path / "v3.db", 3)
+    with sqlite3.connect(old) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    with pytest.raises(ValueError, match=re.escape(refusal)):
+        check_backup(old)
 
 
 def test_a_backup_from_an_older_version_is_migrated_before_it_replaces_the_store(sample_store, tmp_path):
     from tracker.store import _schema, expected_schema
     sample_store.restore(_old_store(tmp_path / "v3.db", 3))
     assert sample_store.schema_version() == SCHEMA_VERSION
-    with sqlite3.connect(sample_store.path) as conn:
-        assert _schema(conn) == expected_schema()
+    if sample_store.sqlite:
+        with sqlite3.connect(sample_store.path) as conn:
+            assert _schema(conn) == expected_schema()
     assert sample_store.latest_target_reports(PLAN)["actual"].tolist() == [7.0]
 
 
@@ -240,10 +281,10 @@ def test_an_older_backup_carrying_a_trigger_is_refused_before_it_is_migrated(sam
     old = _old_store(tmp_path / "v3.db", 3)
     with sqlite3.connect(old) as conn:
         conn.execute(WIPE)
-    before = _dump(sample_store.path)
+    before = dump(sample_store)
     with pytest.raises(ValueError, match="第 3 版不符：多出触发器 wipe"):
         sample_store.restore(old)
-    assert _dump(sample_store.path) == before
+    assert dump(sample_store) == before
 
 
 def test_a_restore_ends_every_session_the_backup_knew(store, tmp_path):
@@ -263,7 +304,7 @@ def test_a_restore_that_fails_while_copying_in_leaves_the_store_as_it_was(sample
     sample_store.backup(backup)
     live = Store(tmp_path / "live.db")
     live.add_batch(PLAN, "a.csv", "sha-a", _rows(("T15-1", date(2023, 6, 30), 50, "")))
-    before = _dump(live.path)
+    before = dump(live)
     connect = sqlite3.connect
 
     def full_disk(database, *args, **kwargs):  # the live store's disk is full: not one page more
@@ -276,7 +317,7 @@ def test_a_restore_that_fails_while_copying_in_leaves_the_store_as_it_was(sample
     with pytest.raises(sqlite3.OperationalError, match="full"):
         live.restore(backup)
     monkeypatch.undo()
-    assert _dump(live.path) == before
+    assert dump(live) == before
 
 
 @pytest.mark.parametrize("target, refusal", [
@@ -292,8 +333,9 @@ def test_a_backup_refuses_a_target_that_is_no_place_for_it(store, tmp_path, targ
 
 
 def test_a_backup_never_overwrites_the_store_itself_and_replaces_an_older_backup_whole(sample_store, tmp_path):
-    with pytest.raises(ValueError, match="正在使用的数据库"):
-        sample_store.backup(sample_store.path)
+    if sample_store.sqlite:
+        with pytest.raises(ValueError, match="正在使用的数据库"):
+            sample_store.backup(sample_store.path)
     target = tmp_path / "b.db"
     Store(target)  # an older, empty backup
     sample_store.backup(target)
@@ -373,11 +415,6 @@ def test_problem_history_names_whom_the_office_typed_while_the_audit_names_the_a
     assert store.audit_log()["user"].tolist() == ["li", "office"]
 
 
-def _refuse(store, sql):
-    with sqlite3.connect(store.path) as conn:
-        conn.execute(sql)
-
-
 @pytest.mark.parametrize("door", [d for d in DOORS if d != "backup"])   # a backup changes nothing to roll back
 def test_a_change_whose_audit_row_cannot_be_written_does_not_land(plan, store, tmp_path, door):
     write, _ = DOORS[door]
@@ -389,17 +426,17 @@ def test_a_change_whose_audit_row_cannot_be_written_does_not_land(plan, store, t
         write = {"revert": lambda *_: store.revert_batch(1, by="li"),
                  "sample remove": lambda *_: remove_sample(plan, store, by="li"),
                  "problem moved": lambda *_: store.change_problem(1, "coordinating", by="li")}[door]
-    _refuse(store, "CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit refused'); END")
-    before = _dump(store.path)
-    with pytest.raises(sqlite3.IntegrityError, match="audit refused"):
+    refuse_inserts(store, "audit", "audit refused")
+    before = dump(store)
+    with pytest.raises(DBAPIError, match="audit refused"):
         write(plan, store, tmp_path)
-    assert _dump(store.path) == before
+    assert dump(store) == before
     assert not (tmp_path / "plans" / "qs").exists()
 
 
 def test_a_write_that_fails_after_its_audit_row_leaves_no_audit_row(plan, store, tmp_path):
-    _refuse(store, "CREATE TRIGGER no_reports BEFORE INSERT ON target_reports BEGIN SELECT RAISE(ABORT, 'full'); END")
-    with pytest.raises(sqlite3.IntegrityError, match="full"):
+    refuse_inserts(store, "target_reports", "full")
+    with pytest.raises(DBAPIError, match="full"):
         _upload(plan, store, tmp_path)
     assert store.audit_log().empty and store.batches(plan.id).empty
     (tmp_path / "plans").write_text("a file where the plan's directory should go")

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
+from sqlalchemy import text
 
+from . import db
 from .formats import invisible
 from .navigation import BY_NAME
 from .store import Store, write_audit
@@ -110,7 +112,7 @@ class Accounts:
     def any(self) -> bool:
         """Whether at least one account exists (then every page needs a login)."""
         with self.store.connect() as conn:
-            return conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+            return conn.execute(text("SELECT 1 FROM users LIMIT 1")).first() is not None
 
     def add(self, name: str, role: str, password: str, unit: str | None = None, by: str | None = None) -> str:
         """Create an account (a reporter must name its unit); returns its name as stored (see check_name)."""
@@ -122,20 +124,23 @@ class Accounts:
         check_password(password)
         if role != "admin" and not self.any():
             raise ValueError("第一个账户必须是管理员（admin）：之后每个页面都需要登录，需要有人能管理账户")
+        hashed = hash_password(password)  # the slow part, before the write lock is taken
         with self.store.transaction() as conn:
-            if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+            added = conn.execute(text(
+                "INSERT INTO users (name, role, unit, password_hash, created_at)"
+                " VALUES (:name, :role, :unit, :hash, :at) ON CONFLICT (name) DO NOTHING RETURNING name"),
+                dict(name=name, role=role, unit=unit if role == "reporter" else None, hash=hashed,
+                     at=datetime.now().isoformat(timespec="seconds"))).first()
+            if added is None:
                 raise ValueError(f"账户 {name} 已存在")
-            conn.execute("INSERT INTO users (name, role, unit, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                         (name, role, unit if role == "reporter" else None, hash_password(password),
-                          datetime.now().isoformat(timespec="seconds")))
             write_audit(conn, by, "user_add", f"{name} {role} {unit or ''}".strip())
         return name
 
     def list(self) -> pd.DataFrame:
         """Every account without its password hash."""
         with self.store.connect() as conn:
-            return pd.read_sql_query("SELECT name, role, unit, disabled, failed_logins, locked_until, created_at"
-                                     " FROM users ORDER BY name", conn)
+            return pd.read_sql_query(text("SELECT name, role, unit, disabled, failed_logins, locked_until,"
+                                          " created_at FROM users ORDER BY name"), conn)
 
     def open_session(self, user: User, now: datetime | None = None) -> str:
         """A new random token for the browser to keep in a cookie, so that a page reload keeps the login; only its
@@ -143,28 +148,30 @@ class Accounts:
         token = secrets.token_urlsafe(32)
         at = (now or datetime.now()).isoformat(timespec="seconds")
         with self.store.transaction() as conn:
-            conn.execute("INSERT INTO sessions (token_hash, name, created_at, last_seen) VALUES (?, ?, ?, ?)",
-                         (_digest(token), user.name, at, at))
+            conn.execute(text("INSERT INTO sessions (token_hash, name, created_at, last_seen)"
+                              " VALUES (:token, :name, :at, :at)"), dict(token=_digest(token), name=user.name, at=at))
         return token
 
     def resume(self, token: str, now: datetime | None = None) -> User | None:
-        """The user of a session token that still holds (see check), the login after a reload audited; None otherwise
-        (a token that no longer holds is forgotten, and the audit log says so)."""
+        """The user of a session token that is known, not idle longer than IDLE_LIMIT, and whose account is still
+        enabled and unlocked, the login after a reload audited; None otherwise (a token that no longer counts is
+        forgotten, and the audit log says so)."""
         now = now or datetime.now()
-        found = self.check(token=token, now=now)
         with self.store.transaction() as conn:
-            if found is None:
-                row = conn.execute("SELECT name, last_seen FROM sessions WHERE token_hash = ?",
-                                   (_digest(token),)).fetchone()
-                if row is not None:
-                    _drop_session(conn, token)
-                    idle = expired(datetime.fromisoformat(row[1]), now)
-                    write_audit(conn, row[0], "session_expired", "idle" if idle else "account disabled or locked")
+            row = conn.execute(text("SELECT s.last_seen, u.name, u.role, u.unit, u.disabled, u.locked_until"
+                                    " FROM sessions s JOIN users u ON u.name = s.name WHERE s.token_hash = :token"),
+                               {"token": _digest(token)}).first()
+            if row is None:
                 return None
-            conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
-                         (now.isoformat(timespec="seconds"), _digest(token)))
-            write_audit(conn, found.name, "login", "session resumed after a reload")
-        return found
+            last_seen, name, role, unit, disabled, locked_until = row
+            idle = expired(datetime.fromisoformat(last_seen), now)
+            if idle or disabled or (locked_until and datetime.fromisoformat(locked_until) > now):
+                _drop_session(conn, token)
+                write_audit(conn, name, "session_expired", "idle" if idle else "account disabled or locked")
+                return None
+            _touch(conn, token, now)
+            write_audit(conn, name, "login", "session resumed after a reload")
+        return User(name, role, unit)
 
     def check(self, name: str | None = None, token: str | None = None, now: datetime | None = None) -> User | None:
         """The account behind a session as it stands now, read in one indexed query (cheap enough for every page
@@ -174,12 +181,12 @@ class Accounts:
         now = now or datetime.now()
         with self.store.connect() as conn:
             if token:
-                row = conn.execute("SELECT s.last_seen, u.name, u.role, u.unit, u.disabled, u.locked_until"
-                                   " FROM sessions s JOIN users u ON u.name = s.name WHERE s.token_hash = ?",
-                                   (_digest(token),)).fetchone()
+                row = conn.execute(text("SELECT s.last_seen, u.name, u.role, u.unit, u.disabled, u.locked_until"
+                                        " FROM sessions s JOIN users u ON u.name = s.name WHERE s.token_hash = :token"),
+                                   {"token": _digest(token)}).first()
             else:
-                row = conn.execute("SELECT NULL, name, role, unit, disabled, locked_until FROM users WHERE name = ?",
-                                   (name,)).fetchone()
+                row = conn.execute(text("SELECT NULL, name, role, unit, disabled, locked_until FROM users"
+                                        " WHERE name = :name"), {"name": name}).first()
         if row is None:
             return None
         last_seen, name, role, unit, disabled, locked_until = row
@@ -191,8 +198,7 @@ class Accounts:
     def touch(self, token: str, now: datetime | None = None) -> None:
         """Note that the session of a token is in use."""
         with self.store.transaction() as conn:
-            conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
-                         ((now or datetime.now()).isoformat(timespec="seconds"), _digest(token)))
+            _touch(conn, token, now or datetime.now())
 
     def close_session(self, token: str) -> None:
         """Forget a session token: the cookie left in the browser opens nothing any more."""
@@ -213,19 +219,20 @@ class Accounts:
         if name == by:
             raise ValueError("不能停用自己正在使用的账户")
         with self.store.transaction() as conn:
-            admins = [n for (n,) in conn.execute("SELECT name FROM users WHERE role = 'admin' AND disabled = 0")]
+            db.lock(conn, "admins")  # two admins disabling each other at once: the second sees the first
+            admins = [n for (n,) in conn.execute(text("SELECT name FROM users WHERE role = 'admin' AND disabled = 0"))]
             if admins == [name]:
                 raise ValueError("这是最后一个可用的管理员账户，不能停用")
-            _update(conn, name, "UPDATE users SET disabled = 1 WHERE name = ?", (name,))
-            conn.execute("DELETE FROM sessions WHERE name = ?", (name,))
+            _update(conn, name, "UPDATE users SET disabled = 1 WHERE name = :name", {"name": name})
+            conn.execute(text("DELETE FROM sessions WHERE name = :name"), {"name": name})
             write_audit(conn, by, "user_disable", name)
 
     def enable(self, name: str, by: str | None = None) -> None:
         """Let a disabled or locked account log in again."""
         name = account_name(name)
         with self.store.transaction() as conn:
-            _update(conn, name, "UPDATE users SET disabled = 0, failed_logins = 0, locked_until = NULL WHERE name = ?",
-                    (name,))
+            _update(conn, name, "UPDATE users SET disabled = 0, failed_logins = 0, locked_until = NULL"
+                                " WHERE name = :name", {"name": name})
             write_audit(conn, by, "user_enable", name)
 
     def set_password(self, name: str, password: str, by: str | None = None) -> None:
@@ -234,9 +241,9 @@ class Accounts:
         name = account_name(name)
         hashed = hash_password(password)  # the slow part, before the write lock is taken
         with self.store.transaction() as conn:
-            _update(conn, name, "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL"
-                                " WHERE name = ?", (hashed, name))
-            conn.execute("DELETE FROM sessions WHERE name = ?", (name,))  # logs out every browser that knew the old one
+            _update(conn, name, "UPDATE users SET password_hash = :hash, failed_logins = 0, locked_until = NULL"
+                                " WHERE name = :name", {"hash": hashed, "name": name})
+            conn.execute(text("DELETE FROM sessions WHERE name = :name"), {"name": name})  # logs out every browser that knew the old one
             write_audit(conn, by, "user_passwd", name)
 
     def login(self, name: str, password: str, now: datetime | None = None) -> tuple[User | None, str]:
@@ -245,7 +252,8 @@ class Accounts:
         name = account_name(name)
         at = (now or datetime.now()).isoformat(timespec="seconds")
         with self.store.connect() as conn:
-            row = conn.execute("SELECT password_hash, disabled FROM users WHERE name = ?", (name,)).fetchone()
+            row = conn.execute(text("SELECT password_hash, disabled FROM users WHERE name = :name"),
+                               {"name": name}).first()
         if row is None:
             hash_password(password)  # the same slow work as for a real account: no hint that the name is unknown
             self.store.audit(name[:NAME_MAX], "login_failed", "unknown account")
@@ -257,18 +265,20 @@ class Accounts:
             return None, LOGIN_REFUSED
         # Both outcomes are decided by one UPDATE that only touches an unlocked, enabled row, so that parallel
         # attempts (threads, processes, servers) are counted one by one and none gets past a lock another one set.
-        unlocked = "disabled = 0 AND (locked_until IS NULL OR locked_until <= ?)"
+        # On PostgreSQL the UPDATE waits for a parallel one on the same row and then re-checks its WHERE on the row
+        # as that one left it; on SQLite the write transaction holds the whole database.
+        unlocked = "disabled = 0 AND (locked_until IS NULL OR locked_until <= :at)"
         with self.store.transaction() as conn:  # the count and its audit row land together
             if correct:
-                row = conn.execute(f"UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?"
-                                   f" AND {unlocked} RETURNING role, unit", (name, at)).fetchone()
+                row = conn.execute(text(f"UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = :name"
+                                        f" AND {unlocked} RETURNING role, unit"), dict(name=name, at=at)).first()
             else:
                 lock = (datetime.fromisoformat(at) + LOCK_FOR).isoformat(timespec="seconds")
-                row = conn.execute(
-                    "UPDATE users SET failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1"
-                    " END, locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? END"
-                    f" WHERE name = ? AND {unlocked} RETURNING failed_logins, locked_until",
-                    (LOCK_AFTER, LOCK_AFTER, lock, name, at)).fetchone()
+                row = conn.execute(text(
+                    "UPDATE users SET failed_logins = CASE WHEN failed_logins + 1 >= :limit THEN 0"
+                    " ELSE failed_logins + 1 END, locked_until = CASE WHEN failed_logins + 1 >= :limit THEN :lock END"
+                    f" WHERE name = :name AND {unlocked} RETURNING failed_logins, locked_until"),
+                    dict(limit=LOCK_AFTER, lock=lock, name=name, at=at)).first()
             if row is None:
                 write_audit(conn, name, "login_failed", "locked")
                 return None, LOGIN_REFUSED
@@ -283,7 +293,8 @@ class Accounts:
         """An enabled account by name."""
         name = account_name(name)
         with self.store.connect() as conn:
-            row = conn.execute("SELECT role, unit FROM users WHERE name = ? AND disabled = 0", (name,)).fetchone()
+            row = conn.execute(text("SELECT role, unit FROM users WHERE name = :name AND disabled = 0"),
+                               {"name": name}).first()
         return None if row is None else User(name, row[0], row[1])
 
     def login_external(self, name: str) -> User | None:
@@ -300,11 +311,16 @@ def _digest(token: str) -> str:
 
 
 def _drop_session(conn, token: str) -> None:
-    conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_digest(token),))
+    conn.execute(text("DELETE FROM sessions WHERE token_hash = :token"), {"token": _digest(token)})
 
 
-def _update(conn, name: str, sql: str, params: tuple) -> None:
-    if conn.execute(sql, params).rowcount != 1:
+def _touch(conn, token: str, now: datetime) -> None:
+    conn.execute(text("UPDATE sessions SET last_seen = :at WHERE token_hash = :token"),
+                 {"at": now.isoformat(timespec="seconds"), "token": _digest(token)})
+
+
+def _update(conn, name: str, sql: str, params: dict) -> None:
+    if conn.execute(text(sql), params).rowcount != 1:
         raise ValueError(f"没有账户 {name}")
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import sqlite3
 import traceback
 import zipfile
 
 import pandas as pd
+from sqlalchemy.exc import OperationalError
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,7 +25,8 @@ from .exports import ledger_xlsx
 from .pptx import to_pptx
 from .samples import load_sample, remove_sample
 from .snapshot import status_records, take
-from .store import Store
+from .db import database_url, is_sqlite, shown
+from .store import Store, copy_store
 from .values import parse_date
 from .template import default_report_date, template_frame, template_title, template_csv, template_xlsx
 
@@ -39,8 +40,8 @@ def _date(text: str) -> date:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="progress database: file path or sqlite:/// URL (default $TRACKER_DB or "
-                                     "data/progress.db)")
+    common.add_argument("--db", help="progress database: SQLite file path or sqlite:/// URL, or a postgresql:// URL "
+                                     "(default $TRACKER_DB or data/progress.db)")
     common.add_argument("--debug", action="store_true", help="on an unexpected error, print its traceback too")
     common.add_argument("--plan", default=str(DATA_DIR), help="plan directory (default data/)")
     acting = argparse.ArgumentParser(add_help=False)
@@ -102,8 +103,14 @@ def _parser() -> argparse.ArgumentParser:
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true")
 
+    sub.add_parser("migrate", parents=[common], help="create the store's tables, or bring them up to this version")
+    copy = sub.add_parser("copy-store", parents=[acting],
+                          help="copy every row of one store into another, empty one (e.g. SQLite to PostgreSQL)")
+    copy.add_argument("--from", dest="source", required=True, help="the store to copy: file path or URL")
+    copy.add_argument("--to", dest="target", required=True, help="the new, empty store: file path or URL")
+    copy.add_argument("--debug", action="store_true", help="on an unexpected error, print its traceback too")
     backup = sub.add_parser("backup", parents=[common, acting],
-                            help="a consistent copy of the database (safe while running)")
+                            help="a consistent copy of the database as a SQLite file (safe while running)")
     backup.add_argument("--out", type=Path, required=True)
     restore = sub.add_parser("restore", parents=[common, acting], help="replace the database with a checked backup")
     restore.add_argument("file", type=Path)
@@ -135,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     if args.command == "extract":
         return _extract(args)
+    if args.command == "copy-store":
+        return _copy_store(args)
     try:
         plan = load_plan(args.plan)
     except ProblemsError as exc:
@@ -152,7 +161,7 @@ def _run(args) -> int:
         print(exc, file=sys.stderr)
         return 2
     commands = {"import": _import, "status": _status, "rank": _rank, "export": _export, "template": _template,
-                "sample": _sample, "user": _user, "backup": _backup, "restore": _restore}
+                "sample": _sample, "user": _user, "backup": _backup, "restore": _restore, "migrate": _migrate}
     return commands[args.command](args, plan, store)
 
 
@@ -358,7 +367,7 @@ def _backup(args, plan, store) -> int:
     except ValueError as exc:
         print(f"未备份：{exc}", file=sys.stderr)
         return 1
-    except sqlite3.OperationalError as exc:  # a read-only or full store can still be backed up
+    except OperationalError as exc:  # a read-only or full store can still be backed up
         if not args.out.is_file():
             raise
         print(f"警告：备份已写出，但未能在审计日志中记下这次备份。{user_message(exc)}", file=sys.stderr)
@@ -382,4 +391,26 @@ def _sample(args, plan, store) -> int:
         print("示例数据已载入过，未作改动。" if batch.duplicate else f"示例数据已载入为批次 {batch.batch_id}。")
     else:
         print(f"已撤销 {remove_sample(plan, store, by=_by(args))} 个示例数据批次（记录保留）。")
+    return 0
+
+
+def _migrate(args, plan, store) -> int:
+    print(f"数据库 {shown(store.url)} 的结构为第 {store.schema_version()} 版（本程序的最新版）。")
+    return 0
+
+
+def _copy_store(args) -> int:
+    try:
+        url = database_url(args.source)
+        if is_sqlite(url) and not Path(url.database).is_file():
+            raise ValueError(f"{url.database}：文件不存在")
+        source, target = Store(args.source), Store(args.target)
+        if source.url == target.url:
+            raise ValueError("--from 与 --to 是同一个数据库")
+        counts = copy_store(source, target, by=_by(args))
+    except ValueError as exc:
+        print(f"未复制：{exc}", file=sys.stderr)
+        return 1
+    print(f"已将 {shown(source.url)} 复制到 {shown(target.url)}："
+          + "、".join(f"{name} {count} 行" for name, count in counts.items()) + "。")
     return 0

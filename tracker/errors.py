@@ -1,4 +1,4 @@
-"""Errors a user can cause (a full disk, a read-only store, a damaged file) as short Chinese messages that say what
+"""Errors a user can cause (a full disk, a read-only store, a damaged file, a database server out of reach) as short Chinese messages that say what
 to do; anything else as one message, its traceback left for the log."""
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import errno
 import logging
 import sqlite3
 from pathlib import Path
+
+import psycopg
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger("tracker")
 
@@ -19,6 +22,9 @@ BUSY = "数据库正被另一项操作长时间占用：" + NOT_SAVED + "请稍�
 DAMAGED = "数据库文件已损坏或不是本系统的数据库：请从备份恢复（python -m tracker restore 备份文件），或联系管理员。"
 DISK_ERROR = "读写磁盘出错（磁盘已满或出现故障）：" + NOT_SAVED + "请管理员检查服务器磁盘后重试。"
 NO_MEMORY = "内存不足，操作已中止：" + NOT_SAVED + "请换一个较小的文件重试，或联系管理员。"
+CANNOT_CONNECT = ("无法连接数据库服务器：请确认 PostgreSQL 正在运行，数据库地址、数据库名和登录账户正确"
+                  "（命令行的 --db 或环境变量 TRACKER_DB 指定数据库）。" + NOT_SAVED)
+NO_RIGHTS = "数据库账户没有所需的权限：" + NOT_SAVED + "请管理员为本程序使用的 PostgreSQL 账户授予该数据库的读写权限。"
 UNEXPECTED = "程序遇到意外错误（{kind}），操作已中止，详细信息已记入日志。请把出错前的操作告诉管理员。"
 
 SQLITE_MESSAGES = [  # (words in SQLite's English message, what to tell the user), first match wins
@@ -34,11 +40,32 @@ SQLITE_MESSAGES = [  # (words in SQLite's English message, what to tell the user
 ]
 
 
+POSTGRES_MESSAGES = [  # (start of PostgreSQL's SQLSTATE, what to tell the user), first match wins
+    ("53100", DISK_FULL),
+    ("53200", NO_MEMORY),
+    ("25006", READ_ONLY),          # a read-only transaction: a hot standby, or default_transaction_read_only
+    ("42501", NO_RIGHTS),
+    ("55P03", BUSY),               # lock not available
+    ("40", BUSY),                  # deadlock, serialization failure
+    ("57014", BUSY),               # statement timeout
+    ("08", CANNOT_CONNECT),
+    ("28", CANNOT_CONNECT),        # login refused
+    ("3D000", CANNOT_CONNECT),     # no such database
+    ("57P", CANNOT_CONNECT),       # the server is shutting down or restarting
+    ("58", DISK_ERROR),
+    ("XX001", DAMAGED),
+    ("XX002", DAMAGED),
+]
+
+
 def _cause(exc: BaseException) -> BaseException:
-    # A failed ROLLBACK hides the error that made it necessary.
-    while "cannot rollback" in str(exc) and exc.__context__ is not None:
-        exc = exc.__context__
-    return exc
+    while True:
+        if isinstance(exc, DBAPIError) and exc.orig is not None:  # SQLAlchemy's wrapping of the driver's error
+            exc = exc.orig
+        elif "cannot rollback" in str(exc) and exc.__context__ is not None:
+            exc = exc.__context__  # a failed ROLLBACK hides the error that made it necessary
+        else:
+            return exc
 
 
 def _file_message(exc: OSError) -> str | None:
@@ -62,6 +89,13 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, sqlite3.Error):
         text = str(exc).lower()
         return next((message for words, message in SQLITE_MESSAGES if words in text),
+                    UNEXPECTED.format(kind=type(exc).__name__))
+    if isinstance(exc, psycopg.Error):
+        state = exc.sqlstate
+        if state is None:  # no answer from a server at all
+            return CANNOT_CONNECT if isinstance(exc, psycopg.OperationalError) else UNEXPECTED.format(
+                kind=type(exc).__name__)
+        return next((message for prefix, message in POSTGRES_MESSAGES if state.startswith(prefix)),
                     UNEXPECTED.format(kind=type(exc).__name__))
     if isinstance(exc, OSError):
         return _file_message(exc) or UNEXPECTED.format(kind=type(exc).__name__)
