@@ -176,3 +176,13 @@ def test_a_formula_whose_result_is_empty_text_is_an_empty_cell_not_an_error(plan
         '<c r="C3" t="n"><v>45</v></c>', '<c r="C3" t="str"><f>IF(1,"","")</f><v></v></c>'))
     result = ingest(plan, data, "formula.xlsx", today=TODAY)
     assert result.ok and result.targets["target_id"].tolist() == ["T15-1"]
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("15-1", "不是指标编号（应形如 T15-1"),                   # what Excel leaves of an id it took for a date
+    ("T15-3", "本计划没有这个指标：任务 15 的指标为 T15-1、T15-2"),  # well formed, but the task has two targets
+    ("T01-1", "任务 1 没有量化指标，请按任务行填写任务状态"),
+])
+def test_an_unknown_target_id_says_whether_it_is_malformed_or_just_not_in_the_plan(plan, typed, said):
+    result = ingest(plan, f"target_id,as_of,actual\n{typed},2023-09-30,1\n".encode(), "p.csv")
+    assert not result.ok and said in result.errors[0].message()

@@ -249,7 +249,14 @@ def _target_row(result, targets, tid, kid, excel, get, text, label, col, unit, a
     typed, tid = tid, unicodedata.normalize("NFKC", tid).upper()
     target = targets.get(tid)
     if target is None:
-        result.fail(excel, label["target_id"], typed, "不是本计划中的指标编号（应形如 T15-1，见填报模板）")
+        match = re.fullmatch(r"T(\d{2})-\d+", tid)
+        if match is None:
+            why = "不是指标编号（应形如 T15-1：T、两位任务号、短横线、序号，见填报模板）"
+        else:
+            known = sorted((t for t in targets if t.startswith(f"T{match.group(1)}-")), key=lambda t: int(t[4:]))
+            why = (f"本计划没有这个指标：任务 {int(match.group(1))} 的指标为 {'、'.join(known)}" if known
+                   else f"本计划没有这个指标：任务 {int(match.group(1))} 没有量化指标，请按任务行填写任务状态")
+        result.fail(excel, label["target_id"], typed, why)
         return
     kid = _integer(kid) or kid
     if kid and kid.isdigit() and int(kid) != target["task_id"]:
