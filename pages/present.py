@@ -35,6 +35,38 @@ div[class*="st-key-slide-"] [data-testid="stCaptionContainer"] p { white-space: 
   div[class*="st-key-slide-"] { break-after: page; page-break-after: always; }
 }
 </style>""")
+# Arrow keys, PageUp/PageDown (what presentation clickers send) and space turn the pages. The listener is installed
+# first thing (in the sidebar, which this page hides, so that it takes no room), and a key pressed before the slide's
+# buttons are drawn waits for them, so no key is lost while the page loads.
+st.sidebar.html("""<script>
+if (!document.__slideKeys) {
+  document.__slideKeys = true;
+  let pending = null;
+  const press = (which) => {
+    const button = document.querySelector(`.st-key-${which} button`);
+    if (!button) return false;
+    if (!button.disabled) button.click();
+    return true;
+  };
+  const wait = (which, since) => {
+    if (pending !== which || press(which) || performance.now() - since > 10000) { pending = null; return; }
+    requestAnimationFrame(() => wait(which, since));
+  };
+  document.addEventListener("keydown", (event) => {
+    if (!location.pathname.endsWith("/present")) return;
+    const target = event.target;
+    // typing in a field is left alone, but a closed list (the slide list after a jump) hands the keys back
+    const closedList = target.getAttribute("role") === "combobox" && target.getAttribute("aria-expanded") !== "true";
+    if (["INPUT", "TEXTAREA"].includes(target.tagName) && !closedList) return;
+    const which = ["ArrowRight", "PageDown", " "].includes(event.key) ? "next"
+      : ["ArrowLeft", "PageUp"].includes(event.key) ? "prev" : null;
+    if (!which) return;
+    event.preventDefault();
+    if (closedList) target.blur();
+    if (!press(which)) { pending = which; wait(which, performance.now()); }
+  }, true);  // capture: the list's own key handling must not swallow the key first
+}
+</script>""", unsafe_allow_javascript=True)
 # A 1280×720 projector: title, date line and figures take about 230 px and the controls 60, charts get the rest.
 CHART_HEIGHT = 380
 
@@ -111,22 +143,3 @@ with st.container(key="controls", horizontal=True, vertical_alignment="center"):
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
     st.toggle(ui.T("print_all"), key="print_all", help=ui.T("print_all_help"))
     st.page_link("pages/overview.py", label=ui.T("slide_exit"), icon=":material/close:")
-
-# Arrow keys, PageUp/PageDown (what presentation clickers send) and space turn the pages. The listener is part of the
-# page itself (not an iframe that loads later), so it is in place as soon as the buttons it presses are.
-st.html("""<script>
-if (!document.__slideKeys) {
-  document.__slideKeys = true;
-  document.addEventListener("keydown", (event) => {
-    const target = event.target;
-    // typing in a field is left alone, but a closed list (the slide list after a jump) hands the keys back
-    const closedList = target.getAttribute("role") === "combobox" && target.getAttribute("aria-expanded") !== "true";
-    if (["INPUT", "TEXTAREA"].includes(target.tagName) && !closedList) return;
-    const next = ["ArrowRight", "PageDown", " "].includes(event.key);
-    const prev = ["ArrowLeft", "PageUp"].includes(event.key);
-    if (!next && !prev) return;
-    const button = document.querySelector(next ? ".st-key-next button" : ".st-key-prev button");
-    if (button && !button.disabled) { event.preventDefault(); if (closedList) target.blur(); button.click(); }
-  }, true);  // capture: the list's own key handling must not swallow the key first
-}
-</script>""", unsafe_allow_javascript=True)

@@ -79,8 +79,8 @@ def test_a_clerk_uploads_a_file_confirms_and_sees_the_gauge_change(server, brows
     page.get_by_label("搜索（指标名称、原文或单位）").fill("适老化改造")
     page.keyboard.press("Enter")
     page.get_by_text("共 1 项").wait_for(timeout=30000)
-    page.wait_for_function("() => document.querySelector('.js-plotly-plot').innerText.includes('270 / 300')",
-                           timeout=30000)
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')?.innerText.includes('270 / 300')",
+                           timeout=30000)                       # the gauge follows the search's own run
     after = page.locator(".js-plotly-plot").first.inner_text()
     assert "270 / 300户" not in before and "270 / 300户" in after and "90%" in after
     page.close()
@@ -157,6 +157,7 @@ def test_a_reporter_logs_in_uploads_its_template_and_cannot_reach_the_admin_page
         page.goto(f"{url}/admin")                                  # typed into the address bar
         page.get_by_text("您的账户无权查看此页面。").wait_for(timeout=30000)  # still logged in, and refused
         assert page.get_by_role("heading", name="账户与审计").count() == 0
+        page.locator(PAGE_LIST).get_by_text("上报记录").wait_for(timeout=30000)  # the list's last link is drawn
         nav = page.locator(PAGE_LIST).inner_text()
         assert "进度上报" in nav and "账户与审计" not in nav
         page.get_by_role("button", name="退出登录").click()
