@@ -178,3 +178,57 @@ def test_the_shipped_https_sites_pass_nginxs_own_check(site, tmp_path):
     checked = subprocess.run([NGINX, "-t", "-c", str(config), "-p", str(tmp_path)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
     assert "warn" not in checked.stderr, checked.stderr
+
+
+@pytest.fixture
+def behind_proxy(tmp_path, monkeypatch):
+    """The app on a SQLite store in tmp_path, each run's client being nginx on this host with these headers."""
+    import streamlit as st
+
+    import ui.auth
+
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    monkeypatch.setenv("TRACKER_PLANS", str(tmp_path / "plans"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    headers = {"X-Forwarded-For": "10.1.2.3", "X-Real-IP": "10.1.2.3"}
+    monkeypatch.setattr(ui.auth, "_request", lambda: (None, headers))
+    yield headers
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _app():
+    from streamlit.testing.v1 import AppTest
+    return AppTest.from_file("../dashboard.py", default_timeout=60)
+
+
+def test_a_fresh_store_reached_through_the_proxy_gets_no_local_administrator(behind_proxy):
+    app = _app().run()
+    assert [e.value for e in app.error] == [
+        "尚未创建任何账户：为安全起见，此时只允许在本机直接访问（不经反向代理，且使用 SQLite 数据库）。"
+        "请先在服务器上运行 python -m tracker user add 创建管理员账户。"]
+    assert not app.metric and not app.text_input
+
+
+def test_the_user_a_trusted_proxy_names_gets_their_role_without_the_login_form(behind_proxy, monkeypatch, tmp_path):
+    from tracker.accounts import Accounts
+    from tracker.store import Store
+
+    store = Store(tmp_path / "progress.db")
+    Accounts(store).add("office", "admin", "admin-pass-1")
+    Accounts(store).add("zhang", "reporter", "correct-horse", unit="区民政局")
+    monkeypatch.setenv("TRACKER_TRUSTED_PROXY", "127.0.0.1")
+    monkeypatch.setenv("TRACKER_USER_HEADER", "X-Forwarded-User")
+    behind_proxy["X-Forwarded-User"] = "zhang"
+    app = _app().run()
+    assert app.title[0].value == "总览" and not app.error
+    assert app.session_state["user"].role == "reporter" and app.session_state["user"].unit == "区民政局"
+    app.run()
+    log = store.audit_log()
+    assert log[log["action"] == "login"]["user"].tolist() == ["zhang"]  # one login per session, not per run
+    Accounts(store).disable("zhang", by="office")
+    app.run()  # disabled since the last run: refused on the next one
+    assert [e.value for e in app.error] == ["统一身份认证用户“zhang”在本系统中没有可用的账户（不存在或已停用），请联系督办室开通。"]
+    behind_proxy["X-Forwarded-User"] = "nobody"
+    assert "“nobody”" in _app().run().error[0].value
