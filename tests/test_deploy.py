@@ -230,5 +230,5 @@ def test_the_user_a_trusted_proxy_names_gets_their_role_without_the_login_form(b
     Accounts(store).disable("zhang", by="office")
     app.run()  # disabled since the last run: refused on the next one
     assert [e.value for e in app.error] == ["统一身份认证用户“zhang”在本系统中没有可用的账户（不存在或已停用），请联系督办室开通。"]
-    behind_proxy["X-Forwarded-User"] = "nobody"
-    assert "“nobody”" in _app().run().error[0].value
+    behind_proxy["X-Forwarded-User"] = "[nobody](http://x)"  # shown as written, not as a link
+    assert "“\\[nobody\\]\\(http://x\\)”" in _app().run().error[0].value

@@ -12,7 +12,7 @@ from tracker.access import local_admin_allowed, proxy_user
 from tracker.accounts import NAME_MAX, LOCAL_ADMIN, Accounts, User, expired
 
 from .cache import store
-from .text import T
+from .text import T, plain
 
 # Keeps the session token in a cookie, so that a page reload (a new Streamlit session) finds the login again.
 SESSION_COOKIE = "dbkb_session"
@@ -47,7 +47,7 @@ def _proxy_login(name: str) -> User:
     found = accounts().find(name) if known is not None and known.name == name else accounts().login_external(name)
     if found is None:
         state.pop("user", None)
-        st.error(T("proxy_user_unknown").format(name=name))
+        st.error(T("proxy_user_unknown", name=plain(name)))
         st.stop()
     state["user"] = found
     return found
