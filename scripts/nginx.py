@@ -43,13 +43,14 @@ def main_config(directory: Path, http: str) -> str:
 
 
 @contextmanager
-def nginx_proxy(ports: list[int], directory: Path) -> Iterator[str]:
+def nginx_proxy(ports: list[int], directory: Path, location: str = "/") -> Iterator[str]:
     """nginx on a free local port in front of the app servers on these ports, with deploy/'s upstream (sticky by
-    client address) and proxy settings; each answer names its app server in X-Upstream. Yields the URL."""
+    client address) and proxy settings under `location`; each answer names its app server in X-Upstream. Yields the
+    URL."""
     port = free_port()
     http = (upstream(ports) + f"\nserver {{\n    listen 127.0.0.1:{port};\n"
             "    add_header X-Upstream $upstream_addr always;\n"
-            f"    location / {{\n        include {NGINX_DIR / 'dbkb-proxy.conf'};\n    }}\n}}\n")
+            f"    location {location} {{\n        include {NGINX_DIR / 'dbkb-proxy.conf'};\n    }}\n}}\n")
     config = directory / "nginx.conf"
     config.write_text(main_config(directory, http), encoding="utf-8")
     process = subprocess.Popen([NGINX, "-c", str(config), "-p", str(directory)], stdout=subprocess.DEVNULL,

@@ -232,3 +232,33 @@ def test_the_user_a_trusted_proxy_names_gets_their_role_without_the_login_form(b
     assert [e.value for e in app.error] == ["统一身份认证用户“zhang”在本系统中没有可用的账户（不存在或已停用），请联系督办室开通。"]
     behind_proxy["X-Forwarded-User"] = "[nobody](http://x)"  # shown as written, not as a link
     assert "“\\[nobody\\]\\(http://x\\)”" in _app().run().error[0].value
+
+
+def test_the_board_under_a_path_prefix(tmp_path):
+    """As deploy/nginx/dbkb-prefix.conf: nginx passes /duban/ unchanged to a server started with
+    STREAMLIT_SERVER_BASE_URL_PATH=duban (as in deploy/systemd/dbkb.env)."""
+    import sys
+    import time
+
+    from scripts.nginx import free_port
+    from scripts.serve import ROOT
+
+    _need_nginx()
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+                               "--server.port", str(port), "--server.address", "127.0.0.1"], cwd=ROOT,
+                              env=dict(os.environ, TRACKER_DB=str(tmp_path / "progress.db"),
+                                       STREAMLIT_SERVER_BASE_URL_PATH="duban"),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    (tmp_path / "nginx").mkdir()
+    try:
+        with nginx_proxy([port], tmp_path / "nginx", location="/duban/") as url:
+            deadline = time.time() + 60
+            while _get(url, "/duban/_stcore/health").status != 200:
+                assert time.time() < deadline, "the server behind /duban/ did not answer within 60 s"
+                time.sleep(0.3)
+            assert _get(url, "/duban/_stcore/health").body == b"ok"
+            assert _get(url, "/_stcore/health").status == 404  # nothing outside the prefix
+    finally:
+        server.terminate()
+        server.wait(10)
