@@ -194,3 +194,77 @@ def test_a_bookmark_opened_first_on_a_fresh_server_gets_the_sidebar_and_the_logi
         assert "任务台账" in page.locator(PAGE_LIST).inner_text()
         assert "tasks.py" not in page.locator('[data-testid="stSidebar"]').inner_text()
         page.close()
+
+
+@pytest.fixture
+def shared_store(tmp_path):
+    """A new database on the PostgreSQL server named by $TRACKER_TEST_PG, dropped afterwards; without one a SQLite
+    file, except under CI, where the test fails."""
+    import os
+    import uuid
+    server = os.environ.get("TRACKER_TEST_PG")
+    if not server:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no PostgreSQL server: run scripts/pg.sh start and export TRACKER_TEST_PG=<the URL it prints>")
+        yield str(tmp_path / "progress.db")
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_two_servers_behind_nginx_share_the_login_and_the_import(browser, shared_store, tmp_path):
+    """deploy/'s nginx in front of two servers on one store: the proxy never gets the local administrator; a login
+    through the proxy holds on server A, where a file is uploaded, and server B shows its figure."""
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import urlparse
+
+    from scripts.nginx import NGINX, nginx_proxy
+    from scripts.serve import ROOT
+
+    if not Path(NGINX).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("nginx is not installed: apt-get install nginx-light")
+        pytest.skip("nginx is not installed: apt-get install nginx-light")
+    (tmp_path / "nginx").mkdir()
+    report = tmp_path / "民政局进度.csv"
+    report.write_text("指标编号,截至日期,完成值,进展情况\nT68-1,2023-09-30,270,入户改造270户\n", encoding="utf-8")
+    db = shared_store
+    with (streamlit_server("dashboard.py", db) as a,
+          streamlit_server("dashboard.py", db) as b,
+          nginx_proxy([urlparse(a).port, urlparse(b).port], tmp_path / "nginx") as proxy):
+        page = browser.new_page(viewport={"width": 1600, "height": 1400})
+        page.goto(proxy)                                          # a fresh store, reached through the proxy
+        page.get_by_text("尚未创建任何账户").wait_for(timeout=30000)
+        assert page.locator(PAGE_LIST).count() == 0                 # no page reached
+        subprocess.run([sys.executable, "-m", "tracker", "user", "add", "office", "--role", "admin",
+                        "--password-stdin"], input="admin-pass-1\n", text=True, check=True, capture_output=True,
+                       cwd=ROOT, env=dict(os.environ, TRACKER_DB=db))
+        page.goto(proxy)
+        page.get_by_label("账户名").fill("office")
+        page.get_by_label("密码").fill("admin-pass-1")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="总览").wait_for(timeout=30000)
+        page.goto(f"{a}/report")                                  # pinned to A: its session and its upload
+        page.get_by_role("heading", name="进度上报").wait_for(timeout=30000)   # the login's cookie holds on A
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(report))
+        page.get_by_text("导入前预览").wait_for(timeout=30000)
+        page.locator("button:visible").filter(has_text="确认导入").first.click()
+        page.get_by_text("已导入为批次").wait_for(timeout=30000)
+        page.goto(f"{b}/targets")                                 # the other server
+        wait_idle(page)
+        page.get_by_label("搜索（指标名称、原文或单位）").fill("适老化改造")
+        page.keyboard.press("Enter")
+        page.get_by_text("共 1 项").wait_for(timeout=30000)
+        page.wait_for_function("() => document.querySelector('.js-plotly-plot').innerText.includes('270 / 300')",
+                               timeout=30000)
+        page.close()

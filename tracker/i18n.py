@@ -258,9 +258,13 @@ TEXT: dict[str, tuple[str, str]] = {
                            "Single local administrator: no account exists yet, the app listens on this machine only and "
                            "everything is allowed. Once the first account exists, every page needs a login."),
     "admin": ("账户与审计", "Accounts & audit"),
-    "local_only": ("尚未创建任何账户：为安全起见，此时只允许在本机访问。请先在服务器上运行 python -m tracker user add 创建管理员账户。",
-                   "No account exists yet: for safety the app may only be used on this machine. Create an administrator "
-                   "first on the server with python -m tracker user add."),
+    "local_only": ("尚未创建任何账户：为安全起见，此时只允许在本机直接访问（不经反向代理，且使用 SQLite 数据库）。请先在服务器上运行 python -m tracker user add 创建管理员账户。",
+                   "No account exists yet: for safety the app may only be used on this machine directly (not through "
+                   "a reverse proxy, and on a SQLite store). Create an administrator first on the server with "
+                   "python -m tracker user add."),
+    "proxy_user_unknown": ("统一身份认证用户“{name}”在本系统中没有可用的账户（不存在或已停用），请联系督办室开通。",
+                           "The single sign-on user “{name}” has no usable account here (none, or disabled); ask the "
+                           "office to create one."),
     "plan_import": ("导入计划", "Import a plan"),
     "import_help": ("上传新一年的重点工作任务通知（纯文本、从政府网站另存的网页、Word .docx 或 .doc，或有文字层的 PDF），系统提取任务、指标和单位；请逐项核对、修改后保存为新计划。",
                     "Upload next year's notice (plain text, a web page saved from the government site, a Word "

@@ -1,16 +1,18 @@
 """Who is using the app: the login form, sessions kept across reloads in a cookie, and their check on every run."""
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 import streamlit as st
 
+from tracker.access import local_admin_allowed, proxy_user
 from tracker.accounts import NAME_MAX, LOCAL_ADMIN, Accounts, User, expired
 
 from .cache import store
-from .text import T
+from .text import T, plain
 
 # Keeps the session token in a cookie, so that a page reload (a new Streamlit session) finds the login again.
 SESSION_COOKIE = "dbkb_session"
@@ -33,16 +35,34 @@ def _identity_provider() -> bool:
         return False
 
 
-def _from_this_machine() -> bool:
+def _request() -> tuple[str | None, dict]:
     address = getattr(st.context, "ip_address", None)  # None for localhost; a text address for anyone else
-    return not isinstance(address, str) or address in ("", "127.0.0.1", "::1", "localhost")
+    return (address if isinstance(address, str) else None), dict(st.context.headers or {})
+
+
+def _proxy_login(name: str) -> User:
+    """The enabled account the trusted proxy names, audited once per session; anyone else is refused."""
+    state = st.session_state
+    known = state.get("user")
+    found = accounts().find(name) if known is not None and known.name == name else accounts().login_external(name)
+    if found is None:
+        state.pop("user", None)
+        st.error(T("proxy_user_unknown", name=plain(name)))
+        st.stop()
+    state["user"] = found
+    return found
 
 
 def current_user() -> User | None:
-    """Who is using the app: the local administrator while no account exists, else the logged-in user, re-checked
-    against the store on every run (None when nobody is logged in, or the session no longer holds)."""
+    """Who is using the app: the user a trusted proxy names, the local administrator while no account exists, else
+    the logged-in user, re-checked against the store on every run (None when nobody is logged in, or the session no
+    longer holds)."""
+    address, headers = _request()
+    named = proxy_user(address, headers, os.environ)
+    if named is not None:
+        return _proxy_login(named)
     if not accounts().any():
-        if not _from_this_machine():
+        if not local_admin_allowed(address, headers, store().sqlite):
             st.error(T("local_only"))
             st.stop()
         return LOCAL_ADMIN
