@@ -16,7 +16,8 @@ from pathlib import Path
 from .ingest import MAX_FILE_BYTES, ingest
 from .plan import DATA_DIR, load_plan
 from .validation import ProblemsError
-from .accounts import Accounts
+from . import review
+from .accounts import ROLES, Accounts
 from .deck import build as build_deck
 from .errors import user_message
 from .extract import extract, write
@@ -56,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--user", dest="by", help="the same as --by: who is importing (recorded with the batch)")
     imp.add_argument("--dry-run", action="store_true", help="validate only, store nothing")
     imp.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    imp.add_argument("--approve", action="store_true",
+                     help="while review is on: the office's own figures, approved on import (recorded as such); "
+                          "without it the rows wait for review (待审核)")
 
     st = sub.add_parser("status", parents=[common], help="status of every target (or task) at a date")
     st.add_argument("--as-of", type=_date)
@@ -92,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", parents=[common, acting], help="create an account")
     add.add_argument("name")
-    add.add_argument("--role", choices=["admin", "leader", "reporter"], required=True)
+    add.add_argument("--role", choices=list(ROLES), required=True)
     add.add_argument("--unit", help="the unit a reporter reports for")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     user_sub.add_parser("list", parents=[common], help="list accounts")
@@ -102,6 +106,19 @@ def _parser() -> argparse.ArgumentParser:
     passwd = user_sub.add_parser("passwd", parents=[common, acting], help="set a new password")
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true")
+
+    rev = sub.add_parser("review", help="review reported rows: list what waits, approve, return (退回)")
+    rev_sub = rev.add_subparsers(dest="review_command", required=True)
+    rev_list = rev_sub.add_parser("list", parents=[common], help="rows waiting for review, oldest first")
+    rev_list.add_argument("--returned", action="store_true", help="returned rows not yet corrected instead")
+    rev_list.add_argument("--unit", help="only this unit's rows")
+    rev_list.add_argument("--json", action="store_true", help="print a JSON array")
+    for name, text in (("approve", "approve rows (审核通过)"), ("return", "return rows to their unit (退回)")):
+        one = rev_sub.add_parser(name, parents=[common, acting], help=text)
+        one.add_argument("--row", action="append", default=[], help="a row as review list shows it (target:12)")
+        one.add_argument("--batch", type=int, action="append", default=[], help="every waiting row of a batch")
+        if name == "return":
+            one.add_argument("--reason", required=True, help="why: the unit sees it and corrects the row")
 
     sub.add_parser("migrate", parents=[common], help="create the store's tables, or bring them up to this version")
     copy = sub.add_parser("copy-store", parents=[acting],
@@ -161,7 +178,8 @@ def _run(args) -> int:
         print(exc, file=sys.stderr)
         return 2
     commands = {"import": _import, "status": _status, "rank": _rank, "export": _export, "template": _template,
-                "sample": _sample, "user": _user, "backup": _backup, "restore": _restore, "migrate": _migrate}
+                "sample": _sample, "user": _user, "backup": _backup, "restore": _restore, "migrate": _migrate,
+                "review": _review}
     return commands[args.command](args, plan, store)
 
 
@@ -209,13 +227,80 @@ def _import(args, plan, store) -> int:
     if args.dry_run:
         print(f"检查通过（试运行，未写入）：{summary}。")
         return 0
+    # The command line is the operator's, an administrator's, tool: it may approve the office's own figures.
+    state = review.arrival(review.active(store), "admin", args.approve)
     batch = store.add_batch(plan.id, args.file.name, result.sha256, result.targets, result.tasks,
-                            unit=unit, by=_by(args), source="cli")
+                            unit=unit, by=_by(args), source="cli", review=state)
     if batch.duplicate:
         print(f"该文件已于批次 {batch.batch_id} 导入过，未作改动。")
     else:
-        print(f"已导入为批次 {batch.batch_id}：{summary}。")
+        print(f"已导入为批次 {batch.batch_id}：{summary}。"
+              + {"pending": "待审核，审核通过后计入。", "approved": "导入时已审核通过。"}.get(state, ""))
     return 0
+
+
+REVIEW_JSON_FIELDS = ["row", "kind", "item", "batch_id", "unit", "user", "created_at", "file_name", "as_of",
+                      "actual", "state", "note", "review", "reason", "decided_at", "decided_by"]
+
+
+def _review(args, plan, store) -> int:
+    if args.review_command == "list":
+        known, unit = _unit(plan, args.unit)
+        if not known:
+            return 1
+        if args.returned:
+            rows = review.returned(store, plan.id, unit)
+            rows["row"] = [review.row_ref(k, i) for k, i in zip(rows["kind"], rows["report_id"])]
+            fields = REVIEW_JSON_FIELDS
+        else:
+            rows = review.queue(plan, store, take(plan, store).as_of)
+            rows = rows[rows["unit"] == unit] if unit else rows
+            fields = REVIEW_JSON_FIELDS + ["previous", "change", "status_now", "status_after", "waiting_days",
+                                           "overdue"]
+        records = [{key: _plain(value) for key, value in record.items()}
+                   for record in rows[fields].to_dict("records")]
+        if args.json:
+            json.dump(records, sys.stdout, ensure_ascii=False, indent=1, allow_nan=False)
+            print()
+        else:
+            for r in records:
+                print(f"{r['row']}\t{r['unit'] or ''}\t{r['item']}\t{r['as_of']}\t"
+                      f"{r['actual'] if r['kind'] == 'target' else r['state']}\t{r.get('reason') or ''}")
+            print(f"{'已退回未改正' if args.returned else '待审核'} {len(records)} 条。")
+        return 0
+    try:
+        rows = [review.parse_row(ref) for ref in args.row]
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for batch_id in args.batch:
+        rows += review.batch_rows(store, plan.id, batch_id)
+    if not args.row and not args.batch:
+        print("请用 --row 或 --batch 指明要审核的行", file=sys.stderr)
+        return 1
+    try:
+        if args.review_command == "approve":
+            count = review.approve(store, rows, _by(args))
+        else:
+            count = review.send_back(store, rows, args.reason, _by(args))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if count == 0:
+        print("没有待审核的行可处理（行号有误，或已审核过）；未作改动。", file=sys.stderr)
+        return 1
+    print(f"已{'审核通过' if args.review_command == 'approve' else '退回'} {count} 行；"
+          f"尚有 {review.pending(store, plan.id)} 行待审核。")
+    return 0
+
+
+def _plain(value):
+    """A value as JSON holds it: dates as text, NaN as null, numpy numbers as Python's."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def _status(args, plan, store) -> int:

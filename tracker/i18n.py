@@ -37,13 +37,17 @@ AUDIT_ACTION_LABELS = {
     "problem_add": ("登记问题", "Problem raised"), "problem_change": ("更新问题状态", "Problem moved"),
     "plan_import": ("导入计划", "Plan imported"), "settings": ("修改规则参数", "Settings changed"),
     "backup": ("备份", "Backup"), "restore": ("恢复", "Restore"),
+    "review_approve": ("审核通过", "Review approved"), "review_return": ("审核退回", "Review returned"),
 }
 DIRECTION_LABELS = {"higher": ("越高越好", "Higher is better"), "lower": ("越低越好", "Lower is better")}
 KIND_LABELS = {"cumulative": ("累计量", "Cumulative"), "level": ("水平值（比率、占比）", "Level (rate, share)")}
 
 # Who an account is (tracker/accounts.py).
-ROLE_LABELS = {"admin": ("督办室管理员", "Administrator"), "leader": ("领导", "Leader"),
-               "reporter": ("单位联络员", "Unit reporter")}
+ROLE_LABELS = {"admin": ("督办室管理员", "Administrator"), "reviewer": ("督办室审核员", "Reviewer"),
+               "leader": ("领导", "Leader"), "reporter": ("单位联络员", "Unit reporter")}
+# Where a reported row stands in review (tracker/review.py).
+REVIEW_LABELS = {"approved": ("已审核", "Approved"), "pending": ("待审核", "Waiting for review"),
+                 "returned": ("已退回", "Returned")}
 # The year-end outlook of a target (tracker/projection.py).
 PROJECTED_LABELS = {"will_complete": ("将完成", "Will complete"), "at_risk": ("有风险", "At risk"),
                     "unlikely": ("难完成", "Unlikely")}
