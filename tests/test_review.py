@@ -218,3 +218,103 @@ def test_cli_import_approve_counts_at_once(capsys, tmp_path, cli_db):
     code, out, err = run(capsys, "import", source, "--db", cli_db, "--approve")
     assert code == 0 and "导入时已审核通过" in out, out + err
     assert json.loads(run(capsys, "review", "list", "--db", cli_db, "--json")[1]) == []
+
+
+# --- the pages: the whole loop --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    import streamlit as st
+    from tracker.store import Store
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store = Store(tmp_path / "progress.db")
+    accounts = Accounts(store)
+    accounts.add("office", "admin", "admin-pass-1")
+    accounts.add("check", "reviewer", "review-pass-1")
+    accounts.add("zhang", "reporter", "correct-horse", unit="区民政局")
+    accounts.add("leader", "leader", "leader-pass-1")
+    store.set_settings({**take(load_plan_default(), store, AS_OF).settings, "board_date": 20230930})
+    yield store
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def load_plan_default():
+    from tracker.plan import load_plan
+    return load_plan()
+
+
+def as_user(name, role, unit=None, page=None):
+    from datetime import datetime
+    from streamlit.testing.v1 import AppTest
+    from tracker.accounts import User
+    app = AppTest.from_file("../dashboard.py", default_timeout=60)
+    app.session_state["user"] = User(name, role, unit)
+    app.session_state["last_seen"] = datetime.now()
+    app.run()
+    if page:
+        app.switch_page(f"pages/{page}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def not_reported():
+    app = as_user("leader", "leader", page="overview")
+    return {m.label: m.value for m in app.metric}["未上报"]
+
+
+def reporter_uploads(data: bytes, name: str):
+    app = as_user("zhang", "reporter", "区民政局", "report")
+    app.file_uploader[0].upload(name, data, "text/csv").run()
+    app.button(key="import_upload").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "已提交审核" in app.success[0].value
+    return app
+
+
+def test_the_whole_loop_reporter_reviewer_correction_and_only_then_the_overview_changes(app_db):
+    before = not_reported()
+    reporter_uploads(b"target_id,as_of,actual\nT68-1,2023-09-30,1500\nT67-1,2023-09-30,95\n", "p.csv")
+    assert not_reported() == before
+    assert any("待审核 2 条" in c.value for c in as_user("leader", "leader", page="overview").caption)
+
+    reviewer = as_user("check", "reviewer", page="review")
+    assert [s.value for s in reviewer.subheader] == ["区民政局（2 条）"]
+    waiting = reviewer.dataframe[0].value
+    assert waiting["新值"].tolist() == ["1,500", "95"] and waiting["通过后"].tolist() == ["已完成", "正常推进"]
+    wrong = waiting["行号"].iloc[0]
+    reviewer.multiselect(key="review_pick_区民政局").select(wrong).run()
+    reviewer.text_input(key="review_reason_区民政局").input("改造户数多写了一个0").run()
+    reviewer.button(key="review_return_区民政局").click().run()
+    assert reviewer.success[0].value == "已退回 1 行。"
+    reviewer.button(key="review_all_区民政局").click().run()
+    assert reviewer.success[0].value == "已审核通过 1 行。"
+    assert reviewer.info[-1].value == "没有待审核的上报。"
+    assert int(not_reported()) == int(before) - 1
+
+    clerk = as_user("zhang", "reporter", "区民政局", "report")
+    assert "有 1 条上报被退回" in clerk.warning[0].value
+    assert clerk.dataframe[0].value[["编号", "退回理由", "退回人"]].values.tolist() == [
+        ["T68-1", "改造户数多写了一个0", "check"]]
+    reporter_uploads(b"target_id,as_of,actual\nT68-1,2023-09-30,150\n", "fixed.csv")
+    assert not as_user("zhang", "reporter", "区民政局", "report").warning
+    assert int(not_reported()) == int(before) - 1
+
+    reviewer = as_user("check", "reviewer", page="review")
+    reviewer.button(key="review_all_区民政局").click().run()
+    assert int(not_reported()) == int(before) - 2
+    audit = app_db.audit_log()
+    assert audit[audit["action"].str.startswith("review")]["action"].tolist() == [
+        "review_approve", "review_approve", "review_return"]
+
+
+def test_an_admin_may_approve_its_own_import_on_the_report_page(app_db):
+    before = not_reported()
+    app = as_user("office", "admin", page="report")
+    app.checkbox(key="approve_on_import").check().run()
+    app.file_uploader[0].upload("own.csv", b"target_id,as_of,actual\nT68-1,2023-09-30,150\n", "text/csv").run()
+    app.button(key="import_upload").click().run()
+    assert "已提交审核" not in app.success[0].value
+    assert int(not_reported()) == int(before) - 1

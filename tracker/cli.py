@@ -215,7 +215,7 @@ def _import(args, plan, store) -> int:
         print("未导入：数据库未作任何改动。")
         return 1
     result = ingest(plan, args.file.read_bytes(), args.file.name, unit=unit,
-                    previous=store.latest_target_reports(plan.id))
+                    previous=store.latest_target_reports(plan.id, review=review.WITH_UNREVIEWED))
     for problem in result.errors:
         print(problem.message())
     for problem in result.warnings:
