@@ -1,15 +1,19 @@
 """Review (审核): a reporter's rows count only once approved; returned rows go back with their reason; review off,
 or the local-administrator mode, counts every row on arrival."""
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from tracker import review
-from tracker.accounts import Accounts
+from tracker.accounts import Accounts, User
 from tracker.cli import main
+from tracker.plan import load_plan
 from tracker.snapshot import take
+from tracker.store import Store
 
 AS_OF = date(2023, 9, 30)
 
@@ -171,7 +175,6 @@ def run(capsys, *argv):
 def cli_db(tmp_path, capsys):
     path = tmp_path / "progress.db"
     run(capsys, "status", "--db", path, "--json")
-    from tracker.store import Store
     Accounts(Store(path)).add("office", "admin", "admin-pass-1")
     return path
 
@@ -224,8 +227,6 @@ def test_cli_import_approve_counts_at_once(capsys, tmp_path, cli_db):
 
 @pytest.fixture
 def app_db(tmp_path, monkeypatch):
-    import streamlit as st
-    from tracker.store import Store
     monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -235,21 +236,13 @@ def app_db(tmp_path, monkeypatch):
     accounts.add("check", "reviewer", "review-pass-1")
     accounts.add("zhang", "reporter", "correct-horse", unit="区民政局")
     accounts.add("leader", "leader", "leader-pass-1")
-    store.set_settings({**take(load_plan_default(), store, AS_OF).settings, "board_date": 20230930})
+    store.set_settings({**take(load_plan(), store, AS_OF).settings, "board_date": 20230930})
     yield store
     st.cache_data.clear()
     st.cache_resource.clear()
 
 
-def load_plan_default():
-    from tracker.plan import load_plan
-    return load_plan()
-
-
 def as_user(name, role, unit=None, page=None):
-    from datetime import datetime
-    from streamlit.testing.v1 import AppTest
-    from tracker.accounts import User
     app = AppTest.from_file("../dashboard.py", default_timeout=60)
     app.session_state["user"] = User(name, role, unit)
     app.session_state["last_seen"] = datetime.now()

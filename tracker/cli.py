@@ -16,7 +16,7 @@ from pathlib import Path
 from .ingest import MAX_FILE_BYTES, ingest
 from .plan import DATA_DIR, load_plan
 from .validation import ProblemsError
-from . import review
+from . import evidence, review
 from .accounts import ROLES, Accounts
 from .deck import build as build_deck
 from .errors import user_message
@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--user", dest="by", help="the same as --by: who is importing (recorded with the batch)")
     imp.add_argument("--dry-run", action="store_true", help="validate only, store nothing")
     imp.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    imp.add_argument("--evidence", type=Path, metavar="DIR",
+                     help="a folder of evidence files, each named after the target it backs (T15-1_照片.jpg)")
     imp.add_argument("--approve", action="store_true",
                      help="while review is on: the office's own figures, approved on import (recorded as such); "
                           "without it the rows wait for review (待审核)")
@@ -120,6 +122,20 @@ def _parser() -> argparse.ArgumentParser:
         if name == "return":
             one.add_argument("--reason", required=True, help="why: the unit sees it and corrects the row")
 
+    ev = sub.add_parser("evidence", help="evidence files (佐证材料): add, list, get")
+    ev_sub = ev.add_subparsers(dest="evidence_command", required=True)
+    ev_add = ev_sub.add_parser("add", parents=[common, acting], help="store files as evidence of a target or task")
+    ev_add.add_argument("files", type=Path, nargs="+")
+    ev_list = ev_sub.add_parser("list", parents=[common], help="the evidence held, oldest first")
+    ev_list.add_argument("--json", action="store_true", help="print a JSON array")
+    for one in (ev_add, ev_list):
+        which = one.add_mutually_exclusive_group(required=one is ev_add)
+        which.add_argument("--target", help="a target id (T15-1)")
+        which.add_argument("--task", type=int, help="a task number")
+    ev_get = ev_sub.add_parser("get", parents=[common], help="write one evidence file out")
+    ev_get.add_argument("id", type=int)
+    ev_get.add_argument("--out", type=Path, required=True)
+
     sub.add_parser("migrate", parents=[common], help="create the store's tables, or bring them up to this version")
     copy = sub.add_parser("copy-store", parents=[acting],
                           help="copy every row of one store into another, empty one (e.g. SQLite to PostgreSQL)")
@@ -179,7 +195,7 @@ def _run(args) -> int:
         return 2
     commands = {"import": _import, "status": _status, "rank": _rank, "export": _export, "template": _template,
                 "sample": _sample, "user": _user, "backup": _backup, "restore": _restore, "migrate": _migrate,
-                "review": _review}
+                "review": _review, "evidence": _evidence}
     return commands[args.command](args, plan, store)
 
 
@@ -224,6 +240,15 @@ def _import(args, plan, store) -> int:
         print(f"未导入：发现 {len(result.errors)} 个错误、{len(result.warnings)} 个警告，数据库未作任何改动。")
         return 1
     summary = f"{len(result.targets)} 条指标上报、{len(result.tasks)} 条任务上报"
+    files: dict[str, list[tuple[str, bytes]]] = {}
+    if args.evidence is not None:
+        files, problems = _evidence_dir(args.evidence, set(result.targets["target_id"]))
+        if problems:
+            for problem in problems:
+                print(problem)
+            print(f"未导入：佐证材料有 {len(problems)} 处问题，数据库未作任何改动。")
+            return 1
+        summary += f"、{sum(len(f) for f in files.values())} 份佐证材料"
     if args.dry_run:
         print(f"检查通过（试运行，未写入）：{summary}。")
         return 0
@@ -231,6 +256,9 @@ def _import(args, plan, store) -> int:
     state = review.arrival(review.active(store), "admin", args.approve)
     batch = store.add_batch(plan.id, args.file.name, result.sha256, result.targets, result.tasks,
                             unit=unit, by=_by(args), source="cli", review=state)
+    for target, named in files.items():
+        if not batch.duplicate:
+            evidence.add(store, plan.id, "target", target, named, _by(args), batch.batch_id)
     if batch.duplicate:
         print(f"该文件已于批次 {batch.batch_id} 导入过，未作改动。")
     else:
@@ -291,6 +319,57 @@ def _review(args, plan, store) -> int:
         return 1
     print(f"已{'审核通过' if args.review_command == 'approve' else '退回'} {count} 行；"
           f"尚有 {review.pending(store, plan.id)} 行待审核。")
+    return 0
+
+
+def _evidence_dir(folder: Path, targets: set[str]) -> tuple[dict[str, list[tuple[str, bytes]]], list[str]]:
+    """The evidence folder's files by the target each backs, and every problem with them (checked before anything
+    is stored)."""
+    if not folder.is_dir():
+        return {}, [f"--evidence {folder}：不是一个目录"]
+    paths = {p.name: p for p in folder.iterdir() if p.is_file()}
+    matched, problems = evidence.match_targets(list(paths), targets)
+    files = {target: [(name, paths[name].read_bytes()) for name in names] for target, names in matched.items()}
+    problems += evidence.check([f for named in files.values() for f in named])
+    return files, problems
+
+
+def _evidence(args, plan, store) -> int:
+    target, task = getattr(args, "target", None), getattr(args, "task", None)  # get names a file by its number
+    kind, item = ("target", target) if target else ("task", task) if task else (None, None)
+    if args.evidence_command == "add":
+        missing = [str(p) for p in args.files if not p.is_file()]
+        if missing:
+            print(f"文件不存在：{'、'.join(missing)}", file=sys.stderr)
+            return 1
+        if kind == "target" and item not in set(plan.targets["target_id"]):
+            print(f"--target：{item} 不是本计划的指标编号", file=sys.stderr)
+            return 1
+        try:
+            ids = evidence.add(store, plan.id, kind, str(item), [(p.name, p.read_bytes()) for p in args.files],
+                               _by(args))
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"已保存 {len(ids)} 份佐证材料（编号 {'、'.join(map(str, ids))}）。")
+    elif args.evidence_command == "list":
+        frame = evidence.listing(store, plan.id, kind, None if item is None else str(item))
+        records = [{key: _plain(value) for key, value in r.items()} for r in frame.to_dict("records")]
+        if args.json:
+            json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+            print()
+        else:
+            for r in records:
+                print(f"{r['id']}\t{r['kind']} {r['item']}\t{r['file_name']}\t{r['media_type']}\t{r['size']}\t"
+                      f"{r['uploaded_by'] or ''}\t{r['uploaded_at']}")
+    else:
+        try:
+            name, _, data = evidence.get(store, args.id)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        args.out.write_bytes(data)
+        print(f"已写出 {args.out}（{name}，{len(data) / 1024:.0f} KB）。")
     return 0
 
 

@@ -94,6 +94,17 @@ SETTINGS += (
             "审核超期（工作日）：上报后超过此工作日数仍未审核，在审核页标为超期。",
             "Review overdue (working days): a row still waiting this many working days after upload is flagged.",
             1, 60, True),
+    Setting("evidence_required", 0,
+            "完成需佐证：1 表示“已完成”（数值达到目标或任务报已完成）须附至少一份佐证材料，审核页标出缺少佐证的行；0 表示不要求。",
+            "Completion needs evidence: 1 means a completed figure or task needs at least one evidence file, and "
+            "review shows the rows that lack it; 0 means it does not.", 0, 1, True),
+    Setting("evidence_file_mb", 10,
+            "佐证文件大小上限（MB）：单个佐证文件超过此大小即拒绝。",
+            "Evidence file limit (MB): a single evidence file larger than this is refused.", 1, 100, True),
+    Setting("evidence_batch_mb", 50,
+            "佐证批量上限（MB）：一次上传的佐证文件合计超过此大小即全部拒绝。",
+            "Evidence batch limit (MB): files uploaded together larger than this in total are all refused.",
+            1, 500, True),
 )
 WEIGHTS = ("weight_completion", "weight_timeliness", "weight_severe")
 

@@ -1,5 +1,6 @@
 """Review before figures count: each report row carries its review state (approved, pending, returned), rows stored
-before review existed count as approved; every decision is kept in review_events."""
+before review existed count as approved; every decision is kept in review_events. Evidence (佐证材料): files kept in
+the store itself, never overwritten."""
 from alembic import op
 
 revision = "0006"
@@ -28,3 +29,21 @@ def upgrade() -> None:
             by        TEXT
         )""")
     bind.exec_driver_sql("CREATE INDEX review_events_report ON review_events (kind, report_id)")
+    blob = "BLOB" if bind.dialect.name == "sqlite" else "BYTEA"
+    bind.exec_driver_sql(f"""
+        CREATE TABLE evidence (
+            id          {identity},
+            plan_id     TEXT NOT NULL,
+            kind        TEXT NOT NULL,
+            item        TEXT NOT NULL,
+            batch_id    BIGINT REFERENCES batches (id),
+            file_name   TEXT NOT NULL,
+            media_type  TEXT NOT NULL,
+            size        BIGINT NOT NULL,
+            sha256      TEXT NOT NULL,
+            content     {blob} NOT NULL,
+            uploaded_at TEXT NOT NULL,
+            uploaded_by TEXT
+        )""")
+    # listing a target's files reads this index, never the contents
+    bind.exec_driver_sql("CREATE INDEX evidence_item ON evidence (plan_id, kind, item)")
