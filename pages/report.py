@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker import review
+from tracker import evidence, review
 from tracker.import_preview import preview
 from tracker.i18n import TASK_STATE_LABELS, label
 from tracker.ingest import ingest, ingest_frame
@@ -148,3 +148,24 @@ with edit_tab:
     st.button(ui.T("check_edit"), on_click=_check)
     if "pending_edit" in st.session_state:
         show(st.session_state["pending_edit"], "edit", "edit")
+
+with st.expander(ui.T("evidence_attach")):
+    mine = frame[frame["指标编号"].notna()]
+    choices = [("target", t) for t in mine["指标编号"]] + [("task", str(int(t))) for t in
+                                                          frame.loc[frame["指标编号"].isna(), "任务编号"]]
+    st.selectbox(ui.T("evidence_for"), choices, key="evidence_for", format_func=lambda c: c[1] if c[0] == "target"
+                 else f"{ui.T('task_id')} {c[1]}")
+    st.file_uploader(ui.T("evidence_attach"), accept_multiple_files=True, key="evidence_files")
+
+    def _attach() -> None:
+        kind, item = st.session_state["evidence_for"]
+        files = [(f.name, f.getvalue()) for f in st.session_state.get("evidence_files") or []]
+        try:
+            n = len(evidence.add(store, plan.id, kind, item, files, ui.user().name))
+            st.session_state["report_done"] = ui.T("evidence_saved", n=n)
+        except ValueError as exc:
+            st.session_state["evidence_error"] = str(exc)
+
+    st.button(ui.T("evidence_save"), key="evidence_save", on_click=_attach)
+    if "evidence_error" in st.session_state:
+        st.error(st.session_state.pop("evidence_error"))

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker import review
+from tracker import evidence, review
 from tracker.i18n import TASK_STATE_LABELS, label
 
 snap = ui.page_header(ui.T("review_page"), "review")
@@ -64,6 +64,8 @@ for unit, rows in queue.groupby(queue["unit"].fillna(""), sort=False):
         ui.T("created_at"): rows["created_at"].str.replace("T", " "),
         ui.T("review_waiting_days"): rows["waiting_days"],
         ui.T("review_overdue"): rows["overdue"].map(lambda o: "⚠" if o else ""),
+        ui.T("evidence_n"): [f"{n}" + (f" {ui.T('evidence_missing')}" if lack else "")
+                             for n, lack in zip(rows["evidence"], rows["lacks_evidence"])],
     }), hide_index=True, width="stretch")
     refs = dict(zip(rows["row"], zip(rows["kind"], rows["report_id"].astype(int))))
     picked = st.multiselect(ui.T("review_pick"), list(refs), key=f"review_pick_{unit}")
@@ -75,3 +77,12 @@ for unit, rows in queue.groupby(queue["unit"].fillna(""), sort=False):
              on_click=_decide, args=(refs, unit, "return"))
     c.button(ui.T("review_approve_unit"), key=f"review_all_{unit}", type="primary",
              on_click=_decide, args=(refs, unit, "all"))
+
+files = evidence.listing(store, plan.id)
+if len(files):
+    st.subheader(ui.T("evidence"))
+    chosen = st.selectbox(ui.T("evidence"), files["id"], key="review_evidence", format_func=lambda i: "{} · {} {}".format(
+        *files.set_index("id").loc[i, ["file_name", "kind", "item"]]))
+    st.download_button(ui.T("evidence_download"), lambda: evidence.get(store, chosen)[2], on_click="ignore",
+                       file_name=files.set_index("id").loc[chosen, "file_name"],
+                       mime=files.set_index("id").loc[chosen, "media_type"])

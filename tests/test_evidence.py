@@ -6,8 +6,8 @@ import zipfile
 
 import openpyxl
 import pytest
-
 from conftest import dump
+
 from tracker import evidence
 from tracker.cli import main
 from tracker.settings import DEFAULTS
@@ -139,3 +139,45 @@ def test_cli_import_with_an_evidence_folder_refuses_all_for_one_bad_file(capsys,
     listed = json.loads(run(capsys, "evidence", "list", "--db", db, "--json")[1])
     assert [(r["item"], r["file_name"], r["batch_id"]) for r in listed] == [("T15-1", "T15-1_扫描件.pdf", 1),
                                                                           ("T68-1", "T68-1.png", 1)]
+
+
+def test_a_clerk_attaches_evidence_on_the_report_page_and_the_reviewer_sees_it(tmp_path, monkeypatch):
+    from datetime import datetime
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tracker.accounts import Accounts, User
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store = Store(tmp_path / "progress.db")
+    Accounts(store).add("office", "admin", "admin-pass-1")
+    Accounts(store).add("zhang", "reporter", "correct-horse", unit="区民政局")
+    store.set_settings({**DEFAULTS, "evidence_required": 1})
+
+    def as_user(user, page):
+        app = AppTest.from_file("../dashboard.py", default_timeout=60)
+        app.session_state["user"], app.session_state["last_seen"] = user, datetime.now()
+        app.run()
+        app.switch_page(f"pages/{page}.py").run()
+        assert not app.exception, [e.value for e in app.exception]
+        return app
+
+    clerk = as_user(User("zhang", "reporter", "区民政局"), "report")
+    clerk.file_uploader[0].upload("p.csv", b"target_id,as_of,actual\nT68-1,2023-12-31,300\nT67-1,2023-12-31,100\n",
+                                  "text/csv").run()
+    clerk.button(key="import_upload").click().run()
+    clerk.selectbox(key="evidence_for").select(("target", "T68-1")).run()
+    clerk.file_uploader(key="evidence_files").upload("page.pdf", b"<html></html>", "application/pdf").run()
+    clerk.button(key="evidence_save").click().run()
+    assert "page.pdf：不是可接受的佐证材料" in clerk.error[0].value
+    clerk.file_uploader(key="evidence_files").upload("清单.pdf", PDF, "application/pdf").run()
+    clerk.button(key="evidence_save").click().run()
+    assert clerk.success[0].value == "已保存 1 份佐证材料。"
+    reviewer = as_user(User("office", "admin"), "review")
+    waiting = reviewer.dataframe[0].value.set_index("行号")
+    assert waiting["佐证"].tolist() == ["1", "0 缺佐证"]  # both complete; only T68-1 has its evidence
+    assert reviewer.selectbox(key="review_evidence").options == ["清单.pdf · target T68-1"]
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -431,6 +431,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "returned_reason": ("退回理由", "Reason"),
     "returned_by": ("退回人", "Returned by"),
     "returned_at": ("退回时间", "Returned at"),
+    "evidence": ("佐证材料", "Evidence"),
+    "evidence_n": ("佐证", "Evidence"),
+    "evidence_missing": ("缺佐证", "missing"),
+    "evidence_download": ("下载所选佐证材料", "Download the chosen file"),
+    "evidence_attach": ("上传佐证材料（PDF、JPG、PNG、DOCX、XLSX）", "Attach evidence (PDF, JPG, PNG, DOCX, XLSX)"),
+    "evidence_for": ("佐证的指标或任务", "Target or task it backs"),
+    "evidence_save": ("保存佐证材料", "Save evidence"),
+    "evidence_saved": ("已保存 {n} 份佐证材料。", "{n} evidence files saved."),
 }
 
 

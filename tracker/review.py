@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import text
 
+from . import evidence
 from .plan import Plan
 from .settings import resolve
-from .status import evaluate_targets
+from .status import COMPLETED, DONE, evaluate_targets
 from .store import Store, decide, pending_count, review_rows
 
 APPROVED, PENDING, RETURNED = "approved", "pending", "returned"
@@ -66,7 +67,8 @@ def working_days(start: date, end: date) -> int:
 
 def queue(plan: Plan, store: Store, as_of: date, today: date | None = None) -> pd.DataFrame:
     """The rows waiting for review, oldest first, each with the value that counts now (previous), the change, the
-    target's status now and once approved (at as_of), its age in working days and whether it is overdue."""
+    target's status now and once approved (at as_of), its age in working days and whether it is overdue, its
+    evidence files and whether it lacks the evidence a completion needs (完成需佐证)."""
     settings = resolve(store.settings())
     rows = review_rows(store, plan.id, (PENDING,))
     now = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of, COUNTED), as_of, settings)
@@ -82,6 +84,10 @@ def queue(plan: Plan, store: Store, as_of: date, today: date | None = None) -> p
     today = today or date.today()
     rows["waiting_days"] = [working_days(datetime.fromisoformat(at).date(), today) for at in rows["created_at"]]
     rows["overdue"] = rows["waiting_days"] >= settings["review_overdue_days"]
+    held = evidence.counts(store, plan.id)
+    rows["evidence"] = [held.get((k, str(i)), 0) for k, i in zip(rows["kind"], rows["item"])]
+    completed = (rows["status_after"] == COMPLETED) | (rows["state"] == DONE)
+    rows["lacks_evidence"] = bool(settings["evidence_required"]) & completed & (rows["evidence"] == 0)
     return rows
 
 
