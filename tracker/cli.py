@@ -16,7 +16,7 @@ from pathlib import Path
 from .ingest import MAX_FILE_BYTES, ingest
 from .plan import DATA_DIR, load_plan
 from .validation import ProblemsError
-from . import evidence, review
+from . import changes, evidence, review
 from .accounts import ROLES, Accounts
 from .deck import build as build_deck
 from .errors import user_message
@@ -136,6 +136,25 @@ def _parser() -> argparse.ArgumentParser:
     ev_get.add_argument("id", type=int)
     ev_get.add_argument("--out", type=Path, required=True)
 
+    ch = sub.add_parser("change", help="extensions and target changes (延期/调整申请): request, approve, refuse, list")
+    ch_sub = ch.add_subparsers(dest="change_command", required=True)
+    ch_req = ch_sub.add_parser("request", parents=[common, acting], help="ask for a new deadline or target value")
+    ch_req.add_argument("target", help="the target id (T15-1)")
+    what = ch_req.add_mutually_exclusive_group(required=True)
+    what.add_argument("--deadline", help="the new deadline (2024-06-30)")
+    what.add_argument("--value", help="the new target value, in the target's unit")
+    ch_req.add_argument("--reason", required=True)
+    ch_req.add_argument("--unit", help="the unit asking (default: none, the office on its behalf)")
+    ch_ok = ch_sub.add_parser("approve", parents=[common, acting], help="approve a request, from a date on")
+    ch_ok.add_argument("id", type=int)
+    ch_ok.add_argument("--from", dest="effective", type=_date, help="the date it counts from (default today)")
+    ch_no = ch_sub.add_parser("refuse", parents=[common, acting], help="refuse a request, saying why")
+    ch_no.add_argument("id", type=int)
+    ch_no.add_argument("--reason", required=True)
+    ch_list = ch_sub.add_parser("list", parents=[common], help="the requests, oldest first")
+    ch_list.add_argument("--state", choices=["pending", "approved", "refused"])
+    ch_list.add_argument("--json", action="store_true", help="print a JSON array")
+
     sub.add_parser("migrate", parents=[common], help="create the store's tables, or bring them up to this version")
     copy = sub.add_parser("copy-store", parents=[acting],
                           help="copy every row of one store into another, empty one (e.g. SQLite to PostgreSQL)")
@@ -195,7 +214,7 @@ def _run(args) -> int:
         return 2
     commands = {"import": _import, "status": _status, "rank": _rank, "export": _export, "template": _template,
                 "sample": _sample, "user": _user, "backup": _backup, "restore": _restore, "migrate": _migrate,
-                "review": _review, "evidence": _evidence}
+                "review": _review, "evidence": _evidence, "change": _change}
     return commands[args.command](args, plan, store)
 
 
@@ -370,6 +389,37 @@ def _evidence(args, plan, store) -> int:
             return 1
         args.out.write_bytes(data)
         print(f"已写出 {args.out}（{name}，{len(data) / 1024:.0f} KB）。")
+    return 0
+
+
+def _change(args, plan, store) -> int:
+    try:
+        if args.change_command == "request":
+            known, unit = _unit(plan, args.unit)
+            if not known:
+                return 1
+            field, value = ("deadline", args.deadline) if args.deadline else ("target_value", args.value)
+            number = changes.request(store, plan, args.target, field, value, args.reason, _by(args), unit)
+            print(f"已登记申请 {number}，待督办室审批。")
+        elif args.change_command == "approve":
+            changes.decide(store, args.id, True, _by(args), effective=args.effective)
+            print(f"已批准申请 {args.id}，自 {args.effective or date.today()} 起计。")
+        elif args.change_command == "refuse":
+            changes.decide(store, args.id, False, _by(args), args.reason)
+            print(f"已不同意申请 {args.id}。")
+        else:
+            frame = changes.listing(store, plan.id, args.state)
+            records = [{key: _plain(value) for key, value in r.items()} for r in frame.to_dict("records")]
+            if args.json:
+                json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+                print()
+            else:
+                for r in records:
+                    print(f"{r['id']}\t{r['target_id']}\t{r['field']}\t{r['old_value']} → {r['new_value']}\t"
+                          f"{r['state']}\t{r['reason']}")
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0
 
 

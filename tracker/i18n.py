@@ -38,6 +38,8 @@ AUDIT_ACTION_LABELS = {
     "plan_import": ("导入计划", "Plan imported"), "settings": ("修改规则参数", "Settings changed"),
     "backup": ("备份", "Backup"), "restore": ("恢复", "Restore"),
     "review_approve": ("审核通过", "Review approved"), "review_return": ("审核退回", "Review returned"),
+    "evidence_add": ("上传佐证材料", "Evidence added"), "change_request": ("延期/调整申请", "Change requested"),
+    "change_approve": ("批准申请", "Change approved"), "change_refuse": ("不同意申请", "Change refused"),
 }
 DIRECTION_LABELS = {"higher": ("越高越好", "Higher is better"), "lower": ("越低越好", "Lower is better")}
 KIND_LABELS = {"cumulative": ("累计量", "Cumulative"), "level": ("水平值（比率、占比）", "Level (rate, share)")}

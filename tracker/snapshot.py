@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from . import review
+from . import changes, review
 from .plan import Plan
 from .projection import add_projection
 from .settings import fixed_board_date, resolve
@@ -61,6 +61,7 @@ def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None
     """Evaluate the plan at as_of (default: the board date), each item flagged when it was not reported in time.
     While review is on only approved rows count (and are in the histories), unless `include_unreviewed`."""
     as_of = as_of or default_board_date(plan, store, today)
+    plan = changes.in_force(plan, store, as_of)  # approved extensions and target changes, from their dates on
     settings = resolve(store.settings())
     reviewing = review.active(store, settings)
     states = review.counted(reviewing, include_unreviewed)

@@ -1,6 +1,7 @@
 """Review before figures count: each report row carries its review state (approved, pending, returned), rows stored
 before review existed count as approved; every decision is kept in review_events. Evidence (佐证材料): files kept in
-the store itself, never overwritten."""
+the store itself, never overwritten. Extensions and target changes (延期/调整申请), each taking effect from its
+approval date."""
 from alembic import op
 
 revision = "0006"
@@ -47,3 +48,22 @@ def upgrade() -> None:
         )""")
     # listing a target's files reads this index, never the contents
     bind.exec_driver_sql("CREATE INDEX evidence_item ON evidence (plan_id, kind, item)")
+    bind.exec_driver_sql(f"""
+        CREATE TABLE change_requests (
+            id            {identity},
+            plan_id       TEXT NOT NULL,
+            target_id     TEXT NOT NULL,
+            field         TEXT NOT NULL,
+            old_value     TEXT NOT NULL,
+            new_value     TEXT NOT NULL,
+            reason        TEXT NOT NULL,
+            unit          TEXT,
+            requested_at  TEXT NOT NULL,
+            requested_by  TEXT,
+            state         TEXT NOT NULL DEFAULT 'pending',
+            decided_at    TEXT,
+            decided_by    TEXT,
+            decision_note TEXT NOT NULL DEFAULT '',
+            effective     TEXT
+        )""")
+    bind.exec_driver_sql("CREATE INDEX change_requests_plan ON change_requests (plan_id, state)")
