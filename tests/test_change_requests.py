@@ -103,3 +103,10 @@ def test_cli_change_request_approve_refuse_list(capsys, tmp_path):
     assert next(r for r in statuses if r["target_id"] == "T15-2")["target_value"] == 40
     code, out, err = run(capsys, "change", "approve", "2", "--db", db)
     assert code == 1 and "没有编号为 2 的待审批申请" in err
+
+
+def test_an_approval_changes_the_store_version_that_the_pages_cache_by(plan, store):
+    number = changes.request(store, plan, "T15-2", "target_value", "40", "理由", "zhang")
+    before = store.version(plan.id)
+    changes.decide(store, number, True, "office")
+    assert store.version(plan.id) != before

@@ -311,3 +311,10 @@ def test_an_admin_may_approve_its_own_import_on_the_report_page(app_db):
     app.button(key="import_upload").click().run()
     assert "已提交审核" not in app.success[0].value
     assert int(not_reported()) == int(before) - 1
+
+
+def test_a_decision_changes_the_store_version_that_the_pages_cache_by(plan, reviewed):
+    batch = upload(plan, reviewed, "a", ("T15-1", AS_OF, 60))
+    before = reviewed.version(plan.id)
+    review.approve(reviewed, review.batch_rows(reviewed, plan.id, batch), "check")
+    assert reviewed.version(plan.id) != before

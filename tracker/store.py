@@ -247,7 +247,9 @@ class Store:
                    "SELECT COUNT(*), MAX(e.id) FROM problem_events e JOIN problems p ON p.id = e.problem_id"
                    " WHERE p.plan_id = :plan_id",
                    "SELECT COUNT(*), MAX(e.id) FROM review_events e JOIN batches b ON b.id = e.batch_id"
-                   " WHERE b.plan_id = :plan_id"]
+                   " WHERE b.plan_id = :plan_id",
+                   "SELECT COUNT(*), MAX(decided_at) FROM change_requests WHERE plan_id = :plan_id",
+                   "SELECT COUNT(*) FROM users"]  # the first account turns review on
         with self.connect() as conn:
             return sum((tuple(conn.execute(text(sql), {"plan_id": plan_id}).one()) for sql in queries), ())
 
