@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker import evidence, review
+from tracker import changes, evidence, review
 from tracker.i18n import TASK_STATE_LABELS, label
 
 snap = ui.page_header(ui.T("review_page"), "review")
@@ -19,7 +19,6 @@ left.metric(ui.T("review_waiting"), ui.T("review_waiting_n", n=len(queue)))
 right.metric(ui.T("review_overdue"), ui.T("review_overdue_n", n=int(queue["overdue"].sum())))
 if queue.empty:
     st.info(ui.T("review_none"))
-    st.stop()
 
 names = dict(zip(plan.targets["target_id"], plan.targets["indicator"]))
 titles = {str(t): title for t, title in zip(plan.tasks["task_id"], plan.tasks["title"])}
@@ -86,3 +85,32 @@ if len(files):
     st.download_button(ui.T("evidence_download"), lambda: evidence.get(store, chosen)[2], on_click="ignore",
                        file_name=files.set_index("id").loc[chosen, "file_name"],
                        mime=files.set_index("id").loc[chosen, "media_type"])
+
+requests = changes.listing(store, plan.id, "pending")
+if len(requests):
+    st.subheader(ui.T("change_requests_n", n=len(requests)))
+    st.dataframe(pd.DataFrame({
+        "#": requests["id"], ui.T("target_id"): requests["target_id"],
+        ui.T("change_field"): requests["field"].map(lambda f: ui.T(f"change_{f}")),
+        ui.T("previous"): requests["old_value"], ui.T("new_value"): requests["new_value"],
+        ui.T("change_reason"): requests["reason"], ui.T("unit"): requests["unit"].fillna(""),
+        ui.T("change_requested_at"): requests["requested_at"].str.replace("T", " "),
+    }), hide_index=True, width="stretch")
+    st.selectbox(ui.T("change_pick"), requests["id"].tolist(), key="change_pick")
+    st.text_input(ui.T("change_note"), key="change_note")
+
+    def _change(approve: bool) -> None:
+        try:
+            changes.decide(store, st.session_state["change_pick"], approve, ui.user().name,
+                           st.session_state.get("change_note", ""))
+            st.session_state["review_done"] = ui.T("change_approved" if approve else "change_refused",
+                                                   n=st.session_state["change_pick"])
+        except ValueError as exc:
+            st.session_state["review_error"] = str(exc)
+            return
+        st.session_state.pop("change_note", None)
+        ui.after_write()
+
+    a, b = st.columns(2)
+    a.button(ui.T("change_approve"), key="change_approve", on_click=_change, args=(True,))
+    b.button(ui.T("change_refuse"), key="change_refuse", on_click=_change, args=(False,))

@@ -110,3 +110,36 @@ def test_an_approval_changes_the_store_version_that_the_pages_cache_by(plan, sto
     before = store.version(plan.id)
     changes.decide(store, number, True, "office")
     assert store.version(plan.id) != before
+
+
+def test_the_office_decides_requests_on_the_review_page(plan, tmp_path, monkeypatch):
+    from datetime import datetime
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tracker.accounts import Accounts, User
+    from tracker.store import Store
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store = Store(tmp_path / "progress.db")
+    Accounts(store).add("office", "admin", "admin-pass-1")
+    first = changes.request(store, plan, "T15-2", "target_value", "40", "上级调整", "zhang", "区科技局")
+    second = changes.request(store, plan, "T15-1", "deadline", "2024-06-30", "延后", "zhang")
+    app = AppTest.from_file("../dashboard.py", default_timeout=60)
+    app.session_state["user"], app.session_state["last_seen"] = User("office", "admin"), datetime.now()
+    app.run()
+    app.switch_page("pages/review.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "待审批的延期/调整申请 2 项" in [s.value for s in app.subheader]
+    app.button(key="change_approve").click().run()
+    assert app.success[0].value == f"已批准申请 {first}。"
+    app.button(key="change_refuse").click().run()
+    assert "不同意须写明理由" in app.error[0].value
+    app.text_input(key="change_note").input("依据不足").run()
+    app.button(key="change_refuse").click().run()
+    assert app.success[0].value == f"已不同意申请 {second}。"
+    assert changes.listing(store, plan.id)["state"].tolist() == ["approved", "refused"]
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -441,6 +441,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "evidence_for": ("佐证的指标或任务", "Target or task it backs"),
     "evidence_save": ("保存佐证材料", "Save evidence"),
     "evidence_saved": ("已保存 {n} 份佐证材料。", "{n} evidence files saved."),
+    "change_requests_n": ("待审批的延期/调整申请 {n} 项", "{n} extension or target change requests waiting"),
+    "change_field": ("申请内容", "Asks for"),
+    "change_deadline": ("延期（截止日期）", "Extension (deadline)"),
+    "change_target_value": ("调整目标值", "New target value"),
+    "change_reason": ("申请理由", "Reason"),
+    "change_requested_at": ("申请时间", "Requested at"),
+    "change_pick": ("处理申请", "Request to decide"),
+    "change_note": ("审批意见（不同意时必填）", "Note (required when refusing)"),
+    "change_approve": ("批准（自今日起计）", "Approve (counts from today)"),
+    "change_refuse": ("不同意", "Refuse"),
+    "change_approved": ("已批准申请 {n}。", "Request {n} approved."),
+    "change_refused": ("已不同意申请 {n}。", "Request {n} refused."),
 }
 
 
