@@ -77,14 +77,14 @@ for unit, rows in queue.groupby(queue["unit"].fillna(""), sort=False):
     c.button(ui.T("review_approve_unit"), key=f"review_all_{unit}", type="primary",
              on_click=_decide, args=(refs, unit, "all"))
 
-files = evidence.listing(store, plan.id)
+files = evidence.listing(store, plan.id).set_index("id")  # names and types only, never the contents
 if len(files):
     st.subheader(ui.T("evidence"))
-    chosen = st.selectbox(ui.T("evidence"), files["id"], key="review_evidence", format_func=lambda i: "{} · {} {}".format(
-        *files.set_index("id").loc[i, ["file_name", "kind", "item"]]))
+    names = {i: f"{name} · {kind} {item}" for i, name, kind, item in
+             zip(files.index, files["file_name"], files["kind"], files["item"])}
+    chosen = st.selectbox(ui.T("evidence"), list(names), key="review_evidence", format_func=names.get)
     st.download_button(ui.T("evidence_download"), lambda: evidence.get(store, chosen)[2], on_click="ignore",
-                       file_name=files.set_index("id").loc[chosen, "file_name"],
-                       mime=files.set_index("id").loc[chosen, "media_type"])
+                       file_name=files.loc[chosen, "file_name"], mime=files.loc[chosen, "media_type"])
 
 requests = changes.listing(store, plan.id, "pending")
 if len(requests):
