@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from tracker import evidence, review
 from tracker.import_preview import preview
 from tracker.i18n import TASK_STATE_LABELS, label
 from tracker.ingest import ingest, ingest_frame
@@ -23,20 +24,38 @@ else:
                         format_func=lambda u: ui.T("office_all") if u is None else u)
 
 
-def _latest():
-    return store.latest_target_reports(plan.id), store.latest_task_reports(plan.id)
+def _latest():  # a returned row is no one's previous value: the clerk is correcting it
+    return (store.latest_target_reports(plan.id, review=review.WITH_UNREVIEWED),
+            store.latest_task_reports(plan.id, review=review.WITH_UNREVIEWED))
 
 
 latest = _latest()
 
 
+reviewing = review.active(store, snap.settings)
+back = review.returned(store, plan.id, unit)
+if len(back):
+    st.warning(ui.T("returned_rows", n=len(back)))
+    st.dataframe(pd.DataFrame({
+        ui.T("id"): back["item"], ui.T("new_on"): back["as_of"].astype(str),
+        ui.T("new_value"): [label(TASK_STATE_LABELS, s, ui.lang()) if k == "task" else ui.number(a)
+                            for k, s, a in zip(back["kind"], back["state"], back["actual"])],
+        ui.T("returned_reason"): back["reason"], ui.T("returned_by"): back["decided_by"],
+        ui.T("returned_at"): back["decided_at"].str.replace("T", " "),
+    }), hide_index=True, width="stretch")
+if reviewing and ui.user().role == "admin":
+    st.checkbox(ui.T("review_approve_on_import"), key="approve_on_import")
+
+
 def _store(ingested, source: str) -> None:
+    state = review.arrival(reviewing, ui.user().role, st.session_state.get("approve_on_import", False))
     batch = store.add_batch(plan.id, ingested.file_name, ingested.sha256, ingested.targets, ingested.tasks,
-                            unit=unit, by=ui.user().name, source=source)
+                            unit=unit, by=ui.user().name, source=source, review=state)
     rows = len(ingested.targets) + len(ingested.tasks)
     st.session_state["report_done"] = (ui.T("duplicate", batch=batch.batch_id) if batch.duplicate else
                                        ui.T("imported", batch=batch.batch_id, rows=rows,
-                                            name=ui.plain(ingested.file_name)))
+                                            name=ui.plain(ingested.file_name))
+                                       + (ui.T("review_imported_pending") if state == "pending" else ""))
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
     st.session_state.pop("pending_edit", None)
     ui.after_write()
@@ -129,3 +148,24 @@ with edit_tab:
     st.button(ui.T("check_edit"), on_click=_check)
     if "pending_edit" in st.session_state:
         show(st.session_state["pending_edit"], "edit", "edit")
+
+with st.expander(ui.T("evidence_attach")):
+    mine = frame[frame["指标编号"].notna()]
+    choices = [("target", t) for t in mine["指标编号"]] + [("task", str(int(t))) for t in
+                                                          frame.loc[frame["指标编号"].isna(), "任务编号"]]
+    st.selectbox(ui.T("evidence_for"), choices, key="evidence_for", format_func=lambda c: c[1] if c[0] == "target"
+                 else f"{ui.T('task_id')} {c[1]}")
+    st.file_uploader(ui.T("evidence_attach"), accept_multiple_files=True, key="evidence_files")
+
+    def _attach() -> None:
+        kind, item = st.session_state["evidence_for"]
+        files = [(f.name, f.getvalue()) for f in st.session_state.get("evidence_files") or []]
+        try:
+            n = len(evidence.add(store, plan.id, kind, item, files, ui.user().name))
+            st.session_state["report_done"] = ui.T("evidence_saved", n=n)
+        except ValueError as exc:
+            st.session_state["evidence_error"] = str(exc)
+
+    st.button(ui.T("evidence_save"), key="evidence_save", on_click=_attach)
+    if "evidence_error" in st.session_state:
+        st.error(st.session_state.pop("evidence_error"))

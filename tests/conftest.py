@@ -27,7 +27,7 @@ def plan():
 
 # The modules whose tests of a store run on both databases (through db_url, and so through store and sample_store).
 BOTH_DATABASES = {"test_store", "test_accounts", "test_hardening", "test_concurrency", "test_cli", "test_roles",
-                  "test_problem_list", "test_settings"}
+                  "test_problem_list", "test_settings", "test_review", "test_evidence", "test_change_requests"}
 PG_SERVER = "TRACKER_TEST_PG"  # a PostgreSQL server's URL (scripts/pg.sh start prints one); each test gets a database
 
 

@@ -14,7 +14,7 @@ from tracker.accounts import LOGIN_REFUSED, PERMISSIONS, Accounts, User
 from tracker.store import Store
 
 ENTRY = "../dashboard.py"
-ROLES = {"admin": User("office", "admin"), "leader": User("leader", "leader"),
+ROLES = {"admin": User("office", "admin"), "reviewer": User("check", "reviewer"), "leader": User("leader", "leader"),
          "reporter": User("zhang", "reporter", "区民政局")}
 # page -> roles that may open it, from the page table
 PAGES = {page.name: PERMISSIONS[page.permission] for page in navigation.PAGES}
@@ -30,6 +30,7 @@ def db(tmp_path, monkeypatch):
     accounts = Accounts(store)
     accounts.add("office", "admin", "admin-pass-1")
     accounts.add("leader", "leader", "leader-pass-1")
+    accounts.add("check", "reviewer", "review-pass-1")
     accounts.add("zhang", "reporter", "correct-horse", unit="区民政局")
     yield store
     st.cache_data.clear()
@@ -118,10 +119,38 @@ def test_a_leader_sees_batches_and_problems_but_changes_nothing(db):
     assert not [b for b in app.button if "示例数据" in b.label]
 
 
+@pytest.mark.parametrize("permission, roles", [
+    ("review", {"admin", "reviewer"}),
+    ("report", {"admin", "reporter"}),
+    ("accounts", {"admin"}),
+    ("revert", {"admin"}),
+    ("export", {"admin", "reviewer", "leader"}),
+])
+def test_who_may_review_report_and_manage(permission, roles):
+    assert {role for role, user in ROLES.items() if user.can(permission)} == roles
+
+
+def test_a_reviewer_approves_what_a_reporter_sent_and_a_leader_cannot(db):
+    reporter = as_user("reporter").run()
+    reporter.switch_page("pages/report.py").run()
+    reporter.file_uploader[0].upload("p.csv", b"target_id,as_of,actual\nT68-1,2023-09-30,150\n", "text/csv").run()
+    reporter.button(key="import_upload").click().run()
+    assert "已提交审核" in reporter.success[0].value
+    leader = as_user("leader").run()
+    leader.switch_page("pages/review.py").run()
+    assert [e.value for e in leader.error] == ["您的账户无权查看此页面。"]
+    reviewer = as_user("reviewer").run()
+    reviewer.switch_page("pages/review.py").run()
+    reviewer.button(key="review_all_区民政局").click().run()
+    assert reviewer.success[0].value == "已审核通过 1 行。"
+    log = db.audit_log()
+    assert log[log["action"] == "review_approve"]["user"].tolist() == ["check"]
+
+
 def test_the_admin_page_manages_accounts_and_shows_the_audit_log(db):
     app = as_user("admin").run()
     app.switch_page("pages/admin.py").run()
-    assert app.dataframe[0].value["账户"].tolist() == ["leader", "office", "zhang"]
+    assert app.dataframe[0].value["账户"].tolist() == ["check", "leader", "office", "zhang"]
     app.text_input(key="acc_name").input("wang")
     app.selectbox(key="acc_role").select("leader")
     app.text_input(key="acc_password").input("wang-pass-12")
@@ -166,7 +195,8 @@ def test_hostile_text_is_stored_as_written_and_shown_as_text(db, tmp_path, capsy
                     f'66,,2023-09-30,,推进中,"{quoted[0]}","{quoted[1]}","{quoted[2]}"\n'
                     + "".join(f',T68-1,2023-0{n + 3}-28,{n + 1},,"{h}",,\n' for n, h in enumerate(quoted)),
                     encoding="utf-8")
-    assert main(["import", str(path), "--db", str(db.path), "--user", HOSTILE[2]]) == 0, capsys.readouterr()
+    assert main(["import", str(path), "--db", str(db.path), "--user", HOSTILE[2], "--approve"]) == 0, \
+        capsys.readouterr()
     with __import__("sqlite3").connect(db.path) as conn:
         tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         notes = [n for (n,) in conn.execute("SELECT note FROM target_reports ORDER BY id")]

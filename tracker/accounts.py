@@ -17,7 +17,7 @@ from .formats import invisible
 from .navigation import BY_NAME
 from .store import Store, write_audit
 
-ROLES = ("admin", "leader", "reporter")
+ROLES = ("admin", "reviewer", "leader", "reporter")
 LOCK_AFTER = 5                      # failed logins in a row
 LOCK_FOR = timedelta(minutes=15)
 # One answer to every refused login, so that nobody can learn from it which account names exist, are locked or
@@ -30,10 +30,11 @@ SCRYPT = dict(n=2 ** 14, r=8, p=1, dklen=32)
 
 # What each role may do. Pages ask for one of these; so do the actions behind buttons.
 PERMISSIONS = {
-    "view": {"admin", "leader"},               # every dashboard page of every unit
-    "view_plan": {"admin", "leader", "reporter"},
+    "view": {"admin", "reviewer", "leader"},   # every dashboard page of every unit
+    "view_plan": {"admin", "reviewer", "leader", "reporter"},
     "report": {"admin", "reporter"},           # upload or edit progress (a reporter: for its own unit only)
-    "export": {"admin", "leader"},
+    "review": {"admin", "reviewer"},           # approve or return reported rows (the supervision office's staff)
+    "export": {"admin", "reviewer", "leader"},
     "revert": {"admin"},
     "problems": {"admin"},                     # raise problems and move them on
     "plan": {"admin"},                         # import plans, load or remove the sample data

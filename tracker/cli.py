@@ -16,7 +16,8 @@ from pathlib import Path
 from .ingest import MAX_FILE_BYTES, ingest
 from .plan import DATA_DIR, load_plan
 from .validation import ProblemsError
-from .accounts import Accounts
+from . import changes, evidence, review
+from .accounts import ROLES, Accounts
 from .deck import build as build_deck
 from .errors import user_message
 from .extract import extract, write
@@ -56,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--user", dest="by", help="the same as --by: who is importing (recorded with the batch)")
     imp.add_argument("--dry-run", action="store_true", help="validate only, store nothing")
     imp.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    imp.add_argument("--evidence", type=Path, metavar="DIR",
+                     help="a folder of evidence files, each named after the target it backs (T15-1_照片.jpg)")
+    imp.add_argument("--approve", action="store_true",
+                     help="while review is on: the office's own figures, approved on import (recorded as such); "
+                          "without it the rows wait for review (待审核)")
 
     st = sub.add_parser("status", parents=[common], help="status of every target (or task) at a date")
     st.add_argument("--as-of", type=_date)
@@ -92,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", parents=[common, acting], help="create an account")
     add.add_argument("name")
-    add.add_argument("--role", choices=["admin", "leader", "reporter"], required=True)
+    add.add_argument("--role", choices=list(ROLES), required=True)
     add.add_argument("--unit", help="the unit a reporter reports for")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     user_sub.add_parser("list", parents=[common], help="list accounts")
@@ -102,6 +108,52 @@ def _parser() -> argparse.ArgumentParser:
     passwd = user_sub.add_parser("passwd", parents=[common, acting], help="set a new password")
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true")
+
+    rev = sub.add_parser("review", help="review reported rows: list what waits, approve, return (退回)")
+    rev_sub = rev.add_subparsers(dest="review_command", required=True)
+    rev_list = rev_sub.add_parser("list", parents=[common], help="rows waiting for review, oldest first")
+    rev_list.add_argument("--returned", action="store_true", help="returned rows not yet corrected instead")
+    rev_list.add_argument("--unit", help="only this unit's rows")
+    rev_list.add_argument("--json", action="store_true", help="print a JSON array")
+    for name, text in (("approve", "approve rows (审核通过)"), ("return", "return rows to their unit (退回)")):
+        one = rev_sub.add_parser(name, parents=[common, acting], help=text)
+        one.add_argument("--row", action="append", default=[], help="a row as review list shows it (target:12)")
+        one.add_argument("--batch", type=int, action="append", default=[], help="every waiting row of a batch")
+        if name == "return":
+            one.add_argument("--reason", required=True, help="why: the unit sees it and corrects the row")
+
+    ev = sub.add_parser("evidence", help="evidence files (佐证材料): add, list, get")
+    ev_sub = ev.add_subparsers(dest="evidence_command", required=True)
+    ev_add = ev_sub.add_parser("add", parents=[common, acting], help="store files as evidence of a target or task")
+    ev_add.add_argument("files", type=Path, nargs="+")
+    ev_list = ev_sub.add_parser("list", parents=[common], help="the evidence held, oldest first")
+    ev_list.add_argument("--json", action="store_true", help="print a JSON array")
+    for one in (ev_add, ev_list):
+        which = one.add_mutually_exclusive_group(required=one is ev_add)
+        which.add_argument("--target", help="a target id (T15-1)")
+        which.add_argument("--task", type=int, help="a task number")
+    ev_get = ev_sub.add_parser("get", parents=[common], help="write one evidence file out")
+    ev_get.add_argument("id", type=int)
+    ev_get.add_argument("--out", type=Path, required=True)
+
+    ch = sub.add_parser("change", help="extensions and target changes (延期/调整申请): request, approve, refuse, list")
+    ch_sub = ch.add_subparsers(dest="change_command", required=True)
+    ch_req = ch_sub.add_parser("request", parents=[common, acting], help="ask for a new deadline or target value")
+    ch_req.add_argument("target", help="the target id (T15-1)")
+    what = ch_req.add_mutually_exclusive_group(required=True)
+    what.add_argument("--deadline", help="the new deadline (2024-06-30)")
+    what.add_argument("--value", help="the new target value, in the target's unit")
+    ch_req.add_argument("--reason", required=True)
+    ch_req.add_argument("--unit", help="the unit asking (default: none, the office on its behalf)")
+    ch_ok = ch_sub.add_parser("approve", parents=[common, acting], help="approve a request, from a date on")
+    ch_ok.add_argument("id", type=int)
+    ch_ok.add_argument("--from", dest="effective", type=_date, help="the date it counts from (default today)")
+    ch_no = ch_sub.add_parser("refuse", parents=[common, acting], help="refuse a request, saying why")
+    ch_no.add_argument("id", type=int)
+    ch_no.add_argument("--reason", required=True)
+    ch_list = ch_sub.add_parser("list", parents=[common], help="the requests, oldest first")
+    ch_list.add_argument("--state", choices=["pending", "approved", "refused"])
+    ch_list.add_argument("--json", action="store_true", help="print a JSON array")
 
     sub.add_parser("migrate", parents=[common], help="create the store's tables, or bring them up to this version")
     copy = sub.add_parser("copy-store", parents=[acting],
@@ -161,7 +213,8 @@ def _run(args) -> int:
         print(exc, file=sys.stderr)
         return 2
     commands = {"import": _import, "status": _status, "rank": _rank, "export": _export, "template": _template,
-                "sample": _sample, "user": _user, "backup": _backup, "restore": _restore, "migrate": _migrate}
+                "sample": _sample, "user": _user, "backup": _backup, "restore": _restore, "migrate": _migrate,
+                "review": _review, "evidence": _evidence, "change": _change}
     return commands[args.command](args, plan, store)
 
 
@@ -197,7 +250,7 @@ def _import(args, plan, store) -> int:
         print("未导入：数据库未作任何改动。")
         return 1
     result = ingest(plan, args.file.read_bytes(), args.file.name, unit=unit,
-                    previous=store.latest_target_reports(plan.id))
+                    previous=store.latest_target_reports(plan.id, review=review.WITH_UNREVIEWED))
     for problem in result.errors:
         print(problem.message())
     for problem in result.warnings:
@@ -206,16 +259,177 @@ def _import(args, plan, store) -> int:
         print(f"未导入：发现 {len(result.errors)} 个错误、{len(result.warnings)} 个警告，数据库未作任何改动。")
         return 1
     summary = f"{len(result.targets)} 条指标上报、{len(result.tasks)} 条任务上报"
+    files: dict[str, list[tuple[str, bytes]]] = {}
+    if args.evidence is not None:
+        files, problems = _evidence_dir(args.evidence, set(result.targets["target_id"]))
+        if problems:
+            for problem in problems:
+                print(problem)
+            print(f"未导入：佐证材料有 {len(problems)} 处问题，数据库未作任何改动。")
+            return 1
+        summary += f"、{sum(len(f) for f in files.values())} 份佐证材料"
     if args.dry_run:
         print(f"检查通过（试运行，未写入）：{summary}。")
         return 0
+    # The command line is the operator's, an administrator's, tool: it may approve the office's own figures.
+    state = review.arrival(review.active(store), "admin", args.approve)
     batch = store.add_batch(plan.id, args.file.name, result.sha256, result.targets, result.tasks,
-                            unit=unit, by=_by(args), source="cli")
+                            unit=unit, by=_by(args), source="cli", review=state)
+    for target, named in files.items():
+        if not batch.duplicate:
+            evidence.add(store, plan.id, "target", target, named, _by(args), batch.batch_id)
     if batch.duplicate:
         print(f"该文件已于批次 {batch.batch_id} 导入过，未作改动。")
     else:
-        print(f"已导入为批次 {batch.batch_id}：{summary}。")
+        print(f"已导入为批次 {batch.batch_id}：{summary}。"
+              + {"pending": "待审核，审核通过后计入。", "approved": "导入时已审核通过。"}.get(state, ""))
     return 0
+
+
+REVIEW_JSON_FIELDS = ["row", "kind", "item", "batch_id", "unit", "user", "created_at", "file_name", "as_of",
+                      "actual", "state", "note", "review", "reason", "decided_at", "decided_by"]
+
+
+def _review(args, plan, store) -> int:
+    if args.review_command == "list":
+        known, unit = _unit(plan, args.unit)
+        if not known:
+            return 1
+        if args.returned:
+            rows = review.returned(store, plan.id, unit)
+            rows["row"] = [review.row_ref(k, i) for k, i in zip(rows["kind"], rows["report_id"])]
+            fields = REVIEW_JSON_FIELDS
+        else:
+            rows = review.queue(plan, store, take(plan, store).as_of)
+            rows = rows[rows["unit"] == unit] if unit else rows
+            fields = REVIEW_JSON_FIELDS + ["previous", "change", "status_now", "status_after", "waiting_days",
+                                           "overdue"]
+        records = [{key: _plain(value) for key, value in record.items()}
+                   for record in rows[fields].to_dict("records")]
+        if args.json:
+            json.dump(records, sys.stdout, ensure_ascii=False, indent=1, allow_nan=False)
+            print()
+        else:
+            for r in records:
+                print(f"{r['row']}\t{r['unit'] or ''}\t{r['item']}\t{r['as_of']}\t"
+                      f"{r['actual'] if r['kind'] == 'target' else r['state']}\t{r.get('reason') or ''}")
+            print(f"{'已退回未改正' if args.returned else '待审核'} {len(records)} 条。")
+        return 0
+    try:
+        rows = [review.parse_row(ref) for ref in args.row]
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for batch_id in args.batch:
+        rows += review.batch_rows(store, plan.id, batch_id)
+    if not args.row and not args.batch:
+        print("请用 --row 或 --batch 指明要审核的行", file=sys.stderr)
+        return 1
+    try:
+        if args.review_command == "approve":
+            count = review.approve(store, rows, _by(args))
+        else:
+            count = review.send_back(store, rows, args.reason, _by(args))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if count == 0:
+        print("没有待审核的行可处理（行号有误，或已审核过）；未作改动。", file=sys.stderr)
+        return 1
+    print(f"已{'审核通过' if args.review_command == 'approve' else '退回'} {count} 行；"
+          f"尚有 {review.pending(store, plan.id)} 行待审核。")
+    return 0
+
+
+def _evidence_dir(folder: Path, targets: set[str]) -> tuple[dict[str, list[tuple[str, bytes]]], list[str]]:
+    """The evidence folder's files by the target each backs, and every problem with them (checked before anything
+    is stored)."""
+    if not folder.is_dir():
+        return {}, [f"--evidence {folder}：不是一个目录"]
+    paths = {p.name: p for p in folder.iterdir() if p.is_file()}
+    matched, problems = evidence.match_targets(list(paths), targets)
+    files = {target: [(name, paths[name].read_bytes()) for name in names] for target, names in matched.items()}
+    problems += evidence.check([f for named in files.values() for f in named])
+    return files, problems
+
+
+def _evidence(args, plan, store) -> int:
+    target, task = getattr(args, "target", None), getattr(args, "task", None)  # get names a file by its number
+    kind, item = ("target", target) if target else ("task", task) if task else (None, None)
+    if args.evidence_command == "add":
+        missing = [str(p) for p in args.files if not p.is_file()]
+        if missing:
+            print(f"文件不存在：{'、'.join(missing)}", file=sys.stderr)
+            return 1
+        if kind == "target" and item not in set(plan.targets["target_id"]):
+            print(f"--target：{item} 不是本计划的指标编号", file=sys.stderr)
+            return 1
+        try:
+            ids = evidence.add(store, plan.id, kind, str(item), [(p.name, p.read_bytes()) for p in args.files],
+                               _by(args))
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"已保存 {len(ids)} 份佐证材料（编号 {'、'.join(map(str, ids))}）。")
+    elif args.evidence_command == "list":
+        frame = evidence.listing(store, plan.id, kind, None if item is None else str(item))
+        records = [{key: _plain(value) for key, value in r.items()} for r in frame.to_dict("records")]
+        if args.json:
+            json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+            print()
+        else:
+            for r in records:
+                print(f"{r['id']}\t{r['kind']} {r['item']}\t{r['file_name']}\t{r['media_type']}\t{r['size']}\t"
+                      f"{r['uploaded_by'] or ''}\t{r['uploaded_at']}")
+    else:
+        try:
+            name, _, data = evidence.get(store, args.id)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        args.out.write_bytes(data)
+        print(f"已写出 {args.out}（{name}，{len(data) / 1024:.0f} KB）。")
+    return 0
+
+
+def _change(args, plan, store) -> int:
+    try:
+        if args.change_command == "request":
+            known, unit = _unit(plan, args.unit)
+            if not known:
+                return 1
+            field, value = ("deadline", args.deadline) if args.deadline else ("target_value", args.value)
+            number = changes.request(store, plan, args.target, field, value, args.reason, _by(args), unit)
+            print(f"已登记申请 {number}，待督办室审批。")
+        elif args.change_command == "approve":
+            changes.decide(store, args.id, True, _by(args), effective=args.effective)
+            print(f"已批准申请 {args.id}，自 {args.effective or date.today()} 起计。")
+        elif args.change_command == "refuse":
+            changes.decide(store, args.id, False, _by(args), args.reason)
+            print(f"已不同意申请 {args.id}。")
+        else:
+            frame = changes.listing(store, plan.id, args.state)
+            records = [{key: _plain(value) for key, value in r.items()} for r in frame.to_dict("records")]
+            if args.json:
+                json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+                print()
+            else:
+                for r in records:
+                    print(f"{r['id']}\t{r['target_id']}\t{r['field']}\t{r['old_value']} → {r['new_value']}\t"
+                          f"{r['state']}\t{r['reason']}")
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _plain(value):
+    """A value as JSON holds it: dates as text, NaN as null, numpy numbers as Python's."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def _status(args, plan, store) -> int:

@@ -18,8 +18,9 @@ BUSY_TIMEOUT_S = 30
 
 # The store's own tables, each after those it refers to: the order to copy them in (and the reverse to empty them).
 TABLES = ("users", "batches", "target_reports", "task_reports", "settings", "problems", "problem_events", "audit",
-          "sessions")
-IDENTITY_TABLES = ("batches", "target_reports", "task_reports", "problems", "problem_events", "audit")
+          "sessions", "review_events", "evidence", "change_requests")
+IDENTITY_TABLES = ("batches", "target_reports", "task_reports", "problems", "problem_events", "audit", "review_events",
+                   "evidence", "change_requests")
 
 
 def database_url(spec: str | os.PathLike | None = None) -> URL:

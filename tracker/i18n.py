@@ -37,13 +37,19 @@ AUDIT_ACTION_LABELS = {
     "problem_add": ("登记问题", "Problem raised"), "problem_change": ("更新问题状态", "Problem moved"),
     "plan_import": ("导入计划", "Plan imported"), "settings": ("修改规则参数", "Settings changed"),
     "backup": ("备份", "Backup"), "restore": ("恢复", "Restore"),
+    "review_approve": ("审核通过", "Review approved"), "review_return": ("审核退回", "Review returned"),
+    "evidence_add": ("上传佐证材料", "Evidence added"), "change_request": ("延期/调整申请", "Change requested"),
+    "change_approve": ("批准申请", "Change approved"), "change_refuse": ("不同意申请", "Change refused"),
 }
 DIRECTION_LABELS = {"higher": ("越高越好", "Higher is better"), "lower": ("越低越好", "Lower is better")}
 KIND_LABELS = {"cumulative": ("累计量", "Cumulative"), "level": ("水平值（比率、占比）", "Level (rate, share)")}
 
 # Who an account is (tracker/accounts.py).
-ROLE_LABELS = {"admin": ("督办室管理员", "Administrator"), "leader": ("领导", "Leader"),
-               "reporter": ("单位联络员", "Unit reporter")}
+ROLE_LABELS = {"admin": ("督办室管理员", "Administrator"), "reviewer": ("督办室审核员", "Reviewer"),
+               "leader": ("领导", "Leader"), "reporter": ("单位联络员", "Unit reporter")}
+# Where a reported row stands in review (tracker/review.py).
+REVIEW_LABELS = {"approved": ("已审核", "Approved"), "pending": ("待审核", "Waiting for review"),
+                 "returned": ("已退回", "Returned")}
 # The year-end outlook of a target (tracker/projection.py).
 PROJECTED_LABELS = {"will_complete": ("将完成", "Will complete"), "at_risk": ("有风险", "At risk"),
                     "unlikely": ("难完成", "Unlikely")}
@@ -402,6 +408,55 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_batches": ("还没有任何上报批次。", "No uploads yet."),
     "choose_batch": ("查看批次", "Show batch"),
     "batch_rows": ("批次 {batch} 的内容", "Rows of batch {batch}"),
+    # review (审核)
+    "review_page": ("审核", "Review"),
+    "review_none": ("没有待审核的上报。", "Nothing is waiting for review."),
+    "review_off": ("上报审核已关闭（规则参数“上报审核”为 0，或未设账户）：上报即计入。",
+                   "Review is off (the setting is 0, or there are no accounts): reported figures count on arrival."),
+    "review_waiting": ("待审核", "Waiting"),
+    "review_waiting_n": ("待审核 {n} 条", "{n} rows waiting for review"),
+    "review_overdue_n": ("超期未审 {n} 条", "{n} overdue"),
+    "review_unit": ("{unit}（{n} 条）", "{unit} ({n} rows)"),
+    "review_pick": ("选择要处理的行", "Rows to decide"),
+    "review_reason": ("退回理由（退回时必填，单位可见）", "Reason for returning (required; the unit sees it)"),
+    "review_approve_picked": ("通过所选", "Approve selected"),
+    "review_return_picked": ("退回所选", "Return selected"),
+    "review_approve_unit": ("通过本单位全部", "Approve all of this unit"),
+    "review_done": ("已审核通过 {n} 行。", "{n} rows approved."),
+    "review_returned_done": ("已退回 {n} 行。", "{n} rows returned."),
+    "review_row": ("行号", "Row"),
+    "review_item": ("指标/任务", "Target/task"),
+    "review_status_now": ("现状态", "Status now"),
+    "review_status_after": ("通过后", "Once approved"),
+    "review_waiting_days": ("已等（工作日）", "Waiting (working days)"),
+    "review_overdue": ("超期", "Overdue"),
+    "review_approve_on_import": ("导入时直接审核通过（督办室自行收集的数据）",
+                                 "Approve on import (figures the office collected itself)"),
+    "review_imported_pending": ("已提交审核，督办室审核通过后计入。", "Sent for review; it counts once the office approves it."),
+    "returned_rows": ("有 {n} 条上报被退回，请按理由修改后重新上报：", "{n} reported rows were returned; correct them and report again:"),
+    "returned_reason": ("退回理由", "Reason"),
+    "returned_by": ("退回人", "Returned by"),
+    "returned_at": ("退回时间", "Returned at"),
+    "evidence": ("佐证材料", "Evidence"),
+    "evidence_n": ("佐证", "Evidence"),
+    "evidence_missing": ("缺佐证", "missing"),
+    "evidence_download": ("下载所选佐证材料", "Download the chosen file"),
+    "evidence_attach": ("上传佐证材料（PDF、JPG、PNG、DOCX、XLSX）", "Attach evidence (PDF, JPG, PNG, DOCX, XLSX)"),
+    "evidence_for": ("佐证的指标或任务", "Target or task it backs"),
+    "evidence_save": ("保存佐证材料", "Save evidence"),
+    "evidence_saved": ("已保存 {n} 份佐证材料。", "{n} evidence files saved."),
+    "change_requests_n": ("待审批的延期/调整申请 {n} 项", "{n} extension or target change requests waiting"),
+    "change_field": ("申请内容", "Asks for"),
+    "change_deadline": ("延期（截止日期）", "Extension (deadline)"),
+    "change_target_value": ("调整目标值", "New target value"),
+    "change_reason": ("申请理由", "Reason"),
+    "change_requested_at": ("申请时间", "Requested at"),
+    "change_pick": ("处理申请", "Request to decide"),
+    "change_note": ("审批意见（不同意时必填）", "Note (required when refusing)"),
+    "change_approve": ("批准（自今日起计）", "Approve (counts from today)"),
+    "change_refuse": ("不同意", "Refuse"),
+    "change_approved": ("已批准申请 {n}。", "Request {n} approved."),
+    "change_refused": ("已不同意申请 {n}。", "Request {n} refused."),
 }
 
 

@@ -35,6 +35,7 @@ PAGES = (
     Page("meeting", "section_supervise", "meeting", "compare_arrows", "view"),
     Page("report", "section_report", "report", "upload_file", "report"),
     Page("batches", "section_report", "batches", "history", "view_plan"),
+    Page("review", "section_report", "review_page", "fact_check", "review"),
     Page("plan_import", "section_manage", "plan_import", "note_add", "plan"),
     Page("admin", "section_manage", "admin", "admin_panel_settings", "accounts"),
 )

@@ -84,6 +84,28 @@ SETTINGS += (
             "Fixed board date: a date written as 20230930 judges the whole board at that date; 0 follows the "
             "reporting periods (the board moves on once a period's report is due).", 0, 99991231, True),
 )
+SETTINGS += (
+    Setting("review", 1,
+            "上报审核：1 表示单位上报的数值须经督办室审核通过才计入状态、预警、排名和导出；0 表示上报即计入（不审核）。"
+            "未设账户的单机管理员模式下不审核。",
+            "Review: 1 means a unit's reported figures count only once the office approves them; 0 means they "
+            "count on arrival. The local-administrator mode (no accounts) never reviews.", 0, 1, True),
+    Setting("review_overdue_days", 3,
+            "审核超期（工作日）：上报后超过此工作日数仍未审核，在审核页标为超期。",
+            "Review overdue (working days): a row still waiting this many working days after upload is flagged.",
+            1, 60, True),
+    Setting("evidence_required", 0,
+            "完成需佐证：1 表示“已完成”（数值达到目标或任务报已完成）须附至少一份佐证材料，审核页标出缺少佐证的行；0 表示不要求。",
+            "Completion needs evidence: 1 means a completed figure or task needs at least one evidence file, and "
+            "review shows the rows that lack it; 0 means it does not.", 0, 1, True),
+    Setting("evidence_file_mb", 10,
+            "佐证文件大小上限（MB）：单个佐证文件超过此大小即拒绝。",
+            "Evidence file limit (MB): a single evidence file larger than this is refused.", 1, 100, True),
+    Setting("evidence_batch_mb", 50,
+            "佐证批量上限（MB）：一次上传的佐证文件合计超过此大小即全部拒绝。",
+            "Evidence batch limit (MB): files uploaded together larger than this in total are all refused.",
+            1, 500, True),
+)
 WEIGHTS = ("weight_completion", "weight_timeliness", "weight_severe")
 
 DEFAULTS: dict[str, float] = {s.name: s.default for s in SETTINGS}
@@ -101,7 +123,7 @@ def validate(values: dict[str, float]) -> list[str]:
         elif not setting.low <= value <= setting.high:
             errors.append(f"{name}：{value:g} 超出允许范围 {setting.low:g}～{setting.high:g}")
         elif setting.whole and value != int(value):
-            errors.append(f"{name}：{value:g} 应为整数" + ("" if setting.name == "board_date" else "天数"))
+            errors.append(f"{name}：{value:g} 应为整数" + ("天数" if setting.name.endswith("_days") else ""))
         elif setting.name == "board_date" and value and fixed_board_date(value) is None:
             errors.append(f"{name}：{value:g} 不是有效日期，应写成 20230930 这样的八位日期，或 0")
     total = sum(values.get(name) or 0 for name in WEIGHTS)

@@ -6,6 +6,7 @@ from datetime import date
 
 import pandas as pd
 
+from . import changes, review
 from .plan import Plan
 from .projection import add_projection
 from .settings import fixed_board_date, resolve
@@ -24,6 +25,8 @@ class Snapshot:
     history: pd.DataFrame  # every target report of the plan, reverted ones flagged
     task_history: pd.DataFrame  # every task report of the plan, reverted ones flagged
     problems: pd.DataFrame  # every problem raised, with its current state
+    pending: int = 0  # rows waiting for review (待审核)
+    unreviewed: bool = False  # review is on and this snapshot counts the rows still waiting too (含未审核)
 
     @property
     def time_progress(self) -> float:
@@ -53,17 +56,23 @@ def _flag_late(items: pd.DataFrame, plan: Plan, as_of: date, today: date | None)
                               for day, status in zip(items["reported_on"], items["status"])])
 
 
-def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None = None) -> Snapshot:
-    """Evaluate the plan at as_of (default: the board date), each item flagged when it was not reported in time."""
+def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None = None,
+         include_unreviewed: bool = False) -> Snapshot:
+    """Evaluate the plan at as_of (default: the board date), each item flagged when it was not reported in time.
+    While review is on only approved rows count (and are in the histories), unless `include_unreviewed`."""
     as_of = as_of or default_board_date(plan, store, today)
+    plan = changes.in_force(plan, store, as_of)  # approved extensions and target changes, from their dates on
     settings = resolve(store.settings())
-    history = store.target_history(plan.id)
-    targets = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of), as_of, settings)
+    reviewing = review.active(store, settings)
+    states = review.counted(reviewing, include_unreviewed)
+    history = store.target_history(plan.id, review=states)
+    targets = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of, states), as_of, settings)
     targets = add_projection(targets, history, plan.start, as_of, settings)
-    tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of), as_of, settings)
+    tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of, states), as_of, settings)
     targets, tasks = _flag_late(targets, plan, as_of, today), _flag_late(tasks, plan, as_of, today)
-    return Snapshot(plan, as_of, targets, tasks, settings, history, store.task_history(plan.id),
-                    store.problems(plan.id))
+    return Snapshot(plan, as_of, targets, tasks, settings, history, store.task_history(plan.id, review=states),
+                    store.problems(plan.id), review.pending(store, plan.id) if reviewing else 0,
+                    reviewing and include_unreviewed)
 
 
 STATUS_JSON_FIELDS = ["target_id", "task_id", "indicator", "target_value", "target_max", "unit", "direction",

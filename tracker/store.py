@@ -24,6 +24,10 @@ from .settings import DEFAULTS, SETTINGS, resolve, validate
 DEFAULT_DB = db.DEFAULT_DB
 SCHEMA_VERSION = int(migrations.HEAD)  # revisions are numbered on from the earlier migrations (baseline 0004)
 SETTING_LABELS = {s.name: s.label() for s in SETTINGS}  # settings by their names on the form, for the audit log
+# Review (审核): the states a report row can be in, and the table behind each kind of row.
+REVIEW_ANY = ("approved", "pending", "returned")
+REPORT_TABLES = {"target": "target_reports", "task": "task_reports"}
+APPROVED_ON_IMPORT = "导入时批准"
 
 
 @dataclass(frozen=True)
@@ -89,9 +93,10 @@ class Store:
 
     def add_batch(self, plan_id: str, file_name: str, sha256: str, target_rows: pd.DataFrame,
                   task_rows: pd.DataFrame | None = None, *, unit: str | None = None, by: str | None = None,
-                  source: str = "upload", is_sample: bool = False) -> BatchResult:
+                  source: str = "upload", is_sample: bool = False, review: str | None = None) -> BatchResult:
         """Store one batch of reports in one transaction, with its audit row; the same file twice changes nothing,
-        even when two servers store it at the same moment."""
+        even when two servers store it at the same moment. `review`: None when review is not in use (the rows
+        count on arrival), "pending" (待审核) or "approved" (approved on import, recorded as such)."""
         task_rows = task_rows if task_rows is not None else pd.DataFrame(columns=["task_id"])
         rows = len(target_rows) + len(task_rows)
         with self.transaction() as conn:
@@ -108,15 +113,26 @@ class Store:
                                        by=by, source=source, is_sample=int(is_sample), rows=rows)).scalar_one()
             write_audit(conn, by, *(("load_sample", f"{plan_id}: batch {batch_id}") if is_sample else
                                     ("upload", f"batch {batch_id}: {file_name} ({rows} rows)")))
-            _insert(conn, "INSERT INTO target_reports (batch_id, target_id, as_of, actual, note)"
-                          " VALUES (:batch_id, :target_id, :as_of, :actual, :note)",
+            state = "pending" if review == "pending" else "approved"
+            _insert(conn, "INSERT INTO target_reports (batch_id, target_id, as_of, actual, note, review)"
+                          " VALUES (:batch_id, :target_id, :as_of, :actual, :note, :review)",
                     [dict(batch_id=batch_id, target_id=r.target_id, as_of=_iso(r.as_of), actual=float(r.actual),
-                          note=str(getattr(r, "note", "") or "")) for r in target_rows.itertuples(index=False)])
-            _insert(conn, "INSERT INTO task_reports (batch_id, task_id, as_of, state, progress, problems, next_steps)"
-                          " VALUES (:batch_id, :task_id, :as_of, :state, :progress, :problems, :next_steps)",
+                          note=str(getattr(r, "note", "") or ""), review=state)
+                     for r in target_rows.itertuples(index=False)])
+            _insert(conn, "INSERT INTO task_reports (batch_id, task_id, as_of, state, progress, problems, next_steps,"
+                          " review) VALUES (:batch_id, :task_id, :as_of, :state, :progress, :problems, :next_steps,"
+                          " :review)",
                     [dict(batch_id=batch_id, task_id=int(r.task_id), as_of=_iso(r.as_of), state=r.state or None,
-                          progress=r.progress or "", problems=r.problems or "", next_steps=r.next_steps or "")
-                     for r in task_rows.itertuples(index=False)])
+                          progress=r.progress or "", problems=r.problems or "", next_steps=r.next_steps or "",
+                          review=state) for r in task_rows.itertuples(index=False)])
+            if review == "approved":
+                for kind, table in REPORT_TABLES.items():
+                    conn.execute(text(
+                        f"INSERT INTO review_events (kind, report_id, batch_id, decision, reason, at, by)"
+                        f" SELECT '{kind}', id, batch_id, 'approved', :reason, :at, :by FROM {table}"
+                        f" WHERE batch_id = :batch_id"), dict(reason=APPROVED_ON_IMPORT, at=_now(), by=by,
+                                                              batch_id=batch_id))
+                write_audit(conn, by, "review_approve", f"batch {batch_id}: {APPROVED_ON_IMPORT}")
             for r in task_rows.itertuples(index=False):
                 if (getattr(r, "problems", "") or "").strip():
                     self._raise_problem(conn, plan_id, int(r.task_id), unit, r.problems.strip(), _iso(r.as_of),
@@ -229,7 +245,11 @@ class Store:
                    " WHERE plan_id = :plan_id",
                    "SELECT COUNT(*), MAX(updated_at), SUM(value) FROM settings",
                    "SELECT COUNT(*), MAX(e.id) FROM problem_events e JOIN problems p ON p.id = e.problem_id"
-                   " WHERE p.plan_id = :plan_id"]
+                   " WHERE p.plan_id = :plan_id",
+                   "SELECT COUNT(*), MAX(e.id) FROM review_events e JOIN batches b ON b.id = e.batch_id"
+                   " WHERE b.plan_id = :plan_id",
+                   "SELECT COUNT(*), MAX(decided_at) FROM change_requests WHERE plan_id = :plan_id",
+                   "SELECT COUNT(*) FROM users"]  # the first account turns review on
         with self.connect() as conn:
             return sum((tuple(conn.execute(text(sql), {"plan_id": plan_id}).one()) for sql in queries), ())
 
@@ -237,31 +257,41 @@ class Store:
         with self.connect() as conn:
             return pd.read_sql_query(text(sql), conn, params=params)
 
-    def _latest(self, table: str, key: str, columns: str, plan_id: str, as_of: date | None) -> pd.DataFrame:
+    def _latest(self, table: str, key: str, columns: str, plan_id: str, as_of: date | None,
+                review: tuple[str, ...]) -> pd.DataFrame:
         # The newest date on or before as_of wins; on the same date the later batch supersedes.
+        where, params = _review_filter(review)
         frame = self._frame(f"""
             SELECT {key}, as_of, {columns} FROM (
                 SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.{key} ORDER BY r.as_of DESC, r.id DESC) AS rank
                 FROM {table} r JOIN batches b ON b.id = r.batch_id
-                WHERE b.plan_id = :plan_id AND b.reverted_at IS NULL AND r.as_of <= :as_of
-            ) ranked WHERE rank = 1 ORDER BY {key}""", plan_id=plan_id, as_of=_iso(as_of or date.max))
+                WHERE b.plan_id = :plan_id AND b.reverted_at IS NULL AND r.as_of <= :as_of{where}
+            ) ranked WHERE rank = 1 ORDER BY {key}""", plan_id=plan_id, as_of=_iso(as_of or date.max), **params)
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         return frame
 
-    def latest_target_reports(self, plan_id: str, as_of: date | None = None) -> pd.DataFrame:
-        """The report in force per target at as_of: target_id, as_of, actual, note."""
-        return self._latest("target_reports", "target_id", "actual, note", plan_id, as_of)
+    def latest_target_reports(self, plan_id: str, as_of: date | None = None,
+                              review: tuple[str, ...] = REVIEW_ANY) -> pd.DataFrame:
+        """The report in force per target at as_of among rows in the given review states: target_id, as_of, actual,
+        note."""
+        return self._latest("target_reports", "target_id", "actual, note", plan_id, as_of, review)
 
-    def latest_task_reports(self, plan_id: str, as_of: date | None = None) -> pd.DataFrame:
-        """The report in force per task at as_of: task_id, as_of, state, progress, problems, next_steps."""
-        return self._latest("task_reports", "task_id", "state, progress, problems, next_steps", plan_id, as_of)
+    def latest_task_reports(self, plan_id: str, as_of: date | None = None,
+                            review: tuple[str, ...] = REVIEW_ANY) -> pd.DataFrame:
+        """The report in force per task at as_of among rows in the given review states: task_id, as_of, state,
+        progress, problems, next_steps."""
+        return self._latest("task_reports", "task_id", "state, progress, problems, next_steps", plan_id, as_of,
+                            review)
 
-    def target_history(self, plan_id: str, target_ids: list[str] | None = None) -> pd.DataFrame:
-        """Every report of the given targets (all when None), reverted ones flagged, oldest first."""
+    def target_history(self, plan_id: str, target_ids: list[str] | None = None,
+                       review: tuple[str, ...] = REVIEW_ANY) -> pd.DataFrame:
+        """Every report of the given targets (all when None) in the given review states, reverted ones flagged,
+        oldest first."""
+        where, params = _review_filter(review)
         sql = ('SELECT r.target_id, r.as_of, r.actual, r.note, r.batch_id, b.file_name, b.created_at, b."user",'
-               f" b.is_sample, {REVERTED} FROM target_reports r JOIN batches b ON b.id = r.batch_id"
-               " WHERE b.plan_id = :plan_id")
-        params: dict = {"plan_id": plan_id}
+               f" b.is_sample, r.review, {REVERTED} FROM target_reports r JOIN batches b ON b.id = r.batch_id"
+               " WHERE b.plan_id = :plan_id" + where)
+        params["plan_id"] = plan_id
         if target_ids is not None:
             names = {f"t{n}": target for n, target in enumerate(target_ids)}
             sql += f" AND r.target_id IN ({', '.join(':' + name for name in names)})" if names else " AND 1 = 0"
@@ -270,11 +300,15 @@ class Store:
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         return frame
 
-    def task_history(self, plan_id: str, task_id: int | None = None) -> pd.DataFrame:
-        """Every report of one task (all tasks when None), reverted ones flagged, oldest first."""
+    def task_history(self, plan_id: str, task_id: int | None = None,
+                     review: tuple[str, ...] = REVIEW_ANY) -> pd.DataFrame:
+        """Every report of one task (all tasks when None) in the given review states, reverted ones flagged, oldest
+        first."""
+        where, params = _review_filter(review)
         sql = ("SELECT r.task_id, r.as_of, r.state, r.progress, r.problems, r.next_steps, r.batch_id, b.file_name,"
-               f" {REVERTED} FROM task_reports r JOIN batches b ON b.id = r.batch_id WHERE b.plan_id = :plan_id")
-        params: dict = {"plan_id": plan_id}
+               f" r.review, {REVERTED} FROM task_reports r JOIN batches b ON b.id = r.batch_id"
+               " WHERE b.plan_id = :plan_id" + where)
+        params["plan_id"] = plan_id
         if task_id is not None:
             sql += " AND r.task_id = :task_id"
             params["task_id"] = int(task_id)
@@ -413,6 +447,74 @@ class Store:
                         " updated_by = excluded.updated_by"), dict(name=name, value=new, at=_now(), by=by))
                 write_audit(conn, by, "settings", f"{SETTING_LABELS[name]}（{name}）：{old:g} → {new:g}")
         return changed
+
+
+# Review (审核): the queries that only the review needs, kept together.
+
+
+def _review_filter(review: tuple[str, ...]) -> tuple[str, dict]:
+    if tuple(sorted(review)) == tuple(sorted(REVIEW_ANY)):
+        return "", {}
+    names = {f"rv{n}": state for n, state in enumerate(review)}
+    return f" AND r.review IN ({', '.join(':' + name for name in names)})", names
+
+
+def pending_count(store: Store, plan_id: str) -> int:
+    """How many report rows of the plan wait for review (待审核 N 条), read from the partial indexes."""
+    with store.connect() as conn:
+        return sum(conn.execute(text(
+            f"SELECT COUNT(*) FROM {table} r JOIN batches b ON b.id = r.batch_id WHERE r.review = 'pending'"
+            " AND b.plan_id = :plan_id AND b.reverted_at IS NULL"), {"plan_id": plan_id}).scalar_one()
+            for table in REPORT_TABLES.values())
+
+
+def review_rows(store: Store, plan_id: str, states: tuple[str, ...]) -> pd.DataFrame:
+    """Report rows of batches that count, in the given review states, oldest first: kind, report_id (id),
+    batch_id, unit, user, created_at, item (target or task id), as_of, actual, state, note, review, and the reason
+    and time of the latest decision."""
+    where, params = _review_filter(states)
+    decision = ("(SELECT e.{col} FROM review_events e WHERE e.kind = '{kind}' AND e.report_id = r.id"
+                " ORDER BY e.id DESC LIMIT 1)")
+    parts = []
+    for kind, table in REPORT_TABLES.items():
+        item, actual, state, note = (("r.target_id", "r.actual", "NULL", "r.note") if kind == "target" else
+                                     ("CAST(r.task_id AS TEXT)", "NULL", "r.state", "r.progress"))
+        parts.append(
+            f"SELECT '{kind}' AS kind, r.id AS report_id, r.batch_id, b.unit, b.\"user\", b.created_at,"
+            f" b.file_name, {item} AS item, r.as_of, {actual} AS actual, {state} AS state, {note} AS note,"
+            f" r.review, {decision.format(col='reason', kind=kind)} AS reason,"
+            f" {decision.format(col='at', kind=kind)} AS decided_at, {decision.format(col='by', kind=kind)} AS"
+            f" decided_by FROM {table} r JOIN batches b ON b.id = r.batch_id"
+            f" WHERE b.plan_id = :plan_id AND b.reverted_at IS NULL{where}")
+    frame = store._frame(" UNION ALL ".join(parts) + " ORDER BY created_at, batch_id, kind, report_id",
+                         plan_id=plan_id, **params)
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    return frame
+
+
+def decide(store: Store, rows: list[tuple[str, int]], decision: str, reason: str = "",
+           by: str | None = None) -> int:
+    """Approve ("approved") or return ("returned") pending report rows, given as (kind, report id), in one
+    transaction with their history and audit rows; rows no longer pending are left alone. Returns how many were
+    decided."""
+    decided = []
+    at = _now()
+    with store.transaction() as conn:
+        for kind, report_id in rows:
+            row = conn.execute(text(f"UPDATE {REPORT_TABLES[kind]} SET review = :decision"
+                                    " WHERE id = :id AND review = 'pending' RETURNING batch_id"),
+                               dict(decision=decision, id=int(report_id))).first()
+            if row is None:
+                continue
+            conn.execute(text("INSERT INTO review_events (kind, report_id, batch_id, decision, reason, at, by)"
+                              " VALUES (:kind, :id, :batch_id, :decision, :reason, :at, :by)"),
+                         dict(kind=kind, id=int(report_id), batch_id=row[0], decision=decision, reason=reason,
+                              at=at, by=by))
+            decided.append(f"{kind}:{report_id}")
+        if decided:
+            write_audit(conn, by, "review_approve" if decision == "approved" else "review_return",
+                        ", ".join(decided) + (f"（{reason}）" if reason else ""))
+    return len(decided)
 
 
 # 0 or 1 on both databases (PostgreSQL would give a boolean for the comparison itself)

@@ -92,6 +92,8 @@ def page_header(title: str, page: str) -> Snapshot:
                f"{T('time_progress')} {snap.time_progress:.0%}")
     if store().has_samples(p.id):
         st.warning(T("sample_banner"), icon="⚠️")
+    if snap.pending:  # figures that do not count yet (including them is the leader's choice)
+        st.caption(T("review_waiting_n", n=snap.pending))
     moved = newly_moved(p, snap.as_of)
     if moved is not None:
         quarterly = p.meta.get("reporting") == "quarterly"

@@ -1,0 +1,116 @@
+"""审核: the rows waiting for review, oldest first, grouped by unit; approve or return a row, a selection or a unit's
+rows."""
+import pandas as pd
+import streamlit as st
+
+import ui
+from tracker import changes, evidence, review
+from tracker.i18n import TASK_STATE_LABELS, label
+
+snap = ui.page_header(ui.T("review_page"), "review")
+plan, store = snap.plan, ui.store()
+ui.flash(done="review_done", error="review_error")
+if not review.active(store, snap.settings):
+    st.info(ui.T("review_off"))
+
+queue = review.queue(plan, store, snap.as_of)
+left, right = st.columns(2)
+left.metric(ui.T("review_waiting"), ui.T("review_waiting_n", n=len(queue)))
+right.metric(ui.T("review_overdue"), ui.T("review_overdue_n", n=int(queue["overdue"].sum())))
+if queue.empty:
+    st.info(ui.T("review_none"))
+
+names = dict(zip(plan.targets["target_id"], plan.targets["indicator"]))
+titles = {str(t): title for t, title in zip(plan.tasks["task_id"], plan.tasks["title"])}
+
+
+def _decide(refs: dict[str, tuple[str, int]], unit: str, action: str) -> None:
+    # Read the selection and the reason as they are at the click, not as they were when the button was drawn.
+    rows = list(refs.values()) if action == "all" else [refs[r] for r in st.session_state[f"review_pick_{unit}"]]
+    try:
+        if action == "return":
+            n = review.send_back(store, rows, st.session_state[f"review_reason_{unit}"], ui.user().name)
+            st.session_state["review_done"] = ui.T("review_returned_done", n=n)
+        else:
+            st.session_state["review_done"] = ui.T("review_done", n=review.approve(store, rows, ui.user().name))
+    except ValueError as exc:
+        st.session_state["review_error"] = str(exc)
+        return
+    st.session_state.pop(f"review_pick_{unit}", None)
+    st.session_state.pop(f"review_reason_{unit}", None)
+    ui.after_write()
+
+
+def _value(row) -> str:
+    if row.kind == "task":
+        return label(TASK_STATE_LABELS, row.state, ui.lang())
+    return ui.number(row.actual)
+
+
+# Units in the order their oldest waiting row arrived, so that the longest wait is seen first.
+for unit, rows in queue.groupby(queue["unit"].fillna(""), sort=False):
+    st.subheader(ui.T("review_unit", unit=ui.plain(unit or ui.T("office_all")), n=len(rows)))
+    st.dataframe(pd.DataFrame({
+        ui.T("review_row"): rows["row"],
+        ui.T("review_item"): [f"{i} {names.get(i) or titles.get(i, '')}" for i in rows["item"]],
+        ui.T("new_on"): rows["as_of"].astype(str),
+        ui.T("previous"): rows["previous"].map(ui.number),
+        ui.T("new_value"): [_value(r) for r in rows.itertuples(index=False)],
+        ui.T("review_status_now"): rows["status_now"].map(lambda s: ui.status_text(s) if isinstance(s, str) else ""),
+        ui.T("review_status_after"): rows["status_after"].map(lambda s: ui.status_text(s) if isinstance(s, str) else ""),
+        ui.T("note"): rows["note"].fillna(""),
+        ui.T("user"): rows["user"].fillna(""),
+        ui.T("created_at"): rows["created_at"].str.replace("T", " "),
+        ui.T("review_waiting_days"): rows["waiting_days"],
+        ui.T("review_overdue"): rows["overdue"].map(lambda o: "⚠" if o else ""),
+        ui.T("evidence_n"): [f"{n}" + (f" {ui.T('evidence_missing')}" if lack else "")
+                             for n, lack in zip(rows["evidence"], rows["lacks_evidence"])],
+    }), hide_index=True, width="stretch")
+    refs = dict(zip(rows["row"], zip(rows["kind"], rows["report_id"].astype(int))))
+    picked = st.multiselect(ui.T("review_pick"), list(refs), key=f"review_pick_{unit}")
+    st.text_input(ui.T("review_reason"), key=f"review_reason_{unit}")
+    a, b, c = st.columns(3)
+    a.button(ui.T("review_approve_picked"), key=f"review_approve_{unit}", disabled=not picked,
+             on_click=_decide, args=(refs, unit, "approve"))
+    b.button(ui.T("review_return_picked"), key=f"review_return_{unit}", disabled=not picked,
+             on_click=_decide, args=(refs, unit, "return"))
+    c.button(ui.T("review_approve_unit"), key=f"review_all_{unit}", type="primary",
+             on_click=_decide, args=(refs, unit, "all"))
+
+files = evidence.listing(store, plan.id).set_index("id")  # names and types only, never the contents
+if len(files):
+    st.subheader(ui.T("evidence"))
+    names = {i: f"{name} · {kind} {item}" for i, name, kind, item in
+             zip(files.index, files["file_name"], files["kind"], files["item"])}
+    chosen = st.selectbox(ui.T("evidence"), list(names), key="review_evidence", format_func=names.get)
+    st.download_button(ui.T("evidence_download"), lambda: evidence.get(store, chosen)[2], on_click="ignore",
+                       file_name=files.loc[chosen, "file_name"], mime=files.loc[chosen, "media_type"])
+
+requests = changes.listing(store, plan.id, "pending")
+if len(requests):
+    st.subheader(ui.T("change_requests_n", n=len(requests)))
+    st.dataframe(pd.DataFrame({
+        "#": requests["id"], ui.T("target_id"): requests["target_id"],
+        ui.T("change_field"): requests["field"].map(lambda f: ui.T(f"change_{f}")),
+        ui.T("previous"): requests["old_value"], ui.T("new_value"): requests["new_value"],
+        ui.T("change_reason"): requests["reason"], ui.T("unit"): requests["unit"].fillna(""),
+        ui.T("change_requested_at"): requests["requested_at"].str.replace("T", " "),
+    }), hide_index=True, width="stretch")
+    st.selectbox(ui.T("change_pick"), requests["id"].tolist(), key="change_pick")
+    st.text_input(ui.T("change_note"), key="change_note")
+
+    def _change(approve: bool) -> None:
+        try:
+            changes.decide(store, st.session_state["change_pick"], approve, ui.user().name,
+                           st.session_state.get("change_note", ""))
+            st.session_state["review_done"] = ui.T("change_approved" if approve else "change_refused",
+                                                   n=st.session_state["change_pick"])
+        except ValueError as exc:
+            st.session_state["review_error"] = str(exc)
+            return
+        st.session_state.pop("change_note", None)
+        ui.after_write()
+
+    a, b = st.columns(2)
+    a.button(ui.T("change_approve"), key="change_approve", on_click=_change, args=(True,))
+    b.button(ui.T("change_refuse"), key="change_refuse", on_click=_change, args=(False,))

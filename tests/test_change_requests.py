@@ -1,0 +1,145 @@
+"""Extensions and target changes (延期/调整申请): requested with a reason, approved or refused, counting from the
+approval date on and not before; the CLI's change request|approve|refuse|list."""
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from tracker import changes
+from tracker.cli import main
+from tracker.snapshot import take
+
+
+def report(plan, store, target_id, day, value):
+    store.add_batch(plan.id, f"{target_id}{day}.csv", f"{target_id}{day}",
+                    pd.DataFrame([{"target_id": target_id, "as_of": day, "actual": value, "note": ""}]))
+
+
+def status(plan, store, target_id, day):
+    return take(plan, store, day).targets.set_index("target_id").loc[target_id]
+
+
+@pytest.mark.parametrize("day, expected", [
+    (date(2023, 8, 14), "severe"),    # the day before approval: judged against 90家
+    (date(2023, 8, 15), "on_track"),  # from the approval date on: against 40家
+    (date(2023, 9, 30), "on_track"),
+])
+def test_an_approved_target_change_counts_from_its_approval_date_on_and_not_before(plan, store, day, expected):
+    report(plan, store, "T15-2", date(2023, 6, 30), 30)
+    number = changes.request(store, plan, "T15-2", "target_value", "40", "上级调整了任务", "zhang", "区科技局")
+    changes.decide(store, number, True, "office", effective=date(2023, 8, 15))
+    row = status(plan, store, "T15-2", day)
+    assert row["status"] == expected
+    assert bool(row.get("change_note")) is (day >= date(2023, 8, 15))
+
+
+def test_the_change_is_shown_in_words_and_the_plan_as_written_keeps_the_old_value(plan, store):
+    number = changes.request(store, plan, "T15-2", "target_value", "40", "上级调整了任务", "zhang")
+    changes.decide(store, number, True, "office", effective=date(2023, 8, 15))
+    row = status(plan, store, "T15-2", date(2023, 9, 30))
+    assert row["target_value"] == 40 and row["change_note"] == "原目标 90 → 调整后 40，2023-08-15 批准"
+    assert plan.targets.set_index("target_id").loc["T15-2", "target_value"] == 90
+
+
+def test_an_extension_moves_the_deadline_so_a_late_target_is_no_longer_past_it(plan, store):
+    report(plan, store, "T15-2", date(2023, 12, 31), 60)
+    assert status(plan, store, "T15-2", date(2023, 12, 31))["status"] == "severe"
+    number = changes.request(store, plan, "T15-2", "deadline", "2024-06-30", "项目审批延后", "zhang")
+    changes.decide(store, number, True, "office", effective=date(2023, 12, 1))
+    row = status(plan, store, "T15-2", date(2023, 12, 31))
+    assert row["deadline"] == date(2024, 6, 30) and row["status"] != "severe"
+
+
+def test_a_refused_or_pending_request_changes_nothing_and_everything_is_audited(plan, store):
+    first = changes.request(store, plan, "T15-2", "target_value", "40", "理由", "zhang")
+    second = changes.request(store, plan, "T15-2", "target_value", "50", "理由", "zhang")
+    with pytest.raises(ValueError, match="不同意须写明理由"):
+        changes.decide(store, first, False, "office")
+    changes.decide(store, first, False, "office", "依据不足")
+    with pytest.raises(ValueError, match="没有编号为 .* 的待审批申请"):
+        changes.decide(store, first, True, "office")
+    assert status(plan, store, "T15-2", date(2023, 9, 30))["target_value"] == 90
+    assert changes.listing(store, plan.id)[["id", "state"]].values.tolist() == [[first, "refused"],
+                                                                               [second, "pending"]]
+    log = store.audit_log()["action"].tolist()
+    assert log.count("change_request") == 2 and log.count("change_refuse") == 1
+
+
+@pytest.mark.parametrize("target, field, value, reason, message", [
+    ("T99-9", "target_value", "40", "r", "不是本计划的指标编号"),
+    ("T15-2", "target_value", "四十", "r", "应为数字"),
+    ("T15-2", "target_value", "90", "r", "与现在的相同"),
+    ("T15-2", "deadline", "2022-01-01", "r", "以后的日期"),
+    ("T15-2", "deadline", "明年", "r", "以后的日期"),
+    ("T15-2", "target_value", "40", " ", "须写明理由"),
+])
+def test_a_request_that_makes_no_sense_is_refused(plan, store, target, field, value, reason, message):
+    with pytest.raises(ValueError, match=message):
+        changes.request(store, plan, target, field, value, reason, "zhang")
+    assert changes.listing(store, plan.id).empty
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_change_request_approve_refuse_list(capsys, tmp_path):
+    db = tmp_path / "progress.db"
+    code, out, err = run(capsys, "change", "request", "T15-2", "--value", "40", "--reason", "上级调整", "--db", db,
+                         "--unit", "区科技局")
+    assert code == 0 and "已登记申请 1" in out, out + err
+    run(capsys, "change", "request", "T15-2", "--deadline", "2024-06-30", "--reason", "延后", "--db", db)
+    code, out, err = run(capsys, "change", "approve", "1", "--from", "2023-08-15", "--db", db)
+    assert code == 0 and "自 2023-08-15 起计" in out, out + err
+    code, out, err = run(capsys, "change", "refuse", "2", "--reason", "依据不足", "--db", db)
+    assert code == 0, out + err
+    listed = json.loads(run(capsys, "change", "list", "--db", db, "--json")[1])
+    assert [(r["field"], r["old_value"], r["new_value"], r["state"]) for r in listed] == [
+        ("target_value", "90", "40", "approved"), ("deadline", "2023-12-31", "2024-06-30", "refused")]
+    statuses = json.loads(run(capsys, "status", "--db", db, "--as-of", "2023-09-30", "--json")[1])
+    assert next(r for r in statuses if r["target_id"] == "T15-2")["target_value"] == 40
+    code, out, err = run(capsys, "change", "approve", "2", "--db", db)
+    assert code == 1 and "没有编号为 2 的待审批申请" in err
+
+
+def test_an_approval_changes_the_store_version_that_the_pages_cache_by(plan, store):
+    number = changes.request(store, plan, "T15-2", "target_value", "40", "理由", "zhang")
+    before = store.version(plan.id)
+    changes.decide(store, number, True, "office")
+    assert store.version(plan.id) != before
+
+
+def test_the_office_decides_requests_on_the_review_page(plan, tmp_path, monkeypatch):
+    from datetime import datetime
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tracker.accounts import Accounts, User
+    from tracker.store import Store
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store = Store(tmp_path / "progress.db")
+    Accounts(store).add("office", "admin", "admin-pass-1")
+    first = changes.request(store, plan, "T15-2", "target_value", "40", "上级调整", "zhang", "区科技局")
+    second = changes.request(store, plan, "T15-1", "deadline", "2024-06-30", "延后", "zhang")
+    app = AppTest.from_file("../dashboard.py", default_timeout=60)
+    app.session_state["user"], app.session_state["last_seen"] = User("office", "admin"), datetime.now()
+    app.run()
+    app.switch_page("pages/review.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "待审批的延期/调整申请 2 项" in [s.value for s in app.subheader]
+    app.button(key="change_approve").click().run()
+    assert app.success[0].value == f"已批准申请 {first}。"
+    app.button(key="change_refuse").click().run()
+    assert "不同意须写明理由" in app.error[0].value
+    app.text_input(key="change_note").input("依据不足").run()
+    app.button(key="change_refuse").click().run()
+    assert app.success[0].value == f"已不同意申请 {second}。"
+    assert changes.listing(store, plan.id)["state"].tolist() == ["approved", "refused"]
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -1,0 +1,320 @@
+"""Review (审核): a reporter's rows count only once approved; returned rows go back with their reason; review off,
+or the local-administrator mode, counts every row on arrival."""
+import json
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tracker import review
+from tracker.accounts import Accounts, User
+from tracker.cli import main
+from tracker.plan import load_plan
+from tracker.snapshot import take
+from tracker.store import Store
+
+AS_OF = date(2023, 9, 30)
+
+
+def rows(*items):
+    return pd.DataFrame([{"target_id": t, "as_of": day, "actual": v, "note": ""} for t, day, v in items])
+
+
+def task_rows(*items):
+    return pd.DataFrame([{"task_id": t, "as_of": day, "state": s, "progress": "", "problems": "", "next_steps": ""}
+                         for t, day, s in items])
+
+
+@pytest.fixture
+def reviewed(store):
+    """A store with accounts: review is on by default."""
+    Accounts(store).add("office", "admin", "admin-pass-1")
+    Accounts(store).add("check", "reviewer", "review-pass-1")
+    return store
+
+
+def upload(plan, store, sha, *items, tasks=(), role="reporter", approve=False):
+    state = review.arrival(review.active(store), role, approve)
+    return store.add_batch(plan.id, f"{sha}.csv", sha, rows(*items), task_rows(*tasks) if tasks else None,
+                           unit="区民政局", by="zhang", review=state).batch_id
+
+
+def actual(plan, store, target_id, **options):
+    frame = take(plan, store, AS_OF, **options).targets.set_index("target_id")
+    value = frame.loc[target_id, "actual"]
+    return None if pd.isna(value) else value
+
+
+def test_a_reporters_rows_wait_and_count_only_once_approved(plan, reviewed):
+    batch = upload(plan, reviewed, "a", ("T15-1", AS_OF, 60), ("T68-1", AS_OF, 150), tasks=[(1, AS_OF, "done")])
+    snapshot = take(plan, reviewed, AS_OF)
+    assert snapshot.pending == 3 and not snapshot.unreviewed
+    assert actual(plan, reviewed, "T15-1") is None
+    assert snapshot.tasks.set_index("task_id").loc[1, "state"] is None
+    assert snapshot.history.empty and snapshot.task_history.empty  # projection and punctuality see nothing yet
+    assert review.approve(reviewed, review.batch_rows(reviewed, plan.id, batch), "check") == 3
+    snapshot = take(plan, reviewed, AS_OF)
+    assert snapshot.pending == 0 and actual(plan, reviewed, "T15-1") == 60
+    assert snapshot.tasks.set_index("task_id").loc[1, "state"] == "done"
+
+
+def test_including_unreviewed_counts_waiting_rows_and_says_so(plan, reviewed):
+    upload(plan, reviewed, "a", ("T15-1", AS_OF, 60))
+    snapshot = take(plan, reviewed, AS_OF, include_unreviewed=True)
+    assert snapshot.unreviewed and snapshot.pending == 1
+    assert snapshot.targets.set_index("target_id").loc["T15-1", "actual"] == 60
+
+
+def test_a_returned_row_never_counts_keeps_its_reason_and_is_cleared_by_a_correction(plan, reviewed):
+    batch = upload(plan, reviewed, "a", ("T15-1", AS_OF, 600), ("T68-1", AS_OF, 150))
+    wrong, right = review.batch_rows(reviewed, plan.id, batch)
+    assert review.send_back(reviewed, [wrong], " 多写了一个0 ", "check") == 1
+    assert review.approve(reviewed, [right], "check") == 1
+    assert actual(plan, reviewed, "T15-1") is None and actual(plan, reviewed, "T68-1") == 150
+    assert actual(plan, reviewed, "T15-1", include_unreviewed=True) is None  # returned never counts
+    back = review.returned(reviewed, plan.id, "区民政局")
+    assert back[["item", "actual", "reason", "decided_by"]].values.tolist() == [["T15-1", 600, "多写了一个0", "check"]]
+    upload(plan, reviewed, "b", ("T15-1", AS_OF, 60))
+    assert review.returned(reviewed, plan.id, "区民政局").empty
+    assert actual(plan, reviewed, "T15-1") is None
+    review.approve(reviewed, review.batch_rows(reviewed, plan.id, 2), "check")
+    assert actual(plan, reviewed, "T15-1") == 60
+
+
+def test_returning_needs_a_reason_and_changes_nothing_without_one(plan, reviewed):
+    batch = upload(plan, reviewed, "a", ("T15-1", AS_OF, 60))
+    with pytest.raises(ValueError, match="退回须写明理由"):
+        review.send_back(reviewed, review.batch_rows(reviewed, plan.id, batch), "  ", "check")
+    assert review.pending(reviewed, plan.id) == 1
+
+
+def test_a_decided_row_is_not_decided_again(plan, reviewed):
+    batch = upload(plan, reviewed, "a", ("T15-1", AS_OF, 60))
+    row = review.batch_rows(reviewed, plan.id, batch)
+    assert review.approve(reviewed, row, "check") == 1
+    assert review.send_back(reviewed, row, "晚了", "check") == 0
+    assert actual(plan, reviewed, "T15-1") == 60
+
+
+def test_decisions_are_audited_and_kept_in_the_history(plan, reviewed):
+    batch = upload(plan, reviewed, "a", ("T15-1", AS_OF, 60), ("T68-1", AS_OF, 150))
+    first, second = review.batch_rows(reviewed, plan.id, batch)
+    review.approve(reviewed, [first], "check")
+    review.send_back(reviewed, [second], "无佐证", "check")
+    log = reviewed.audit_log()
+    assert log[log["action"].str.startswith("review")][["user", "action"]].values.tolist() == [
+        ["check", "review_return"], ["check", "review_approve"]]
+    with reviewed.connect() as conn:
+        events = conn.exec_driver_sql("SELECT kind, report_id, decision, reason, by FROM review_events"
+                                      " ORDER BY id").fetchall()
+    assert [tuple(e) for e in events] == [("target", first[1], "approved", "", "check"),
+                                          ("target", second[1], "returned", "无佐证", "check")]
+
+
+def test_an_admins_own_import_may_be_approved_on_import_and_is_recorded_as_such(plan, reviewed):
+    upload(plan, reviewed, "a", ("T15-1", AS_OF, 60), role="admin", approve=True)
+    assert actual(plan, reviewed, "T15-1") == 60 and review.pending(reviewed, plan.id) == 0
+    with reviewed.connect() as conn:
+        assert conn.exec_driver_sql("SELECT decision, reason FROM review_events").fetchall() == [
+            ("approved", "导入时批准")]
+    upload(plan, reviewed, "b", ("T68-1", AS_OF, 150), role="reporter", approve=True)  # a reporter cannot
+    assert review.pending(reviewed, plan.id) == 1
+
+
+@pytest.mark.parametrize("accounts, setting, counts", [
+    (False, 1, True),   # the local-administrator mode never reviews
+    (True, 0, True),    # review switched off: today's behaviour
+    (True, 1, False),   # review on
+])
+def test_review_off_or_without_accounts_counts_every_row_on_arrival(plan, store, accounts, setting, counts):
+    if accounts:
+        Accounts(store).add("office", "admin", "admin-pass-1")
+    store.set_settings({**take(plan, store, AS_OF).settings, "review": setting})
+    upload(plan, store, "a", ("T15-1", AS_OF, 60))
+    assert actual(plan, store, "T15-1") == (60 if counts else None)
+    assert take(plan, store, AS_OF).pending == (0 if counts else 1)
+
+
+def test_switching_review_off_lets_waiting_rows_count(plan, reviewed):
+    upload(plan, reviewed, "a", ("T15-1", AS_OF, 60))
+    reviewed.set_settings({**take(plan, reviewed, AS_OF).settings, "review": 0})
+    assert actual(plan, reviewed, "T15-1") == 60
+
+
+def test_the_queue_shows_previous_value_change_and_what_approval_does_to_the_status(plan, reviewed):
+    upload(plan, reviewed, "a", ("T15-2", AS_OF, 30), role="admin", approve=True)
+    upload(plan, reviewed, "b", ("T15-2", AS_OF, 90))
+    queue = review.queue(plan, reviewed, AS_OF, today=date(2030, 1, 1))
+    row = queue.iloc[0]
+    assert (row["row"], row["previous"], row["change"]) == (f"target:{row['report_id']}", 30, 60)
+    assert (row["status_now"], row["status_after"]) == ("severe", "completed")
+    assert bool(row["overdue"])
+    assert not review.queue(plan, reviewed, AS_OF, today=date.today())["overdue"].iloc[0]
+
+
+@pytest.mark.parametrize("start, end, days", [
+    (date(2023, 9, 29), date(2023, 10, 2), 1),   # Friday to Monday: one working day
+    (date(2023, 9, 25), date(2023, 9, 28), 3),
+    (date(2023, 9, 28), date(2023, 9, 28), 0),
+])
+def test_working_days_skip_weekends(start, end, days):
+    assert review.working_days(start, end) == days
+
+
+# --- the command line ---------------------------------------------------------------------------------------------
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def cli_db(tmp_path, capsys):
+    path = tmp_path / "progress.db"
+    run(capsys, "status", "--db", path, "--json")
+    Accounts(Store(path)).add("office", "admin", "admin-pass-1")
+    return path
+
+
+def test_cli_import_waits_for_review_and_review_list_approve_return_work(capsys, tmp_path, cli_db):
+    source = tmp_path / "p.csv"
+    source.write_text("target_id,as_of,actual,note\nT15-1,2023-09-30,60,\nT68-1,2023-09-30,150,\n")
+    code, out, err = run(capsys, "import", source, "--db", cli_db)
+    assert code == 0 and "待审核" in out, out + err
+    code, out, err = run(capsys, "review", "list", "--db", cli_db, "--json")
+    assert code == 0, err
+    waiting = json.loads(out)
+    assert [(r["item"], r["actual"], r["review"]) for r in waiting] == [("T15-1", 60, "pending"),
+                                                                       ("T68-1", 150, "pending")]
+    code, out, err = run(capsys, "review", "return", "--db", cli_db, "--row", waiting[0]["row"], "--reason", "核对口径",
+                         "--by", "check")
+    assert code == 0 and "退回 1 行" in out and "尚有 1 行待审核" in out, out + err
+    code, out, err = run(capsys, "review", "approve", "--db", cli_db, "--batch", waiting[0]["batch_id"])
+    assert code == 0 and "审核通过 1 行" in out, out + err
+    code, out, err = run(capsys, "review", "list", "--db", cli_db, "--returned", "--json")
+    assert [(r["item"], r["reason"], r["decided_by"]) for r in json.loads(out)] == [("T15-1", "核对口径", "check")]
+    status = {r["target_id"]: r["actual"] for r in json.loads(run(capsys, "status", "--db", cli_db, "--as-of",
+                                                                   "2023-09-30", "--json")[1])}
+    assert status["T15-1"] is None and status["T68-1"] == 150
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["approve"], "--row 或 --batch"),
+    (["approve", "--row", "T15-1"], "应形如 target:12"),
+    (["approve", "--row", "target:999"], "没有待审核的行"),
+    (["return", "--row", "target:1", "--reason", " "], "退回须写明理由"),
+])
+def test_cli_review_refuses_what_it_cannot_do(capsys, tmp_path, cli_db, argv, message):
+    source = tmp_path / "p.csv"
+    source.write_text("target_id,as_of,actual,note\nT15-1,2023-09-30,60,\n")
+    run(capsys, "import", source, "--db", cli_db)
+    code, out, err = run(capsys, "review", *argv, "--db", cli_db)
+    assert code == 1 and message in err, out + err
+
+
+def test_cli_import_approve_counts_at_once(capsys, tmp_path, cli_db):
+    source = tmp_path / "p.csv"
+    source.write_text("target_id,as_of,actual,note\nT15-1,2023-09-30,60,\n")
+    code, out, err = run(capsys, "import", source, "--db", cli_db, "--approve")
+    assert code == 0 and "导入时已审核通过" in out, out + err
+    assert json.loads(run(capsys, "review", "list", "--db", cli_db, "--json")[1]) == []
+
+
+# --- the pages: the whole loop --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store = Store(tmp_path / "progress.db")
+    accounts = Accounts(store)
+    accounts.add("office", "admin", "admin-pass-1")
+    accounts.add("check", "reviewer", "review-pass-1")
+    accounts.add("zhang", "reporter", "correct-horse", unit="区民政局")
+    accounts.add("leader", "leader", "leader-pass-1")
+    store.set_settings({**take(load_plan(), store, AS_OF).settings, "board_date": 20230930})
+    yield store
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def as_user(name, role, unit=None, page=None):
+    app = AppTest.from_file("../dashboard.py", default_timeout=60)
+    app.session_state["user"] = User(name, role, unit)
+    app.session_state["last_seen"] = datetime.now()
+    app.run()
+    if page:
+        app.switch_page(f"pages/{page}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def not_reported():
+    app = as_user("leader", "leader", page="overview")
+    return {m.label: m.value for m in app.metric}["未上报"]
+
+
+def reporter_uploads(data: bytes, name: str):
+    app = as_user("zhang", "reporter", "区民政局", "report")
+    app.file_uploader[0].upload(name, data, "text/csv").run()
+    app.button(key="import_upload").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "已提交审核" in app.success[0].value
+    return app
+
+
+def test_the_whole_loop_reporter_reviewer_correction_and_only_then_the_overview_changes(app_db):
+    before = not_reported()
+    reporter_uploads(b"target_id,as_of,actual\nT68-1,2023-09-30,1500\nT67-1,2023-09-30,95\n", "p.csv")
+    assert not_reported() == before
+    assert any("待审核 2 条" in c.value for c in as_user("leader", "leader", page="overview").caption)
+
+    reviewer = as_user("check", "reviewer", page="review")
+    assert [s.value for s in reviewer.subheader] == ["区民政局（2 条）"]
+    waiting = reviewer.dataframe[0].value
+    assert waiting["新值"].tolist() == ["1,500", "95"] and waiting["通过后"].tolist() == ["已完成", "正常推进"]
+    wrong = waiting["行号"].iloc[0]
+    reviewer.multiselect(key="review_pick_区民政局").select(wrong).run()
+    reviewer.text_input(key="review_reason_区民政局").input("改造户数多写了一个0").run()
+    reviewer.button(key="review_return_区民政局").click().run()
+    assert reviewer.success[0].value == "已退回 1 行。"
+    reviewer.button(key="review_all_区民政局").click().run()
+    assert reviewer.success[0].value == "已审核通过 1 行。"
+    assert reviewer.info[-1].value == "没有待审核的上报。"
+    assert int(not_reported()) == int(before) - 1
+
+    clerk = as_user("zhang", "reporter", "区民政局", "report")
+    assert "有 1 条上报被退回" in clerk.warning[0].value
+    assert clerk.dataframe[0].value[["编号", "退回理由", "退回人"]].values.tolist() == [
+        ["T68-1", "改造户数多写了一个0", "check"]]
+    reporter_uploads(b"target_id,as_of,actual\nT68-1,2023-09-30,150\n", "fixed.csv")
+    assert not as_user("zhang", "reporter", "区民政局", "report").warning
+    assert int(not_reported()) == int(before) - 1
+
+    reviewer = as_user("check", "reviewer", page="review")
+    reviewer.button(key="review_all_区民政局").click().run()
+    assert int(not_reported()) == int(before) - 2
+    audit = app_db.audit_log()
+    assert audit[audit["action"].str.startswith("review")]["action"].tolist() == [
+        "review_approve", "review_approve", "review_return"]
+
+
+def test_an_admin_may_approve_its_own_import_on_the_report_page(app_db):
+    before = not_reported()
+    app = as_user("office", "admin", page="report")
+    app.checkbox(key="approve_on_import").check().run()
+    app.file_uploader[0].upload("own.csv", b"target_id,as_of,actual\nT68-1,2023-09-30,150\n", "text/csv").run()
+    app.button(key="import_upload").click().run()
+    assert "已提交审核" not in app.success[0].value
+    assert int(not_reported()) == int(before) - 1
+
+
+def test_a_decision_changes_the_store_version_that_the_pages_cache_by(plan, reviewed):
+    batch = upload(plan, reviewed, "a", ("T15-1", AS_OF, 60))
+    before = reviewed.version(plan.id)
+    review.approve(reviewed, review.batch_rows(reviewed, plan.id, batch), "check")
+    assert reviewed.version(plan.id) != before

@@ -1,0 +1,149 @@
+"""Evidence (佐证材料): files backing a reported figure or state, kept in the store itself and never overwritten; the
+type is decided from the content, not from the name."""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import LargeBinary, bindparam, text
+
+from .settings import resolve
+from .store import Store, write_audit
+
+MEDIA_TYPES = {
+    "pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+ALLOWED = "PDF、JPG、PNG、DOCX、XLSX"
+ZIP_MAX_ENTRIES = 2000          # a Word or Excel file holds far fewer parts
+ZIP_MAX_UNPACKED = 200 * 2**20  # what a DOCX or XLSX may claim to unpack to; a zip bomb claims far more
+ZIP_MAX_RATIO = 200             # unpacked size over packed size per part
+TARGET_IN_NAME = re.compile(r"^(T\d{2}-\d+)(?![0-9])", re.IGNORECASE)
+
+
+def sniff(data: bytes) -> str | None:
+    """The kind of file the content is (pdf, jpg, png, docx, xlsx), None for anything else; a DOCX or XLSX is
+    looked into only through its zip directory, never unpacked."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                infos = archive.infolist()
+        except (zipfile.BadZipFile, ValueError):
+            return None
+        names = {info.filename for info in infos}
+        if (len(infos) > ZIP_MAX_ENTRIES or sum(i.file_size for i in infos) > ZIP_MAX_UNPACKED
+                or any(i.file_size > ZIP_MAX_RATIO * max(i.compress_size, 1) and i.file_size > 2**20 for i in infos)):
+            return None
+        if "[Content_Types].xml" in names:
+            if "word/document.xml" in names:
+                return "docx"
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+    return None
+
+
+def check(files: list[tuple[str, bytes]], settings: dict[str, float] | None = None) -> list[str]:
+    """What is wrong with files offered as evidence, one message per file naming it (in Chinese); empty when they
+    may be stored together."""
+    limits = resolve(settings)
+    per_file, per_batch = limits["evidence_file_mb"] * 2**20, limits["evidence_batch_mb"] * 2**20
+    errors = []
+    for name, data in files:
+        if not data:
+            errors.append(f"{name}：文件为空（0 字节），未保存")
+        elif len(data) > per_file:
+            errors.append(f"{name}：文件过大（{len(data) / 2**20:.1f} MB），单个佐证文件上限 {per_file / 2**20:g} MB")
+        elif sniff(data) is None:
+            errors.append(f"{name}：不是可接受的佐证材料，按文件内容判断不是 {ALLOWED} 之一（或是异常的压缩文件）；"
+                          "请另存为 PDF 或图片后再上传")
+    total = sum(len(data) for _, data in files)
+    if total > per_batch:
+        errors.append(f"本次佐证文件合计 {total / 2**20:.1f} MB，超过一次上传的上限 {per_batch / 2**20:g} MB")
+    return errors
+
+
+def add(store: Store, plan_id: str, kind: str, item: str, files: list[tuple[str, bytes]], by: str | None,
+        batch_id: int | None = None) -> list[int]:
+    """Store files as evidence of a target or task (kind "target" or "task", item its id), all or none, with one
+    audit row; ValueError naming every refused file, the store unchanged. A file already held for the same item
+    is not stored twice (its id is returned)."""
+    errors = check(files, store.settings())
+    if errors:
+        raise ValueError("；".join(errors) + "。未保存任何文件")
+    ids = []
+    at = datetime.now().isoformat(timespec="seconds")
+    with store.transaction() as conn:
+        for name, data in files:
+            digest = hashlib.sha256(data).hexdigest()
+            held = conn.execute(text("SELECT id FROM evidence WHERE plan_id = :plan_id AND kind = :kind"
+                                     " AND item = :item AND sha256 = :sha"),
+                                dict(plan_id=plan_id, kind=kind, item=str(item), sha=digest)).scalar()
+            if held is not None:
+                ids.append(held)
+                continue
+            ids.append(conn.execute(text(
+                "INSERT INTO evidence (plan_id, kind, item, batch_id, file_name, media_type, size, sha256, content,"
+                " uploaded_at, uploaded_by) VALUES (:plan_id, :kind, :item, :batch_id, :name, :media, :size, :sha,"
+                " :content, :at, :by) RETURNING id").bindparams(bindparam("content", type_=LargeBinary)),
+                dict(plan_id=plan_id, kind=kind, item=str(item), batch_id=batch_id, name=name,
+                     media=MEDIA_TYPES[sniff(data)], size=len(data), sha=digest, content=data, at=at,
+                     by=by)).scalar_one())
+        write_audit(conn, by, "evidence_add", f"{kind} {item}: " + "、".join(name for name, _ in files))
+    return ids
+
+
+def listing(store: Store, plan_id: str, kind: str | None = None, item: str | None = None) -> pd.DataFrame:
+    """The evidence of a plan (or of one target or task), oldest first, without the contents: id, kind, item,
+    batch_id, file_name, media_type, size, uploaded_at, uploaded_by."""
+    sql = ("SELECT id, kind, item, batch_id, file_name, media_type, size, sha256, uploaded_at, uploaded_by"
+           " FROM evidence WHERE plan_id = :plan_id")
+    params = {"plan_id": plan_id}
+    if kind is not None:
+        sql += " AND kind = :kind AND item = :item"
+        params.update(kind=kind, item=str(item))
+    return store._frame(sql + " ORDER BY id", **params)
+
+
+def get(store: Store, evidence_id: int) -> tuple[str, str, bytes]:
+    """One file's name, media type and content; ValueError when there is none with that number."""
+    with store.connect() as conn:
+        row = conn.execute(text("SELECT file_name, media_type, content FROM evidence WHERE id = :id"),
+                           {"id": int(evidence_id)}).first()
+    if row is None:
+        raise ValueError(f"没有编号为 {evidence_id} 的佐证材料")
+    return row[0], row[1], bytes(row[2])
+
+
+def match_targets(names: list[str], known: set[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """Files of an evidence folder matched to targets by the target id their name starts with (T15-1.pdf,
+    T15-1_照片.jpg): {target_id: [names]} and the messages for names that match no target of the file."""
+    matched: dict[str, list[str]] = {}
+    errors = []
+    for name in sorted(names):
+        found = TARGET_IN_NAME.match(name)
+        target = found.group(1).upper() if found else None
+        if target is None or target not in known:
+            errors.append(f"{name}：文件名应以本次上报的指标编号开头（如 T15-1_照片.jpg），"
+                          + (f"{target} 不在本次上报的行中" if target else "未找到指标编号"))
+        else:
+            matched.setdefault(target, []).append(name)
+    return matched, errors
+
+
+def counts(store: Store, plan_id: str) -> dict[tuple[str, str], int]:
+    """How many files each target or task holds, {(kind, item): n}, read without the contents."""
+    with store.connect() as conn:
+        return {(kind, item): n for kind, item, n in conn.execute(text(
+            "SELECT kind, item, COUNT(*) FROM evidence WHERE plan_id = :plan_id GROUP BY kind, item"),
+            {"plan_id": plan_id})}

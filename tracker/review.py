@@ -1,0 +1,123 @@
+"""Review (审核): a reporter's rows wait (待审核) until the office approves them or returns them (退回) with a reason;
+only approved rows count while review is on."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import text
+
+from . import evidence
+from .plan import Plan
+from .settings import resolve
+from .status import COMPLETED, DONE, evaluate_targets
+from .store import Store, decide, pending_count, review_rows
+
+APPROVED, PENDING, RETURNED = "approved", "pending", "returned"
+COUNTED = (APPROVED,)                      # what counts while review is on
+WITH_UNREVIEWED = (APPROVED, PENDING)      # review off, or a leader's "including unreviewed" view
+KINDS = ("target", "task")
+
+
+def active(store: Store, settings: dict[str, float] | None = None) -> bool:
+    """Whether review is in force: the setting is on and the store has accounts (the local-administrator mode, with
+    one person at one machine, has nobody to review for)."""
+    if not resolve(settings if settings is not None else store.settings())["review"]:
+        return False
+    with store.connect() as conn:
+        return conn.execute(text("SELECT 1 FROM users LIMIT 1")).first() is not None
+
+
+def counted(is_active: bool, include_unreviewed: bool = False) -> tuple[str, ...]:
+    """The review states whose rows count in a snapshot."""
+    return COUNTED if is_active and not include_unreviewed else WITH_UNREVIEWED
+
+
+def arrival(is_active: bool, role: str, approve: bool = False) -> str | None:
+    """The review state a new batch's rows get: None when review is off, approved when an administrator imports
+    figures the office collected itself and approves them on import, else pending."""
+    if not is_active:
+        return None
+    return APPROVED if approve and role == "admin" else PENDING
+
+
+def parse_row(ref: str) -> tuple[str, int]:
+    """A row reference as the CLI and the queue show it (target:12, task:5) as (kind, report id)."""
+    kind, _, number = ref.partition(":")
+    if kind not in KINDS or not number.isdigit():
+        raise ValueError(f"行号“{ref}”应形如 target:12 或 task:5（见 review list 的 row 列）")
+    return kind, int(number)
+
+
+def row_ref(kind: str, report_id: int) -> str:
+    """The reference of a report row (target:12)."""
+    return f"{kind}:{int(report_id)}"
+
+
+def pending(store: Store, plan_id: str) -> int:
+    """How many rows wait for review (待审核 N 条)."""
+    return pending_count(store, plan_id)
+
+
+def working_days(start: date, end: date) -> int:
+    """Working days (Monday to Friday) from start up to end."""
+    return int(np.busday_count(start, end)) if end > start else 0
+
+
+def queue(plan: Plan, store: Store, as_of: date, today: date | None = None) -> pd.DataFrame:
+    """The rows waiting for review, oldest first, each with the value that counts now (previous), the change, the
+    target's status now and once approved (at as_of), its age in working days and whether it is overdue, its
+    evidence files and whether it lacks the evidence a completion needs (完成需佐证)."""
+    settings = resolve(store.settings())
+    rows = review_rows(store, plan.id, (PENDING,))
+    now = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of, COUNTED), as_of, settings)
+    after = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of, WITH_UNREVIEWED), as_of, settings)
+    now, after = now.set_index("target_id"), after.set_index("target_id")
+    is_target = rows["kind"] == "target"
+    targets = rows["item"].where(is_target)
+    rows["row"] = [row_ref(k, i) for k, i in zip(rows["kind"], rows["report_id"])]
+    rows["previous"] = targets.map(now["actual"]).where(is_target)
+    rows["change"] = rows["actual"] - rows["previous"]
+    rows["status_now"] = targets.map(now["status"]).where(is_target)
+    rows["status_after"] = targets.map(after["status"]).where(is_target)
+    today = today or date.today()
+    rows["waiting_days"] = [working_days(datetime.fromisoformat(at).date(), today) for at in rows["created_at"]]
+    rows["overdue"] = rows["waiting_days"] >= settings["review_overdue_days"]
+    held = evidence.counts(store, plan.id)
+    rows["evidence"] = [held.get((k, str(i)), 0) for k, i in zip(rows["kind"], rows["item"])]
+    completed = (rows["status_after"] == COMPLETED) | (rows["state"] == DONE)
+    rows["lacks_evidence"] = bool(settings["evidence_required"]) & completed & (rows["evidence"] == 0)
+    return rows
+
+
+def returned(store: Store, plan_id: str, unit: str | None = None) -> pd.DataFrame:
+    """Returned rows not yet corrected (no later row for the same item from a batch that counts), with the reason:
+    what a unit's clerk must fix."""
+    rows = review_rows(store, plan_id, (RETURNED,))
+    later = review_rows(store, plan_id, (APPROVED, PENDING))
+    if unit is not None:
+        rows = rows[rows["unit"] == unit]
+    newest = later.groupby(["kind", "item"])["report_id"].max() if len(later) else pd.Series(dtype=float)
+    fixed = [(k, i) in newest.index and newest[(k, i)] > r for k, i, r in
+             zip(rows["kind"], rows["item"], rows["report_id"])]
+    return rows[[not f for f in fixed]].reset_index(drop=True)
+
+
+def approve(store: Store, rows: list[tuple[str, int]], by: str | None) -> int:
+    """Approve pending rows (审核通过); returns how many."""
+    return decide(store, rows, APPROVED, "", by)
+
+
+def send_back(store: Store, rows: list[tuple[str, int]], reason: str, by: str | None) -> int:
+    """Return pending rows to their unit (退回) with a reason; ValueError without one."""
+    if not reason.strip():
+        raise ValueError("退回须写明理由，单位据此修改后重新上报")
+    return decide(store, rows, RETURNED, reason.strip(), by)
+
+
+def batch_rows(store: Store, plan_id: str, batch_id: int) -> list[tuple[str, int]]:
+    """The pending rows of one batch, as (kind, report id)."""
+    rows = review_rows(store, plan_id, (PENDING,))
+    rows = rows[rows["batch_id"] == int(batch_id)]
+    return list(zip(rows["kind"], rows["report_id"].astype(int)))
