@@ -28,8 +28,9 @@ st.dataframe(pd.DataFrame({
     ui.T("reverted"): batches["reverted_at"].fillna("").str.replace("T", " "),
 }), hide_index=True, width="stretch")
 
+file_names = dict(zip(batches["id"], batches["file_name"]))
 choice = st.selectbox(ui.T("choose_batch"), list(batches["id"]), key="batch_choice",
-                      format_func=lambda b: f"{b} · {batches.set_index('id').at[b, 'file_name']}")
+                      format_func=lambda b: f"{b} · {file_names[b]}")
 batch = batches.set_index("id").loc[choice]
 st.subheader(ui.T("batch_rows", batch=choice))
 targets, tasks = store.batch_rows(int(choice))

@@ -23,11 +23,7 @@ else:
                         format_func=lambda u: ui.T("office_all") if u is None else u)
 
 
-def _latest():
-    return store.latest_target_reports(plan.id), store.latest_task_reports(plan.id)
-
-
-latest = _latest()
+latest = ui.latest()
 
 
 def _store(ingested, source: str) -> None:
@@ -124,7 +120,7 @@ with edit_tab:
     def _check() -> None:
         stamp = pd.Timestamp.now().strftime("%Y-%m-%d %H:%M")
         st.session_state["pending_edit"] = ingest_frame(plan, edited, f"{ui.T('edit_name')} {stamp}", unit=unit,
-                                                        previous=_latest()[0])
+                                                        previous=ui.latest()[0])
 
     st.button(ui.T("check_edit"), on_click=_check)
     if "pending_edit" in st.session_state:

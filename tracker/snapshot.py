@@ -1,8 +1,10 @@
 """The state of a plan at one date: every target and task evaluated from the store."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from typing import Callable
 
 import pandas as pd
 
@@ -21,19 +23,26 @@ class Snapshot:
     targets: pd.DataFrame
     tasks: pd.DataFrame
     settings: dict[str, float]
-    history: pd.DataFrame  # every target report of the plan, reverted ones flagged
-    task_history: pd.DataFrame  # every task report of the plan, reverted ones flagged
     problems: pd.DataFrame  # every problem raised, with its current state
+    has_samples: bool  # invented sample data (示例数据) counts in this snapshot
+    # The plan's report history (target reports, task reports; reverted ones flagged), loaded only when read: it grows
+    # with every report, and a snapshot cached between reruns must stay the size of one plan's latest values.
+    history_source: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = field(default=None, repr=False,
+                                                                                   compare=False)
 
     @property
     def time_progress(self) -> float:
         return time_progress(self.plan.start, self.plan.end, self.as_of)
 
     @property
-    def has_samples(self) -> bool:
-        """Whether invented sample data (示例数据) counts in this snapshot."""
-        history = self.history
-        return bool(len(history) and (history["is_sample"].astype(bool) & ~history["reverted"].astype(bool)).any())
+    def history(self) -> pd.DataFrame:
+        """Every target report of the plan, reverted ones flagged, oldest first."""
+        return self.history_source()[0]
+
+    @property
+    def task_history(self) -> pd.DataFrame:
+        """Every task report of the plan, reverted ones flagged, oldest first."""
+        return self.history_source()[1]
 
     @property
     def reported_any(self) -> bool:
@@ -53,17 +62,25 @@ def _flag_late(items: pd.DataFrame, plan: Plan, as_of: date, today: date | None)
                               for day, status in zip(items["reported_on"], items["status"])])
 
 
-def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None = None) -> Snapshot:
-    """Evaluate the plan at as_of (default: the board date), each item flagged when it was not reported in time."""
+def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None = None,
+         history_source: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = None) -> Snapshot:
+    """Evaluate the plan at as_of (default: the board date), each item flagged when it was not reported in time.
+
+    history_source gives the plan's (target, task) report history when the caller keeps it elsewhere.
+    """
     as_of = as_of or default_board_date(plan, store, today)
+    if history_source is None:  # the task reports only when read (the ranking's punctuality)
+        history = store.target_history(plan.id)
+        history_source = cache(lambda: (history, store.task_history(plan.id)))
+    else:
+        history = history_source()[0]
     settings = resolve(store.settings())
-    history = store.target_history(plan.id)
     targets = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of), as_of, settings)
     targets = add_projection(targets, history, plan.start, as_of, settings)
     tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of), as_of, settings)
     targets, tasks = _flag_late(targets, plan, as_of, today), _flag_late(tasks, plan, as_of, today)
-    return Snapshot(plan, as_of, targets, tasks, settings, history, store.task_history(plan.id),
-                    store.problems(plan.id))
+    samples = bool(len(history) and (history["is_sample"].astype(bool) & ~history["reverted"].astype(bool)).any())
+    return Snapshot(plan, as_of, targets, tasks, settings, store.problems(plan.id), samples, history_source)
 
 
 STATUS_JSON_FIELDS = ["target_id", "task_id", "indicator", "target_value", "target_max", "unit", "direction",

@@ -238,12 +238,14 @@ class Store:
             return pd.read_sql_query(text(sql), conn, params=params)
 
     def _latest(self, table: str, key: str, columns: str, plan_id: str, as_of: date | None) -> pd.DataFrame:
-        # The newest date on or before as_of wins; on the same date the later batch supersedes.
+        # The newest date on or before as_of wins; on the same date the later batch supersedes. The plan's counted
+        # batches lead (indexes of revision 0006): target ids repeat across plans.
         frame = self._frame(f"""
             SELECT {key}, as_of, {columns} FROM (
                 SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.{key} ORDER BY r.as_of DESC, r.id DESC) AS rank
-                FROM {table} r JOIN batches b ON b.id = r.batch_id
-                WHERE b.plan_id = :plan_id AND b.reverted_at IS NULL AND r.as_of <= :as_of
+                FROM {table} r
+                WHERE r.batch_id IN (SELECT id FROM batches WHERE plan_id = :plan_id AND reverted_at IS NULL)
+                  AND r.as_of <= :as_of
             ) ranked WHERE rank = 1 ORDER BY {key}""", plan_id=plan_id, as_of=_iso(as_of or date.max))
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         return frame
