@@ -9,7 +9,7 @@ snap = ui.page_header(ui.T("batches"), "batches")
 plan, store = snap.plan, ui.store()
 ui.flash(done="revert_done")
 
-batches = store.batches(plan.id)
+batches = ui.batches()
 if ui.user().role == "reporter":  # a clerk sees its own unit's batches only
     batches = batches[batches["unit"] == ui.user().unit]
 if batches.empty:

@@ -225,13 +225,15 @@ class Store:
 
     def version(self, plan_id: str) -> tuple:
         """A cheap token that changes whenever what counts for the plan changes."""
-        queries = ["SELECT COUNT(*), MAX(id), COUNT(reverted_at), MAX(reverted_at) FROM batches"
-                   " WHERE plan_id = :plan_id",
-                   "SELECT COUNT(*), MAX(updated_at), SUM(value) FROM settings",
-                   "SELECT COUNT(*), MAX(e.id) FROM problem_events e JOIN problems p ON p.id = e.problem_id"
-                   " WHERE p.plan_id = :plan_id"]
+        # One statement: every page asks for it on every run, some more than once.
+        batches = "FROM batches WHERE plan_id = :plan_id"
+        events = "FROM problem_events e JOIN problems p ON p.id = e.problem_id WHERE p.plan_id = :plan_id"
+        columns = [f"COUNT(*) {batches}", f"MAX(id) {batches}", f"COUNT(reverted_at) {batches}",
+                   f"MAX(reverted_at) {batches}", "COUNT(*) FROM settings", "MAX(updated_at) FROM settings",
+                   "SUM(value) FROM settings", f"COUNT(*) {events}", f"MAX(e.id) {events}"]
         with self.connect() as conn:
-            return sum((tuple(conn.execute(text(sql), {"plan_id": plan_id}).one()) for sql in queries), ())
+            return tuple(conn.execute(text("SELECT " + ", ".join(f"(SELECT {c})" for c in columns)),
+                                      {"plan_id": plan_id}).one())
 
     def _frame(self, sql: str, **params) -> pd.DataFrame:
         with self.connect() as conn:

@@ -79,6 +79,17 @@ def _latest(db: str, plan_id: str, version: tuple) -> tuple[pd.DataFrame, pd.Dat
     return _store(db).latest_target_reports(plan_id), _store(db).latest_task_reports(plan_id)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _batches(db: str, plan_id: str, version: tuple) -> pd.DataFrame:
+    return _store(db).batches(plan_id)
+
+
+def batches() -> pd.DataFrame:
+    """Every batch of the plan, newest first; cached until the store changes."""
+    p = plan()
+    return _batches(os.environ.get("TRACKER_DB", ""), p.id, store().version(p.id))
+
+
 def latest() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The newest target and task reports of the plan whatever their date (what an upload is compared with)."""
     p = plan()
@@ -147,6 +158,7 @@ def after_write() -> None:
     _cached_snapshot.clear()
     _history.clear()
     _latest.clear()
+    _batches.clear()
     _memo.clear()
     _memo_compare.clear()
     st.session_state.pop("as_of", None)
