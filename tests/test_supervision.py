@@ -36,14 +36,19 @@ def test_a_snapshot_reads_the_task_history_only_when_asked_and_caches_without_an
     assert not [name for name, value in vars(kept).items() if isinstance(value, pd.DataFrame) and "batch_id" in value]
 
 
-def test_a_snapshot_takes_the_report_history_from_the_source_it_is_given(plan, store, monkeypatch):
-    _report(store, "a.csv", ("T03-1", date(2023, 6, 30), 8, ""))
-    expected = take(plan, store, D).targets["projected"]
-    history = store.target_history(PLAN), store.task_history(PLAN)
-    monkeypatch.setattr(store, "target_history", lambda *args: pytest.fail("read the history again"))
-    snapshot = take(plan, store, D, history_source=lambda: history)
-    assert snapshot.history is history[0]
-    assert snapshot.targets["projected"].equals(expected) and expected.notna().any()
+@pytest.mark.parametrize("reports, projected", [
+    ([("a", 8)], 16),  # 8 by 30 June, straight on to the deadline: 8 × 365 / 181 days
+    ([("a", 8), ("b", 10)], 20),  # a later upload for the same date supersedes the earlier one
+    ([("a", 8), ("b", 10, "reverted")], 16),  # a reverted one counts for nothing
+])
+def test_the_projection_counts_the_newest_report_of_each_date_without_reading_the_history(
+        plan, store, monkeypatch, reports, projected):
+    for name, value, *reverted in reports:
+        batch = _report(store, f"{name}.csv", ("T03-1", date(2023, 6, 30), value, ""))
+        if reverted:
+            store.revert_batch(batch.batch_id)
+    monkeypatch.setattr(store, "target_history", lambda *args: pytest.fail("read the whole history"))
+    assert take(plan, store, D).targets.set_index("target_id").at["T03-1", "projected"] == projected
 
 
 def test_behind_gives_the_gap_in_the_targets_own_unit(plan, store):

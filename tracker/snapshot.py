@@ -62,25 +62,20 @@ def _flag_late(items: pd.DataFrame, plan: Plan, as_of: date, today: date | None)
                               for day, status in zip(items["reported_on"], items["status"])])
 
 
-def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None = None,
-         history_source: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = None) -> Snapshot:
+def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None = None) -> Snapshot:
     """Evaluate the plan at as_of (default: the board date), each item flagged when it was not reported in time.
 
-    history_source gives the plan's (target, task) report history when the caller keeps it elsewhere.
+    The projection reads what counts of each target's history; the whole history is read only when asked for.
     """
     as_of = as_of or default_board_date(plan, store, today)
-    if history_source is None:  # the task reports only when read (the ranking's punctuality)
-        history = store.target_history(plan.id)
-        history_source = cache(lambda: (history, store.task_history(plan.id)))
-    else:
-        history = history_source()[0]
     settings = resolve(store.settings())
     targets = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of), as_of, settings)
-    targets = add_projection(targets, history, plan.start, as_of, settings)
+    targets = add_projection(targets, store.counted_target_reports(plan.id, as_of), plan.start, as_of, settings)
     tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of), as_of, settings)
     targets, tasks = _flag_late(targets, plan, as_of, today), _flag_late(tasks, plan, as_of, today)
-    samples = bool(len(history) and (history["is_sample"].astype(bool) & ~history["reverted"].astype(bool)).any())
-    return Snapshot(plan, as_of, targets, tasks, settings, store.problems(plan.id), samples, history_source)
+    history = cache(lambda: (store.target_history(plan.id), store.task_history(plan.id)))
+    return Snapshot(plan, as_of, targets, tasks, settings, store.problems(plan.id), store.has_samples(plan.id),
+                    history)
 
 
 STATUS_JSON_FIELDS = ["target_id", "task_id", "indicator", "target_value", "target_max", "unit", "direction",

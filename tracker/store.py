@@ -260,6 +260,20 @@ class Store:
         """The report in force per task at as_of: task_id, as_of, state, progress, problems, next_steps."""
         return self._latest("task_reports", "task_id", "state, progress, problems, next_steps", plan_id, as_of)
 
+    def counted_target_reports(self, plan_id: str, as_of: date) -> pd.DataFrame:
+        """What counts at as_of of every target's history, oldest first: the newest report of each target and date
+        on or before as_of, reverted batches left out (target_id, as_of, actual, reverted; the projection's input)."""
+        frame = self._frame("""
+            SELECT target_id, as_of, actual, 0 AS reverted FROM (
+                SELECT r.target_id, r.as_of, r.actual,
+                       ROW_NUMBER() OVER (PARTITION BY r.target_id, r.as_of ORDER BY r.id DESC) AS rank
+                FROM target_reports r
+                WHERE r.batch_id IN (SELECT id FROM batches WHERE plan_id = :plan_id AND reverted_at IS NULL)
+                  AND r.as_of <= :as_of
+            ) ranked WHERE rank = 1 ORDER BY target_id, as_of""", plan_id=plan_id, as_of=_iso(as_of))
+        frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+        return frame
+
     def target_history(self, plan_id: str, target_ids: list[str] | None = None) -> pd.DataFrame:
         """Every report of the given targets (all when None), reverted ones flagged, oldest first."""
         sql = ('SELECT r.target_id, r.as_of, r.actual, r.note, r.batch_id, b.file_name, b.created_at, b."user",'

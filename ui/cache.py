@@ -63,10 +63,8 @@ def _history(db: str, plan_id: str, version: tuple) -> tuple[pd.DataFrame, pd.Da
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _cached_snapshot(directory: str, stamp: tuple, db: str, as_of: date, version: tuple) -> Snapshot:
-    p = _load_plan(directory, stamp)
     # Pickled on every rerun: without its history the snapshot is the size of the plan's latest values.
-    return replace(take(p, _store(db), as_of, history_source=partial(_history, db, p.id, version)),
-                   history_source=None)
+    return replace(take(_load_plan(directory, stamp), _store(db), as_of), history_source=None)
 
 
 def _snapshot(directory: str, stamp: tuple, db: str, as_of: date, version: tuple) -> Snapshot:
