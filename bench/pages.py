@@ -52,6 +52,10 @@ def rerun_times(reruns: int) -> dict[str, float]:
     return results
 
 
+# The floor under the first page's figures: Streamlit's own start with one figure on the page and nothing else.
+EMPTY_APP = """import streamlit as st
+st.metric("a", 1)
+"""
 BARE_APP = """import streamlit as st, plotly.graph_objects as go
 st.title("Hello")
 st.metric("a", 1)
@@ -136,11 +140,12 @@ def plotly_alone(folder: Path, visits: int = 7) -> list[tuple[float, float]]:
     return times
 
 
-def _report(name: str, times: list[tuple[float, float]]) -> None:
-    """Print the first visit's times and the median of the later ones."""
-    later = times[1:]
+def _report(name: str, times: list[tuple[float, float]]) -> tuple[float, float]:
+    """Print the first visit's times and the median of the later ones; return those medians."""
+    later = (statistics.median(t[0] for t in times[1:]), statistics.median(t[1] for t in times[1:]))
     print(f"{name}: first visit metrics {times[0][0]:.2f} s, charts {times[0][1]:.2f} s; later visits (median) "
-          f"metrics {statistics.median(t[0] for t in later):.2f} s, charts {statistics.median(t[1] for t in later):.2f} s")
+          f"metrics {later[0]:.2f} s, charts {later[1]:.2f} s")
+    return later
 
 
 def main() -> None:
@@ -156,10 +161,14 @@ def main() -> None:
         for page, ms in rerun_times(args.reruns).items():
             print(f"{page:<24} median warm rerun {ms:6.1f} ms")
         if not args.no_browser:
-            _report("chromium, 总览 overview", browser_ready(ROOT / "dashboard.py", db, charts=3))
-            bare = Path(tmp) / "bare.py"
+            first = _report("chromium, 总览 overview", browser_ready(ROOT / "dashboard.py", db, charts=3))
+            empty, bare = Path(tmp) / "empty.py", Path(tmp) / "bare.py"
+            empty.write_text(EMPTY_APP, encoding="utf-8")
             bare.write_text(BARE_APP, encoding="utf-8")
-            _report("chromium, bare Streamlit page with one plotly chart", browser_ready(bare, db, charts=1))
+            floor = _report("chromium, empty Streamlit page (one metric)", browser_ready(empty, db, charts=0))
+            chart = _report("chromium, bare Streamlit page with one plotly chart", browser_ready(bare, db, charts=1))
+            print(f"first page against its floor (later visits): figures {first[0] / floor[0]:.2f}× the empty page "
+                  f"(goal 1.2×), charts {first[1] / chart[1]:.2f}× the bare chart page (goal 1.15×)")
             times = plotly_alone(Path(tmp))[1:]
             print(f"chromium, plotly.js alone in a plain HTML page (median of later visits): started "
                   f"{statistics.median(t[0] for t in times):.2f} s, one bar chart drawn "

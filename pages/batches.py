@@ -9,7 +9,7 @@ snap = ui.page_header(ui.T("batches"), "batches")
 plan, store = snap.plan, ui.store()
 ui.flash(done="revert_done")
 
-batches = store.batches(plan.id)
+batches = ui.batches()
 if ui.user().role == "reporter":  # a clerk sees its own unit's batches only
     batches = batches[batches["unit"] == ui.user().unit]
 if batches.empty:
@@ -28,8 +28,9 @@ st.dataframe(pd.DataFrame({
     ui.T("reverted"): batches["reverted_at"].fillna("").str.replace("T", " "),
 }), hide_index=True, width="stretch")
 
+file_names = dict(zip(batches["id"], batches["file_name"]))
 choice = st.selectbox(ui.T("choose_batch"), list(batches["id"]), key="batch_choice",
-                      format_func=lambda b: f"{b} · {batches.set_index('id').at[b, 'file_name']}")
+                      format_func=lambda b: f"{b} · {file_names[b]}")
 batch = batches.set_index("id").loc[choice]
 st.subheader(ui.T("batch_rows", batch=choice))
 targets, tasks = store.batch_rows(int(choice))

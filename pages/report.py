@@ -24,12 +24,8 @@ else:
                         format_func=lambda u: ui.T("office_all") if u is None else u)
 
 
-def _latest():  # a returned row is no one's previous value: the clerk is correcting it
-    return (store.latest_target_reports(plan.id, review=review.WITH_UNREVIEWED),
-            store.latest_task_reports(plan.id, review=review.WITH_UNREVIEWED))
-
-
-latest = _latest()
+# a returned row is no one's previous value: the clerk is correcting it (ui.latest caches by store version)
+latest = ui.latest(review.WITH_UNREVIEWED)
 
 
 reviewing = review.active(store, snap.settings)
@@ -143,7 +139,7 @@ with edit_tab:
     def _check() -> None:
         stamp = pd.Timestamp.now().strftime("%Y-%m-%d %H:%M")
         st.session_state["pending_edit"] = ingest_frame(plan, edited, f"{ui.T('edit_name')} {stamp}", unit=unit,
-                                                        previous=_latest()[0])
+                                                        previous=ui.latest()[0])
 
     st.button(ui.T("check_edit"), on_click=_check)
     if "pending_edit" in st.session_state:

@@ -65,7 +65,7 @@ since = left.date_input(ui.T("chase_since"), value=chase.period_start(snap),
                         min_value=plan.start, max_value=plan.end, key="chase_since", format="YYYY-MM-DD")
 report_by = right.date_input(ui.T("report_by"), value=date.today() + timedelta(days=7), key="report_by",
                              format="YYYY-MM-DD")
-late_units = chase.units(snap, since)
+late_units = ui.memo(chase.units, since)
 if unit is not None:
     late_units = late_units[late_units["unit"] == unit]
 if late_units.empty:
@@ -77,12 +77,14 @@ chase_table = pd.DataFrame({
     ui.T("silent"): late_units["silent"].map(lambda s: "✓" if s else ""),
 })
 st.dataframe(chase_table, hide_index=True, width="stretch")
-notices = {u: chase.notice(snap, u, since, report_by) for u in late_units["unit"]}
-late_items = chase.overdue(snap, since)
+# Notices are built when one is shown or all are downloaded, not one per late unit on every run.
+issued = date.today()
 left, right = st.columns(2)
-left.download_button(ui.T("download_chase"), lambda: chase_xlsx(late_units, late_items),
+left.download_button(ui.T("download_chase"), lambda: chase_xlsx(late_units, chase.overdue(snap, since)),
                      file_name=f"催办清单_{since:%Y%m%d}.xlsx", on_click="ignore")
-right.download_button(ui.T("download_notices"), "\n\n\n".join(notices.values()).encode("utf-8"),
+right.download_button(ui.T("download_notices"),
+                      lambda: "\n\n\n".join(chase.notice(snap, u, since, report_by, issued)
+                                               for u in late_units["unit"]).encode("utf-8"),
                       file_name=f"督办通知_{since:%Y%m%d}.txt", mime="text/plain", on_click="ignore")
-chosen = st.selectbox(ui.T("notice_for"), list(notices), key="notice_unit")
-st.code(notices[chosen], language=None, wrap_lines=True)
+chosen = st.selectbox(ui.T("notice_for"), list(late_units["unit"]), key="notice_unit")
+st.code(ui.memo(chase.notice, chosen, since, report_by, issued), language=None, wrap_lines=True)

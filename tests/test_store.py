@@ -80,6 +80,25 @@ def test_the_report_in_force_is_the_newest_on_or_before_as_of(store):
     assert store.newest_report_date(PLAN) == date(2023, 9, 30)
 
 
+def test_the_report_in_force_is_each_plans_own_where_target_ids_repeat_across_plans(store):
+    store.add_batch(PLAN, "a.csv", "sha-a", _rows(("T15-1", date(2023, 6, 30), 50, "here")))
+    store.add_batch("other-2023", "b.csv", "sha-b", _rows(("T15-1", date(2023, 9, 30), 90, "there")))
+    store.add_batch("other-2023", "c.csv", "sha-c", _rows(("T15-1", date(2023, 5, 31), 10, "")))
+    assert store.latest_target_reports(PLAN)[["actual", "note"]].values.tolist() == [[50.0, "here"]]
+    assert store.latest_target_reports("other-2023")["actual"].tolist() == [90.0]
+
+
+def test_the_reports_in_force_are_found_through_the_plans_batches_not_by_scanning_every_report(tmp_path):
+    store = Store(tmp_path / "progress.db")
+    with store.connect() as conn:
+        for table in ("target_reports", "task_reports"):
+            plan = " ".join(row[-1] for row in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE batch_id IN"
+                " (SELECT id FROM batches WHERE plan_id = 'p' AND reverted_at IS NULL) AND as_of <= '2023-12-31'"))
+            assert re.search(f"SEARCH {table} USING INDEX {table}_batch .batch_id=", plan), plan
+            assert re.search("SEARCH batches USING (COVERING )?INDEX batches_plan_counted", plan), plan
+
+
 def test_a_reverted_batch_stops_counting_and_is_kept(store):
     store.add_batch(PLAN, "a.csv", "sha-a", _rows(("T15-1", date(2023, 6, 30), 50, "")))
     bad = store.add_batch(PLAN, "b.csv", "sha-b", _rows(("T15-1", date(2023, 6, 30), 500, "")))

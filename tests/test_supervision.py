@@ -1,4 +1,6 @@
 """Supervision rules: warnings with gaps, chasing, ranking, problems and changes since a meeting."""
+import pickle
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -17,6 +19,36 @@ def _report(store, name, *rows, tasks=(), unit=None):
     targets = pd.DataFrame(list(rows), columns=["target_id", "as_of", "actual", "note"])
     task_rows = pd.DataFrame(list(tasks), columns=["task_id", "as_of", "state", "progress", "problems", "next_steps"])
     return store.add_batch(PLAN, name, f"sha-{name}", targets, task_rows, unit=unit)
+
+
+def test_a_snapshot_reads_the_task_history_only_when_asked_and_caches_without_any_history(plan, store, monkeypatch):
+    _report(store, "a.csv", ("T15-1", date(2023, 6, 30), 50, ""),
+            tasks=[(15, date(2023, 6, 30), "in_progress", "", "", "")])
+    reads = []
+    task_history = store.task_history
+    monkeypatch.setattr(store, "task_history", lambda *args, **kwargs: reads.append(args) or task_history(*args, **kwargs))
+    snapshot = take(plan, store, D)
+    assert reads == []  # status --json and the projection need the target reports only
+    assert snapshot.task_history["task_id"].tolist() == [15] and snapshot.task_history is snapshot.task_history
+    assert len(reads) == 1
+    kept = pickle.loads(pickle.dumps(replace(snapshot, history_source=None)))  # as the pages' cache holds it
+    assert kept.targets.equals(snapshot.targets) and kept.has_samples is False
+    assert not [name for name, value in vars(kept).items() if isinstance(value, pd.DataFrame) and "batch_id" in value]
+
+
+@pytest.mark.parametrize("reports, projected", [
+    ([("a", 8)], 16),  # 8 by 30 June, straight on to the deadline: 8 × 365 / 181 days
+    ([("a", 8), ("b", 10)], 20),  # a later upload for the same date supersedes the earlier one
+    ([("a", 8), ("b", 10, "reverted")], 16),  # a reverted one counts for nothing
+])
+def test_the_projection_counts_the_newest_report_of_each_date_without_reading_the_history(
+        plan, store, monkeypatch, reports, projected):
+    for name, value, *reverted in reports:
+        batch = _report(store, f"{name}.csv", ("T03-1", date(2023, 6, 30), value, ""))
+        if reverted:
+            store.revert_batch(batch.batch_id)
+    monkeypatch.setattr(store, "target_history", lambda *args: pytest.fail("read the whole history"))
+    assert take(plan, store, D).targets.set_index("target_id").at["T03-1", "projected"] == projected
 
 
 def test_behind_gives_the_gap_in_the_targets_own_unit(plan, store):

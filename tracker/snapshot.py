@@ -1,8 +1,10 @@
 """The state of a plan at one date: every target and task evaluated from the store."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from typing import Callable
 
 import pandas as pd
 
@@ -22,21 +24,28 @@ class Snapshot:
     targets: pd.DataFrame
     tasks: pd.DataFrame
     settings: dict[str, float]
-    history: pd.DataFrame  # every target report of the plan, reverted ones flagged
-    task_history: pd.DataFrame  # every task report of the plan, reverted ones flagged
     problems: pd.DataFrame  # every problem raised, with its current state
+    has_samples: bool  # invented sample data (示例数据) counts in this snapshot
     pending: int = 0  # rows waiting for review (待审核)
     unreviewed: bool = False  # review is on and this snapshot counts the rows still waiting too (含未审核)
+    # The plan's report history (target reports, task reports; reverted ones flagged), loaded only when read: it grows
+    # with every report, and a snapshot cached between reruns must stay the size of one plan's latest values.
+    history_source: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = field(default=None, repr=False,
+                                                                                   compare=False)
 
     @property
     def time_progress(self) -> float:
         return time_progress(self.plan.start, self.plan.end, self.as_of)
 
     @property
-    def has_samples(self) -> bool:
-        """Whether invented sample data (示例数据) counts in this snapshot."""
-        history = self.history
-        return bool(len(history) and (history["is_sample"].astype(bool) & ~history["reverted"].astype(bool)).any())
+    def history(self) -> pd.DataFrame:
+        """Every target report of the plan, reverted ones flagged, oldest first."""
+        return self.history_source()[0]
+
+    @property
+    def task_history(self) -> pd.DataFrame:
+        """Every task report of the plan, reverted ones flagged, oldest first."""
+        return self.history_source()[1]
 
     @property
     def reported_any(self) -> bool:
@@ -59,20 +68,23 @@ def _flag_late(items: pd.DataFrame, plan: Plan, as_of: date, today: date | None)
 def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None = None,
          include_unreviewed: bool = False) -> Snapshot:
     """Evaluate the plan at as_of (default: the board date), each item flagged when it was not reported in time.
-    While review is on only approved rows count (and are in the histories), unless `include_unreviewed`."""
+    While review is on only approved rows count (and are in the histories), unless `include_unreviewed`.
+
+    The projection reads what counts of each target's history; the whole history is read only when asked for.
+    """
     as_of = as_of or default_board_date(plan, store, today)
     plan = changes.in_force(plan, store, as_of)  # approved extensions and target changes, from their dates on
     settings = resolve(store.settings())
     reviewing = review.active(store, settings)
     states = review.counted(reviewing, include_unreviewed)
-    history = store.target_history(plan.id, review=states)
     targets = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of, states), as_of, settings)
-    targets = add_projection(targets, history, plan.start, as_of, settings)
+    targets = add_projection(targets, store.counted_target_reports(plan.id, as_of, states), plan.start, as_of,
+                             settings)
     tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of, states), as_of, settings)
     targets, tasks = _flag_late(targets, plan, as_of, today), _flag_late(tasks, plan, as_of, today)
-    return Snapshot(plan, as_of, targets, tasks, settings, history, store.task_history(plan.id, review=states),
-                    store.problems(plan.id), review.pending(store, plan.id) if reviewing else 0,
-                    reviewing and include_unreviewed)
+    history = cache(lambda: (store.target_history(plan.id, review=states), store.task_history(plan.id, review=states)))
+    return Snapshot(plan, as_of, targets, tasks, settings, store.problems(plan.id), store.has_samples(plan.id),
+                    review.pending(store, plan.id) if reviewing else 0, reviewing and include_unreviewed, history)
 
 
 STATUS_JSON_FIELDS = ["target_id", "task_id", "indicator", "target_value", "target_max", "unit", "direction",

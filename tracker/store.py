@@ -241,17 +241,19 @@ class Store:
 
     def version(self, plan_id: str) -> tuple:
         """A cheap token that changes whenever what counts for the plan changes."""
-        queries = ["SELECT COUNT(*), MAX(id), COUNT(reverted_at), MAX(reverted_at) FROM batches"
-                   " WHERE plan_id = :plan_id",
-                   "SELECT COUNT(*), MAX(updated_at), SUM(value) FROM settings",
-                   "SELECT COUNT(*), MAX(e.id) FROM problem_events e JOIN problems p ON p.id = e.problem_id"
-                   " WHERE p.plan_id = :plan_id",
-                   "SELECT COUNT(*), MAX(e.id) FROM review_events e JOIN batches b ON b.id = e.batch_id"
-                   " WHERE b.plan_id = :plan_id",
-                   "SELECT COUNT(*), MAX(decided_at) FROM change_requests WHERE plan_id = :plan_id",
-                   "SELECT COUNT(*) FROM users"]  # the first account turns review on
+        # One statement: every page asks for it on every run, some more than once.
+        batches = "FROM batches WHERE plan_id = :plan_id"
+        events = "FROM problem_events e JOIN problems p ON p.id = e.problem_id WHERE p.plan_id = :plan_id"
+        reviews = "FROM review_events e JOIN batches b ON b.id = e.batch_id WHERE b.plan_id = :plan_id"
+        changes = "FROM change_requests WHERE plan_id = :plan_id"
+        columns = [f"COUNT(*) {batches}", f"MAX(id) {batches}", f"COUNT(reverted_at) {batches}",
+                   f"MAX(reverted_at) {batches}", "COUNT(*) FROM settings", "MAX(updated_at) FROM settings",
+                   "SUM(value) FROM settings", f"COUNT(*) {events}", f"MAX(e.id) {events}", f"COUNT(*) {reviews}",
+                   f"MAX(e.id) {reviews}", f"COUNT(*) {changes}", f"MAX(decided_at) {changes}",
+                   "COUNT(*) FROM users"]  # the first account turns review on
         with self.connect() as conn:
-            return sum((tuple(conn.execute(text(sql), {"plan_id": plan_id}).one()) for sql in queries), ())
+            return tuple(conn.execute(text("SELECT " + ", ".join(f"(SELECT {c})" for c in columns)),
+                                      {"plan_id": plan_id}).one())
 
     def _frame(self, sql: str, **params) -> pd.DataFrame:
         with self.connect() as conn:
@@ -259,13 +261,15 @@ class Store:
 
     def _latest(self, table: str, key: str, columns: str, plan_id: str, as_of: date | None,
                 review: tuple[str, ...]) -> pd.DataFrame:
-        # The newest date on or before as_of wins; on the same date the later batch supersedes.
+        # The newest date on or before as_of wins; on the same date the later batch supersedes. The plan's counted
+        # batches lead (their indexes): target ids repeat across plans.
         where, params = _review_filter(review)
         frame = self._frame(f"""
             SELECT {key}, as_of, {columns} FROM (
                 SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.{key} ORDER BY r.as_of DESC, r.id DESC) AS rank
-                FROM {table} r JOIN batches b ON b.id = r.batch_id
-                WHERE b.plan_id = :plan_id AND b.reverted_at IS NULL AND r.as_of <= :as_of{where}
+                FROM {table} r
+                WHERE r.batch_id IN (SELECT id FROM batches WHERE plan_id = :plan_id AND reverted_at IS NULL)
+                  AND r.as_of <= :as_of{where}
             ) ranked WHERE rank = 1 ORDER BY {key}""", plan_id=plan_id, as_of=_iso(as_of or date.max), **params)
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         return frame
@@ -282,6 +286,23 @@ class Store:
         progress, problems, next_steps."""
         return self._latest("task_reports", "task_id", "state, progress, problems, next_steps", plan_id, as_of,
                             review)
+
+    def counted_target_reports(self, plan_id: str, as_of: date,
+                               review: tuple[str, ...] = REVIEW_ANY) -> pd.DataFrame:
+        """What counts at as_of of every target's history, oldest first: the newest report of each target and date
+        on or before as_of among rows in the given review states, reverted batches left out (target_id, as_of,
+        actual, reverted; the projection's input)."""
+        where, params = _review_filter(review)
+        frame = self._frame(f"""
+            SELECT target_id, as_of, actual, 0 AS reverted FROM (
+                SELECT r.target_id, r.as_of, r.actual,
+                       ROW_NUMBER() OVER (PARTITION BY r.target_id, r.as_of ORDER BY r.id DESC) AS rank
+                FROM target_reports r
+                WHERE r.batch_id IN (SELECT id FROM batches WHERE plan_id = :plan_id AND reverted_at IS NULL)
+                  AND r.as_of <= :as_of{where}
+            ) ranked WHERE rank = 1 ORDER BY target_id, as_of""", plan_id=plan_id, as_of=_iso(as_of), **params)
+        frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+        return frame
 
     def target_history(self, plan_id: str, target_ids: list[str] | None = None,
                        review: tuple[str, ...] = REVIEW_ANY) -> pd.DataFrame:

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
 import streamlit as st
 
 from tracker.plan import DATA_DIR, Plan, available_plans, load_plan
 from tracker.snapshot import Snapshot, default_board_date, take
-from tracker.store import Store
+from tracker.store import REVIEW_ANY, Store
 
 DEFAULT_PLAN_DIR = Path(os.environ.get("TRACKER_PLAN", DATA_DIR))
 
@@ -52,9 +55,45 @@ def store() -> Store:
     return _store(os.environ.get("TRACKER_DB", ""))
 
 
+# Held, not pickled: a plan's history grows with every report and is read only by the pages that show it.
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _history(db: str, plan_id: str, version: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _store(db).target_history(plan_id), _store(db).task_history(plan_id)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
+def _cached_snapshot(directory: str, stamp: tuple, db: str, as_of: date, version: tuple) -> Snapshot:
+    # Pickled on every rerun: without its history the snapshot is the size of the plan's latest values.
+    return replace(take(_load_plan(directory, stamp), _store(db), as_of), history_source=None)
+
+
 def _snapshot(directory: str, stamp: tuple, db: str, as_of: date, version: tuple) -> Snapshot:
-    return take(_load_plan(directory, stamp), _store(db), as_of)
+    snap = _cached_snapshot(directory, stamp, db, as_of, version)
+    return replace(snap, history_source=partial(_history, db, snap.plan.id, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _latest(db: str, plan_id: str, version: tuple, review: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (_store(db).latest_target_reports(plan_id, review=review),
+            _store(db).latest_task_reports(plan_id, review=review))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _batches(db: str, plan_id: str, version: tuple) -> pd.DataFrame:
+    return _store(db).batches(plan_id)
+
+
+def batches() -> pd.DataFrame:
+    """Every batch of the plan, newest first; cached until the store changes."""
+    p = plan()
+    return _batches(os.environ.get("TRACKER_DB", ""), p.id, store().version(p.id))
+
+
+def latest(review: tuple[str, ...] = REVIEW_ANY) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The newest target and task reports of the plan whatever their date, among rows in the given review states
+    (what an upload is compared with)."""
+    p = plan()
+    return _latest(os.environ.get("TRACKER_DB", ""), p.id, store().version(p.id), tuple(review))
 
 
 def default_date() -> date:
@@ -116,7 +155,10 @@ def memo_compare(fn: Callable, other_as_of: date, *args):
 
 def after_write() -> None:
     """Forget everything a write made stale, and let the as-of date follow the new data."""
-    _snapshot.clear()
+    _cached_snapshot.clear()
+    _history.clear()
+    _latest.clear()
+    _batches.clear()
     _memo.clear()
     _memo_compare.clear()
     st.session_state.pop("as_of", None)
