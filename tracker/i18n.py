@@ -143,11 +143,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "task_state": ("任务状态", "Task state"),
     "progress_text": ("进展情况", "Progress"),
     "plan_error": ("计划文件有误，请修正后刷新：", "The plan files have errors; fix them and reload:"),
-    "gauge_hint": ("仪表盘中的红线为应达进度：累计类指标为时序进度，水平类指标为100%；颜色表示状态。",
-                   "The red line on a gauge marks what is due: time progress for a cumulative target, 100% for a "
-                   "level target; colour shows status."),
-    "expected_marks": ("红线：应达进度（累计类＝时序进度 {time_progress}，水平类＝100%）",
-                       "Red marks: due (cumulative = time progress {time_progress}, level = 100%)"),
+    "gauge_hint": ("仪表盘中的红线为应达进度（累计类指标按其进度计划，水平类指标为100%），颜色是对照这条红线判定的状态："
+                   "绿＝已完成，蓝＝正常推进，橙＝滞后，红＝严重滞后，灰＝未上报。",
+                   "The red line on a gauge marks what is due (a cumulative target's schedule, 100% for a level "
+                   "target); the colour is the status judged against that line: green completed, blue on track, "
+                   "orange lagging, red severely behind, grey not reported."),
+    "expected_marks": ("红线：应达进度（累计类按进度计划，时序进度 {time_progress}；水平类＝100%）",
+                       "Red marks: due (cumulative by schedule, time progress {time_progress}; level = 100%)"),
     "sort_by": ("排序", "Sort by"),
     "sort_id": ("按编号", "By ID"),
     "sort_completion": ("按完成率", "By completion"),
