@@ -62,15 +62,15 @@ left, right = st.columns(2)
 with left.form("add_account", clear_on_submit=True):
     st.markdown(f"#### {ui.T('new_account')}")
     st.text_input(ui.T("account_name"), key="acc_name", max_chars=NAME_MAX)
-    st.selectbox(ui.T("role"), ROLES, key="acc_role", format_func=role_name)
-    st.selectbox(ui.T("account_unit"), plan.units, key="acc_unit")
+    st.selectbox(ui.T("role"), ROLES, placeholder=ui.T("choose"), key="acc_role", format_func=role_name)
+    st.selectbox(ui.T("account_unit"), plan.units, placeholder=ui.T("choose"), key="acc_unit")
     st.text_input(ui.T("initial_password"), type="password", key="acc_password", max_chars=128)
     st.form_submit_button(ui.T("create"), type="primary", on_click=_add)
 if not users.empty:
     with right.form("change_account"):
         st.markdown(f"#### {ui.T('change_account')}")
-        st.selectbox(ui.T("account"), list(users["name"]), key="acc_target")
-        st.selectbox(ui.T("account_action"), ["disable", "enable", "passwd"], key="acc_action",
+        st.selectbox(ui.T("account"), list(users["name"]), placeholder=ui.T("choose"), key="acc_target")
+        st.selectbox(ui.T("account_action"), ["disable", "enable", "passwd"], placeholder=ui.T("choose"), key="acc_action",
                      format_func=lambda action: ui.T(f"action_{action}"))
         st.text_input(ui.T("new_password"), type="password", key="acc_new_password", max_chars=128)
         st.form_submit_button(ui.T("run_action"), on_click=_change)

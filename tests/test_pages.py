@@ -533,3 +533,36 @@ def test_the_sidebar_shows_account_and_unit_names_as_written(app, tmp_path):
     html = MarkdownIt().render(caption)                         # CommonMark, as the browser's Markdown renders it
     assert "<a" not in html and "<img" not in html and "<strong>" not in html, html
     assert html.count(hostile) == 2                             # the name and the unit, each shown as written
+
+
+def test_headline_numbers_carry_their_status_colour_and_open_the_list_behind_them(sample_app):
+    from tracker.charts import STATUS_COLORS
+    _open(sample_app, PAGES[0])
+    styles = " ".join(h.proto.body for h in sample_app.get("html"))
+    assert f'.st-key-kpi_severe [data-testid="stMetricValue"] {{ color: {STATUS_COLORS["severe"]}; }}' in styles
+    sample_app.button(key="kpi_open_severe").click().run()
+    assert not sample_app.exception and sample_app.session_state["target_statuses"] == ["severe"]
+    sample_app.switch_page("pages/targets.py").run()  # AppTest does not follow st.switch_page: go where it went
+    assert sample_app.multiselect(key="target_statuses").value == ["severe"]
+
+
+def test_the_language_choice_is_kept_in_the_address_and_read_back_on_a_reload(sample_app):
+    _open(sample_app, PAGES[0])
+    sample_app.radio(key="lang").set_value("en").run()
+    assert sample_app.query_params.get("lang") in ("en", ["en"])
+    reloaded = AppTest.from_file(ENTRY, default_timeout=60)
+    reloaded.query_params["lang"] = "en"
+    reloaded.run()
+    assert reloaded.title[0].value == "Overview"
+
+
+def test_english_selectboxes_offer_a_translated_placeholder(sample_app):
+    _open(sample_app, "pages/tasks.py")
+    sample_app.radio(key="lang").set_value("en").run()
+    assert sample_app.selectbox(key="task_choice").proto.placeholder == "Choose"
+
+
+def test_upload_history_names_its_sources_in_the_interface_language(sample_app):
+    _open(sample_app, "pages/batches.py")
+    sources = sample_app.dataframe[0].value["来源"]
+    assert set(sources) == {"示例数据"}

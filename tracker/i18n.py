@@ -38,6 +38,8 @@ AUDIT_ACTION_LABELS = {
     "plan_import": ("导入计划", "Plan imported"), "settings": ("修改规则参数", "Settings changed"),
     "backup": ("备份", "Backup"), "restore": ("恢复", "Restore"),
 }
+SOURCE_LABELS = {"sample": ("示例数据", "Sample data"), "upload": ("上传", "Upload"), "edit": ("在线填报", "Online entry"),
+                 "cli": ("命令行导入", "Command line")}  # a batch's source; a plan's batch keeps its file name
 DIRECTION_LABELS = {"higher": ("越高越好", "Higher is better"), "lower": ("越低越好", "Lower is better")}
 KIND_LABELS = {"cumulative": ("累计量", "Cumulative"), "level": ("水平值（比率、占比）", "Level (rate, share)")}
 
@@ -141,6 +143,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart_loading": ("图表载入中……", "Loading the chart…"),
     "open_list": ("（名单以“等”结尾，另有其他单位参与）", "(the list ends in 等: others take part too)"),
     "task_state": ("任务状态", "Task state"),
+    "open_kpi_list": ("查看名单", "Show the list"),
+    "choose": ("请选择", "Choose"),
     "progress_text": ("进展情况", "Progress"),
     "plan_error": ("计划文件有误，请修正后刷新：", "The plan files have errors; fix them and reload:"),
     "gauge_hint": ("仪表盘中的红线为应达进度（累计类指标按其进度计划，水平类指标为100%），颜色是对照这条红线判定的状态："
@@ -186,6 +190,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "slide_exit": ("退出", "Exit"),
     "changes_since": ("变化对比自", "Changes since"),
     "download_pptx": ("下载 PPT", "Download PPT"),
+    "download_ledger": ("下载台账", "Download the ledger"),
     "print_all": ("全部幻灯片", "All slides"),
     "print_all_help": ("一页接一页显示全部幻灯片，用浏览器打印（A4 横向）即每页一张。",
                        "Shows every slide one after another; the browser's print (A4 landscape) prints one per page."),

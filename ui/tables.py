@@ -16,6 +16,13 @@ from .text import T, lang, status_text
 LATE_COLOR = "#7c3aed"  # 未按期上报 stands beside the status in a colour no status uses
 
 
+def status_css(prefix: str) -> str:
+    """A style that colours the metric inside each container keyed f"{prefix}_{status}" in that status's colour."""
+    rules = " ".join(f'.st-key-{prefix}_{status} [data-testid="stMetricValue"] {{ color: {colour}; }}'
+                     for status, colour in STATUS_COLORS.items())
+    return f"<style>{rules}</style>"
+
+
 def status_cells(statuses: pd.Series, late: pd.Series | None = None) -> pd.Series:
     """Status codes as cells of a status_table() column: one coloured label each, and 未按期上报 beside it where the
     item has no report in the board's period (`late`)."""
@@ -37,16 +44,26 @@ def target_table(targets: pd.DataFrame, **extra) -> pd.DataFrame:
     })
 
 
+# The status column's width in px: room for the two widest labels side by side (a status and 未按期上报), since the
+# table is drawn on a canvas that cuts what does not fit.
+STATUS_WIDTH = {"zh": 200, "en": 290}
+
+
 def status_column():
-    """Column config showing status cells as coloured labels."""
+    """Column config showing status cells as coloured labels, pinned beside the item's id and name."""
     return st.column_config.MultiselectColumn(options=[status_text(s) for s in STATUS_COLORS] + [T("late")],
-                                              color=[*STATUS_COLORS.values(), LATE_COLOR], width="medium")
+                                              color=[*STATUS_COLORS.values(), LATE_COLOR],
+                                              width=STATUS_WIDTH[lang()], pinned=True)
 
 
 def status_table(frame: pd.DataFrame, column: str, column_config: dict | None = None, **kwargs) -> None:
-    """A read-only table whose status `column` shows coloured labels (cheaper to draw than a Styler)."""
-    config = {column: status_column()}
-    st.dataframe(frame, hide_index=True, width="stretch", column_config={**config, **(column_config or {})},
+    """A read-only table whose status `column` shows coloured labels (cheaper to draw than a Styler), at full
+    height, with its first two columns (id, name) and the status pinned so that scrolling sideways keeps them."""
+    config = {name: {**st.column_config.Column(), **(column_config or {}).get(name, {}), "pinned": True}
+              for name in frame.columns[:2] if name != column}
+    config[column] = status_column()
+    kwargs.setdefault("height", "content")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={**(column_config or {}), **config},
                  **kwargs)
 
 
