@@ -566,3 +566,16 @@ def test_upload_history_names_its_sources_in_the_interface_language(sample_app):
     _open(sample_app, "pages/batches.py")
     sources = sample_app.dataframe[0].value["来源"]
     assert set(sources) == {"示例数据"}
+
+
+def test_online_entry_puts_id_name_target_and_the_fields_to_fill_first_with_no_none_shown(app):
+    import json
+    _open(app, "pages/report.py")
+    app.selectbox(key="report_unit").select("区民政局").run()
+    editor = next(e for e in app.dataframe if e.proto.editing_mode)
+    assert list(editor.proto.column_order)[:6] == ["指标编号", "任务编号", "任务/指标", "目标值", "计量单位", "完成值"]
+    config = json.loads(editor.proto.columns)
+    assert config["指标编号"]["pinned"] and config["任务/指标"]["pinned"]
+    shown = editor.value
+    reference = ["指标编号", "任务编号", "计量单位", "上次上报值", "上次任务状态"]
+    assert not shown[reference].isna().any().any() and "None" not in shown[reference].astype(str).values
