@@ -56,6 +56,8 @@ def _run() -> None:
 
     user = ui.current_user()
     if user is None:
+        if "first_account_notice" in st.session_state:  # left by 账户与审计 when the first account was made
+            st.success(st.session_state.pop("first_account_notice"), icon=":material/how_to_reg:")
         ui.login_page()
         st.stop()
 

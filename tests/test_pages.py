@@ -579,3 +579,18 @@ def test_online_entry_puts_id_name_target_and_the_fields_to_fill_first_with_no_n
     shown = editor.value
     reference = ["指标编号", "任务编号", "计量单位", "上次上报值", "上次任务状态"]
     assert not shown[reference].isna().any().any() and "None" not in shown[reference].astype(str).values
+
+
+def test_a_refused_account_keeps_the_form_and_the_first_account_says_what_comes_next(app):
+    _open(app, "pages/admin.py")
+    app.text_input(key="acc_name").input("wang")
+    app.selectbox(key="acc_role").select("leader")
+    app.text_input(key="acc_password").input("short")
+    app.button(key="FormSubmitter:add_account-创建").click().run()
+    assert app.error and app.text_input(key="acc_name").value == "wang"
+    assert app.selectbox(key="acc_role").value == "leader"
+    app.selectbox(key="acc_role").select("admin")
+    app.text_input(key="acc_password").input("wang-pass-12")
+    app.button(key="FormSubmitter:add_account-创建").click().run()
+    assert not app.exception and app.text_input(key="login_name")  # the login page, saying why
+    assert any("请用刚创建的账户 wang 登录" in s.value for s in app.success), [s.value for s in app.success]

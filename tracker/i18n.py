@@ -215,6 +215,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "account_created_at": ("创建时间", "Created"),
     "account_created": ("已创建账户 {name}。", "Account {name} created."),
     "logins_now_needed": ("从现在起，每个页面都需要登录。", "From now on every page needs a login."),
+    "first_account_next": ("本机免登录的管理模式已结束：请用刚创建的账户 {name} 登录，再为各单位和领导创建账户。",
+                           "The local administrator mode has ended: log in as {name}, the account just created, "
+                           "then create the accounts of the units and leaders."),
     "account_disabled": ("已停用 {name}。", "{name} disabled."),
     "account_enabled": ("已启用并解锁 {name}。", "{name} enabled and unlocked."),
     "password_reset": ("已重设 {name} 的密码。", "{name}'s password reset."),
