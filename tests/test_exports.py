@@ -486,3 +486,15 @@ def test_the_deck_renders_in_libreoffice_with_no_text_beyond_a_slides_edge(soffi
             body = [c for c in page.chars if c["top"] <= page.height * 0.92]
             # nothing runs into the footer line: the tables' rows fit above it
             assert not footer or max(c["bottom"] for c in body) < min(c["top"] for c in footer), number
+
+
+def test_the_ledger_and_the_deck_name_units_by_their_canonical_names(snapshot, sample_store, plan):
+    book = load_workbook(io.BytesIO(ledger_xlsx(snapshot, sample_store.batches(plan.id), per_unit=True)))
+    cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+             if c.value is not None and sheet.cell(1, c.column).value not in ("原文", "source_text")]
+    quoted = set(plan.targets["source_text"])
+    assert any("区投资促进服务中心" in c for c in cells)
+    assert not [c for c in cells if "区投资促进中心" in c and c not in quoted]
+    shown = [str(v) for s in deck.build(snapshot) for v in ([s.title, s.notes] + (
+        s.table.to_numpy().ravel().tolist() if s.table is not None else []))]
+    assert not [c for c in shown if "区投资促进中心" in c]
