@@ -12,7 +12,8 @@ st.html("""<style>
 [data-testid="stMetricLabel"] p { font-size: 1.15rem; }
 /* a label that does not fit its column wraps rather than being cut ("Severely behind" at 1024 px) */
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important;
-  text-overflow: clip !important; overflow-wrap: anywhere; }
+  text-overflow: clip !important; overflow-wrap: normal; word-break: keep-all; }
+[class*="st-key-kpi_"] [data-testid="stMetricLabel"] p { font-size: 1rem; }  /* seven a row on 总览 at 1024 px */
 [data-testid="stWidgetLabel"] p { overflow-wrap: normal; word-break: keep-all; }
 h1 { font-size: 2.4rem !important; }
 [data-testid="stCaptionContainer"] { font-size: 1.05rem; }
@@ -50,6 +51,14 @@ def _run() -> None:
     # filled once the user is known: the list stays at the top of the sidebar
     page_list = st.sidebar.container(key="page_list")
     ui.remember_lang()  # before the radio, which would otherwise set the default first
+    if ui.lang() == "zh":  # the file uploader's own words are Streamlit's, in English: only a style can replace them
+        st.html(f"""<style>
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::before {{ font-size: 0.875rem;
+  content: "{ui.T('uploader_limit', mb=st.get_option('server.maxUploadSize'))}"; }}
+[data-testid="stFileUploaderDropzone"] button {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzone"] button::after {{ font-size: 1rem; content: "{ui.T('uploader_button')}"; }}
+</style>""")
     with st.sidebar:
         st.radio(ui.i18n.t("language"), ["zh", "en"], key="lang", horizontal=True,
                  format_func=lambda code: "中文" if code == "zh" else "English")

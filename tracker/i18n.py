@@ -143,8 +143,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart_loading": ("图表载入中……", "Loading the chart…"),
     "open_list": ("（名单以“等”结尾，另有其他单位参与）", "(the list ends in 等: others take part too)"),
     "task_state": ("任务状态", "Task state"),
-    "open_kpi_list": ("查看名单", "Show the list"),
+    "open_kpi_list": ("名单", "List"),
     "choose": ("请选择", "Choose"),
+    "uploader_limit": ("拖入文件或点右侧按钮，单个文件不超过 {mb}MB", "Drop a file or use the button, at most {mb} MB"),
+    "uploader_button": ("选择文件", "Choose a file"),
     "progress_text": ("进展情况", "Progress"),
     "plan_error": ("计划文件有误，请修正后刷新：", "The plan files have errors; fix them and reload:"),
     "gauge_hint": ("仪表盘中的红线为应达进度（累计类指标按其进度计划，水平类指标为100%），颜色是对照这条红线判定的状态："
