@@ -56,7 +56,7 @@ def _run() -> None:
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span::before {{ font-size: 0.875rem;
   content: "{ui.T('uploader_limit', mb=st.get_option('server.maxUploadSize'))}"; }}
-[data-testid="stFileUploaderDropzone"] button {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzone"] button, [data-testid="stFileUploaderDropzone"] button * {{ font-size: 0 !important; }}
 [data-testid="stFileUploaderDropzone"] button::after {{ font-size: 1rem; content: "{ui.T('uploader_button')}"; }}
 </style>""")
     with st.sidebar:

@@ -154,8 +154,7 @@ TEXT: dict[str, tuple[str, str]] = {
                    "The red line on a gauge marks what is due (a cumulative target's schedule, 100% for a level "
                    "target); the colour is the status judged against that line: green completed, blue on track, "
                    "orange lagging, red severely behind, grey not reported."),
-    "expected_marks": ("红线：应达进度（累计类按进度计划，时序进度 {time_progress}；水平类＝100%）",
-                       "Red marks: due (cumulative by schedule, time progress {time_progress}; level = 100%)"),
+    "expected_marks": ("红线＝应达进度（水平类＝100%）", "Red mark = due (level = 100%)"),
     "sort_by": ("排序", "Sort by"),
     "sort_id": ("按编号", "By ID"),
     "sort_completion": ("按完成率", "By completion"),
