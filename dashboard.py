@@ -27,6 +27,7 @@ h1 { font-size: 2.4rem !important; }
 .st-key-page_list [data-testid="stElementContainer"]:has([data-testid="stPageLink"]) { margin: 0 0 2.25px; }
 .st-key-page_list a, .st-key-page_list a p { color: rgba(47, 45, 43, 0.8); }
 .st-key-page_list a [data-testid="stIconMaterial"] { color: rgba(47, 45, 43, 0.6); }
+[class*="st-key-print_copy_"] { display: none; }  /* ui.status_table's copy for paper */
 /* printing any page: no sidebar, header or controls; charts whole; tables in full, not their visible rows */
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
@@ -36,7 +37,9 @@ h1 { font-size: 2.4rem !important; }
   [data-testid="stMain"], .block-container { margin: 0 !important; padding: 0 !important; max-width: 100% !important; }
   [data-testid="stAppViewContainer"], [data-testid="stMain"] { overflow: visible !important; height: auto !important; }
   [data-testid="stPlotlyChart"], .js-plotly-plot, [data-testid="stMetric"] { break-inside: avoid; page-break-inside: avoid; }
-  [data-testid="stDataFrame"], [data-testid="stDataFrameResizable"] { height: auto !important; max-height: none !important; }
+  [class*="st-key-print_copy_"] { display: block !important; }
+  [data-testid="stElementContainer"]:has(+ [class*="st-key-print_copy_"]) { display: none !important; }
+  [class*="st-key-print_copy_"] tr { break-inside: avoid; }
   [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
 }
 </style>""")

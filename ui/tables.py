@@ -13,6 +13,7 @@ from tracker.i18n import PROBLEM_STATE_LABELS, label
 from .text import T, lang, status_text
 
 
+PRINT_COPIES = "print_copies"  # tables given a print copy in this run (ui.frame.page_header starts it again)
 LATE_COLOR = "#7c3aed"  # 未按期上报 stands beside the status in a colour no status uses
 
 
@@ -65,6 +66,12 @@ def status_table(frame: pd.DataFrame, column: str, column_config: dict | None = 
     kwargs.setdefault("height", "content")
     st.dataframe(frame, hide_index=True, width="stretch", column_config={**(column_config or {}), **config},
                  **kwargs)
+    # st.dataframe draws only the rows in view on a canvas, which prints cut: a plain copy of the table stands in
+    # for it on paper (dashboard.py's print style shows it there and hides it on screen)
+    copies = st.session_state[PRINT_COPIES] = st.session_state.get(PRINT_COPIES, 0) + 1
+    with st.container(key=f"print_copy_{copies}"):
+        st.table(frame.assign(**{column: frame[column].map(lambda v: " · ".join(v) if isinstance(v, list) else v)})
+                 .set_index(frame.columns[0]))
 
 
 # A column of views.problems -> (heading key, cells); "#" is the problem's number.
