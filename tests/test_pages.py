@@ -374,16 +374,17 @@ def test_present_mode_pages_through_the_deck(sample_app):
     assert sample_app.button(key="prev").disabled
     sample_app.button(key="next").click().run()
     assert sample_app.title[0].value == "总体进展"
-    assert "2/54 · 统计截至 2023-09-30 · 临东政办字〔2023〕19号" in sample_app.caption[0].value
+    assert "2/51 · 统计截至 2023-09-30 · 临东政办字〔2023〕19号" in sample_app.caption[0].value
     assert metrics(sample_app)["已完成"] == "19"
-    sample_app.selectbox(key="slide_jump").select(13).run()
+    jump = sample_app.selectbox(key="slide_jump")
+    jump.select(next(i for i, o in enumerate(jump.options) if o.endswith("第12章 组织实施"))).run()
     assert sample_app.title[0].value == "第12章 组织实施"
     assert sample_app.table[0].value.index.tolist() == ["75", "76", "77"]
     # a chapter of milestones only counts its tasks, and says so
     assert metrics(sample_app) == {"任务": "3", "指标": "0", "已完成任务": "0", "正常推进任务": "1", "进度滞后任务": "0",
                                    "严重滞后任务": "0", "未上报任务": "2"}
     sample_app.toggle(key="print_all").set_value(True).run()
-    assert len(sample_app.title) == 54  # every slide, one after another
+    assert len(sample_app.title) == 51  # every slide, one after another
 
 
 NOTICE = ("青山县2024年重点工作任务\n全年地区生产总值增长6%左右。\n一、产业发展\n"
