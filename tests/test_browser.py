@@ -210,9 +210,10 @@ def sample_server(tmp_path_factory):
 CLIPPED = """() => [...document.querySelectorAll('[data-testid="stMetricLabel"] p, [data-testid="stWidgetLabel"] p')]
   .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
 # st.dataframe draws on a canvas that cuts what does not fit: the widest pair of status labels (a status and
-# 未按期上报) measured in the grid's font, with the labels' padding, against the status column's width
+# 未按期上报) measured in the grid's font (the theme's 0.875rem), with the labels' padding, against the status
+# column's width
 WIDEST_PAIR = """(labels) => { const ctx = document.createElement("canvas").getContext("2d");
-  ctx.font = getComputedStyle(document.body).fontSize + " " + getComputedStyle(document.body).fontFamily;
+  ctx.font = "14px " + getComputedStyle(document.body).fontFamily;
   const widths = labels.map(l => ctx.measureText(l).width);
   return Math.max(...widths.slice(0, -1)) + widths.at(-1) + 2 * 2 * 8 + 4 + 2 * 8; }"""
 
