@@ -116,7 +116,7 @@ def completion_bars(frame: pd.DataFrame, label_column: str, time_progress: float
     return _figure(data, 150 + 40 * len(frame), title=_title(title), shapes=shapes, annotations=notes,
                    showlegend=True, barmode="overlay",
                    legend=dict(orientation="h", x=0, xanchor="left", y=-0.02, yanchor="top", font=dict(size=16)),
-                   xaxis=dict(range=[0, AXIS_MAX], ticksuffix="%", gridcolor=GRID),
+                   xaxis=dict(range=[0, AXIS_MAX], showticklabels=False, gridcolor=GRID),  # each bar says its value
                    yaxis=dict(tickfont=dict(size=17), automargin=True, categoryorder="array", categoryarray=names),
                    margin=dict(l=10, r=40, t=50, b=10))
 
