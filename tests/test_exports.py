@@ -58,6 +58,7 @@ def test_no_slide_has_more_bars_than_keep_a_label_and_no_task_is_listed_twice(pp
 def test_completion_over_100_is_shown_as_it_is_with_the_bar_stopped_at_the_axis(snapshot):
     import pandas as pd
     from pptx.util import Pt
+
     from tracker import charts
     from tracker.pptx import LABEL_PT
     bars = pd.DataFrame({"label": ["T01-1 a", "T01-2 b"], "avg_completion": [1.1, 0.5],
@@ -423,6 +424,7 @@ def test_web_bars_of_targets_mark_each_where_it_is_due_and_gauges_of_level_targe
 
 def test_group_bars_draw_the_mark_their_colour_was_judged_against_and_a_legend_of_the_colours():
     import pandas as pd
+
     from tracker import charts
     from tracker.settings import resolve
     from tracker.status import target_status
