@@ -131,11 +131,12 @@ def status_stack(frame: pd.DataFrame, label_column: str, title: str, lang: str =
                  hovertemplate="%{y}<br>" + status_label(s, lang) + ": %{x}<extra></extra>")
             for s in STATUSES]
     most = int(frame[list(STATUSES)].sum(axis=1).max()) if len(frame) else 0
-    return _figure(bars, 110 + 34 * len(frame), barmode="stack", title=_title(title),
+    # the legend at the foot of the figure, under the axis: above the bars it ran into the title in English
+    return _figure(bars, 150 + 34 * len(frame), barmode="stack", title=_title(title),
                    xaxis=dict(gridcolor=GRID, dtick=1 if most <= 12 else None),
                    yaxis=dict(tickfont=dict(size=17), automargin=True),
-                   legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right", font=dict(size=16)),
-                   margin=dict(l=10, r=10, t=90, b=10))
+                   legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, font=dict(size=16)),
+                   margin=dict(l=10, r=10, t=60, b=80))
 
 
 GAUGES_PER_FIGURE = 2  # two a row on a phone (the page puts two figures a row on wider screens)
