@@ -274,14 +274,9 @@ def load_plan(directory: Path | str = DATA_DIR) -> Plan:
 def _build(meta: dict, tasks: pd.DataFrame, targets: pd.DataFrame, departments: pd.DataFrame,
            aliases: dict[str, str]) -> Plan:
     resolve = lambda text: [aliases[n] for n in split_units(text)]  # noqa: E731
-    # every page, export and slide shows the canonical names (区投资促进服务中心, not the notice's 区投资促进中心);
-    # source_text keeps the notice's own words
-    canonical = lambda text: UNIT_SEP[0].join(resolve(text)) + (OPEN_LIST_MARK if is_open_list(text) else "")  # noqa: E731
     tasks = tasks.assign(
         task_id=tasks["task_id"].astype(int),
         chapter=tasks["chapter"].astype(int),
-        lead_units=tasks["lead_units"].map(canonical),
-        participating_units=tasks["participating_units"].map(canonical),
         lead_list=tasks["lead_units"].map(resolve),
         participating_list=tasks["participating_units"].map(resolve),
     )
@@ -291,7 +286,6 @@ def _build(meta: dict, tasks: pd.DataFrame, targets: pd.DataFrame, departments: 
         target_max=pd.to_numeric(targets["target_max"].replace("", None), errors="coerce"),
         baseline=pd.to_numeric(targets["baseline"].replace("", None), errors="coerce"),
         deadline=targets["deadline"].map(date.fromisoformat),
-        lead_units=targets["lead_units"].map(canonical),
         lead_list=targets["lead_units"].map(resolve),
     )
     chapters = tasks.drop_duplicates("chapter").set_index("chapter")["chapter_title"]
