@@ -10,6 +10,11 @@ st.set_page_config(page_title="督办看板", page_icon="📋", layout="wide")
 st.html("""<style>
 [data-testid="stMetricValue"] { font-size: 2.8rem; font-weight: 700; }
 [data-testid="stMetricLabel"] p { font-size: 1.15rem; }
+/* a label that does not fit its column wraps rather than being cut ("Severely behind" at 1024 px) */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; overflow-wrap: normal; word-break: keep-all; }
+[class*="st-key-kpi_"] [data-testid="stMetricLabel"] p { font-size: 1rem; }  /* seven a row on 总览 at 1024 px */
+[data-testid="stWidgetLabel"] p { overflow-wrap: normal; word-break: keep-all; }
 h1 { font-size: 2.4rem !important; }
 [data-testid="stCaptionContainer"] { font-size: 1.05rem; }
 .block-container { padding-top: 2.5rem; }
@@ -22,6 +27,21 @@ h1 { font-size: 2.4rem !important; }
 .st-key-page_list [data-testid="stElementContainer"]:has([data-testid="stPageLink"]) { margin: 0 0 2.25px; }
 .st-key-page_list a, .st-key-page_list a p { color: rgba(47, 45, 43, 0.8); }
 .st-key-page_list a [data-testid="stIconMaterial"] { color: rgba(47, 45, 43, 0.6); }
+[class*="st-key-print_copy_"] { display: none; }  /* ui.status_table's copy for paper */
+/* printing any page: no sidebar, header or controls; charts whole; tables in full, not their visible rows */
+@media print {
+  @page { size: A4 landscape; margin: 10mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stElementToolbar"], [data-testid="stDecoration"],
+  [class*="st-key-kpi_open_"], .stButton, .stDownloadButton { display: none !important; }
+  [data-testid="stMain"], .block-container { margin: 0 !important; padding: 0 !important; max-width: 100% !important; }
+  [data-testid="stAppViewContainer"], [data-testid="stMain"] { overflow: visible !important; height: auto !important; }
+  [data-testid="stPlotlyChart"], .js-plotly-plot, [data-testid="stMetric"] { break-inside: avoid; page-break-inside: avoid; }
+  [class*="st-key-print_copy_"] { display: block !important; }
+  [data-testid="stElementContainer"]:has(+ [class*="st-key-print_copy_"]) { display: none !important; }
+  [class*="st-key-print_copy_"] tr { break-inside: avoid; }
+  [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+}
 </style>""")
 
 
@@ -33,12 +53,23 @@ def _switch_plan() -> None:
 def _run() -> None:
     # filled once the user is known: the list stays at the top of the sidebar
     page_list = st.sidebar.container(key="page_list")
+    ui.remember_lang()  # before the radio, which would otherwise set the default first
+    if ui.lang() == "zh":  # the file uploader's own words are Streamlit's, in English: only a style can replace them
+        st.html(f"""<style>
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::before {{ font-size: 0.875rem;
+  content: "{ui.T('uploader_limit', mb=st.get_option('server.maxUploadSize'))}"; }}
+[data-testid="stFileUploaderDropzone"] button, [data-testid="stFileUploaderDropzone"] button * {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzone"] button::after {{ font-size: 1rem; content: "{ui.T('uploader_button')}"; }}
+</style>""")
     with st.sidebar:
         st.radio(ui.i18n.t("language"), ["zh", "en"], key="lang", horizontal=True,
                  format_func=lambda code: "中文" if code == "zh" else "English")
 
     user = ui.current_user()
     if user is None:
+        if "first_account_notice" in st.session_state:  # left by 账户与审计 when the first account was made
+            st.success(st.session_state.pop("first_account_notice"), icon=":material/how_to_reg:")
         ui.login_page()
         st.stop()
 
@@ -52,7 +83,7 @@ def _run() -> None:
         choices = ui.plans()
         if len(choices) > 1 and user.can("view"):  # a unit's clerk reports on the default plan only
             names = {str(path): plan_id for plan_id, path in choices.items()}
-            st.selectbox(ui.T("plan"), list(names), key="plan_dir", format_func=names.get, on_change=_switch_plan)
+            st.selectbox(ui.T("plan"), list(names), placeholder=ui.T("choose"), key="plan_dir", format_func=names.get, on_change=_switch_plan)
 
     try:
         plan = ui.plan()
@@ -64,7 +95,7 @@ def _run() -> None:
         if "as_of" not in st.session_state:
             st.session_state["as_of"] = ui.default_date()
         st.date_input(ui.T("as_of"), key="as_of", min_value=plan.start, max_value=plan.end, format="YYYY-MM-DD")
-        st.selectbox(ui.T("unit_filter"), [ui.ALL_UNITS, *plan.units], key="unit",
+        st.selectbox(ui.T("unit_filter"), [ui.ALL_UNITS, *plan.units], placeholder=ui.T("choose"), key="unit",
                      format_func=lambda unit: ui.T("all_units") if unit == ui.ALL_UNITS else unit)
 
     ui.keep_session_in_browser()

@@ -39,10 +39,16 @@ def _run(action, done: str) -> None:
 
 def _add() -> None:
     state = st.session_state
-    _run(lambda: accounts.add(state["acc_name"].strip(), state["acc_role"], state["acc_password"],
+    name = state["acc_name"].strip()
+    done = ui.T("account_created", name=ui.plain(name))
+    _run(lambda: accounts.add(name, state["acc_role"], state["acc_password"],
                               state["acc_unit"] if state["acc_role"] == "reporter" else None, by=me),
-         ui.T("account_created", name=ui.plain(state["acc_name"])) + ("" if users.size else ui.T("logins_now_needed")))
-    state.pop("acc_password", None)
+         done + ("" if users.size else ui.T("logins_now_needed")))
+    if "admin_done" in state:  # created: the form is emptied; refused: it keeps what was typed, but the password
+        state["acc_name"] = ""
+        if not users.size:  # the first account ends the local administrator's session: the login page says why
+            state["first_account_notice"] = done + ui.T("first_account_next", name=ui.plain(name))
+    state["acc_password"] = ""
 
 
 def _change() -> None:
@@ -59,18 +65,18 @@ def _change() -> None:
 
 
 left, right = st.columns(2)
-with left.form("add_account", clear_on_submit=True):
+with left.form("add_account"):
     st.markdown(f"#### {ui.T('new_account')}")
     st.text_input(ui.T("account_name"), key="acc_name", max_chars=NAME_MAX)
-    st.selectbox(ui.T("role"), ROLES, key="acc_role", format_func=role_name)
-    st.selectbox(ui.T("account_unit"), plan.units, key="acc_unit")
+    st.selectbox(ui.T("role"), ROLES, placeholder=ui.T("choose"), key="acc_role", format_func=role_name)
+    st.selectbox(ui.T("account_unit"), plan.units, placeholder=ui.T("choose"), key="acc_unit")
     st.text_input(ui.T("initial_password"), type="password", key="acc_password", max_chars=128)
     st.form_submit_button(ui.T("create"), type="primary", on_click=_add)
 if not users.empty:
     with right.form("change_account"):
         st.markdown(f"#### {ui.T('change_account')}")
-        st.selectbox(ui.T("account"), list(users["name"]), key="acc_target")
-        st.selectbox(ui.T("account_action"), ["disable", "enable", "passwd"], key="acc_action",
+        st.selectbox(ui.T("account"), list(users["name"]), placeholder=ui.T("choose"), key="acc_target")
+        st.selectbox(ui.T("account_action"), ["disable", "enable", "passwd"], placeholder=ui.T("choose"), key="acc_action",
                      format_func=lambda action: ui.T(f"action_{action}"))
         st.text_input(ui.T("new_password"), type="password", key="acc_new_password", max_chars=128)
         st.form_submit_button(ui.T("run_action"), on_click=_change)

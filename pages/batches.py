@@ -23,7 +23,7 @@ st.dataframe(pd.DataFrame({
     ui.T("unit"): batches["unit"].fillna(""),
     ui.T("user"): batches["user"].fillna(""),
     ui.T("rows_n"): batches["row_count"],
-    ui.T("source"): batches["source"],
+    ui.T("source"): batches["source"].map(lambda s: ui.i18n.label(ui.i18n.SOURCE_LABELS, s, ui.lang()) or s),
     ui.T("sample_flag"): batches["is_sample"].map(lambda s: "✓" if s else ""),
     ui.T("reverted"): batches["reverted_at"].fillna("").str.replace("T", " "),
 }), hide_index=True, width="stretch")

@@ -36,7 +36,7 @@ st.dataframe(table, hide_index=True, width="stretch")
 st.caption(ui.T("ranking_note"))
 
 st.subheader(ui.T("choose_unit"))
-unit = ui.unit_filter() or st.selectbox(ui.T("unit"), list(units["lead_unit"]), key="department_unit")
+unit = ui.unit_filter() or st.selectbox(ui.T("unit"), list(units["lead_unit"]), placeholder=ui.T("choose"), key="department_unit")
 st.markdown(f"### {ui.plain(unit)}")
 tasks, targets = views.led_by(snap.tasks, unit), views.led_by(snap.targets, unit)
 participating = snap.tasks[snap.tasks["participating_list"].map(lambda names: unit in names)]

@@ -29,10 +29,25 @@ if unit and view.tasks == 0:
     joined = snap.tasks[snap.tasks["participating_list"].map(lambda names: unit in names)]
     st.info(ui.T("participating_only", unit=ui.plain(unit), n=len(joined),
                  tasks=ui.plain("、".join(f"{k}. {t}" for k, t in zip(joined["task_id"], joined["title"])))))
-figures = [(ui.T("tasks_n"), view.tasks), (ui.T("targets_n"), view.targets)]
-figures += [(ui.status_text(s), view.counts[s]) for s in STATUSES]
-for column, (name, value) in zip(st.columns(len(figures)), figures):
-    column.metric(name, value)
+figures = [("tasks", ui.T("tasks_n"), view.tasks), ("targets", ui.T("targets_n"), view.targets)]
+figures += [(s, ui.status_text(s), view.counts[s]) for s in STATUSES]
+
+
+def _open_list(key: str) -> None:
+    """Filter the targets page by the status clicked (all statuses for the count of targets), then go there."""
+    st.session_state["target_statuses"] = [key] if key in STATUSES else []
+    st.session_state["kpi_page"] = "pages/tasks.py" if key == "tasks" else "pages/targets.py"
+
+
+# each figure in its status colour (ui.status_css), with a link to the list behind it
+st.html(ui.status_css("kpi"))
+for column, (key, name, value) in zip(st.columns(len(figures)), figures):
+    with column.container(key=f"kpi_{key}"):
+        st.metric(name, value)
+        st.button(ui.T("open_kpi_list"), key=f"kpi_open_{key}", type="tertiary", icon=":material/list:",
+                  on_click=_open_list, args=(key,))
+if "kpi_page" in st.session_state:
+    st.switch_page(st.session_state.pop("kpi_page"))
 st.caption(f"{ui.T('tasks_by_status')}：" + " · ".join(f"{ui.status_text(s)} {n}" for s, n in view.task_counts.items()))
 
 left, right = st.columns(2)

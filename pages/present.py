@@ -7,6 +7,7 @@ import streamlit as st
 import ui
 from tracker import charts, deck
 from tracker.charts import STATUS_COLORS
+from tracker.exports import ledger_xlsx
 from tracker.pptx import to_pptx
 
 ui.guard("present")
@@ -32,7 +33,12 @@ div[class*="st-key-slide-"] [data-testid="stCaptionContainer"] p { white-space: 
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
   header, [data-testid="stToolbar"], .st-key-controls, iframe { display: none !important; }
-  div[class*="st-key-slide-"] { break-after: page; page-break-after: always; }
+  /* one slide a page, exactly: a slide is cut to the page rather than spilling onto the next one */
+  div[class*="st-key-slide-"] { break-after: page; page-break-after: always; break-inside: avoid;
+    max-height: 185mm; overflow: hidden; }
+  [data-testid="stElementContainer"]:has(div[class*="st-key-slide-"]):last-of-type div[class*="st-key-slide-"],
+  div[class*="st-key-slide-"]:last-of-type { break-after: auto; page-break-after: auto; }
+  .block-container { padding: 0 !important; }
 }
 </style>""")
 # Arrow keys, PageUp/PageDown (what presentation clickers send) and space turn the pages. The listener is installed
@@ -141,5 +147,9 @@ with st.container(key="controls", horizontal=True, vertical_alignment="center"):
     st.download_button(ui.T("download_pptx"), lambda: to_pptx(plan, slides, snap.as_of), on_click="ignore",
                        file_name=f"调度会汇报_{snap.as_of:%Y%m%d}.pptx",
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
+    if ui.allowed("export"):
+        st.download_button(ui.T("download_ledger"), lambda: ledger_xlsx(snap, ui.store().batches(plan.id)),
+                           on_click="ignore", file_name=f"台账_{snap.as_of:%Y%m%d}.xlsx", key="download_ledger",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     st.toggle(ui.T("print_all"), key="print_all", help=ui.T("print_all_help"))
     st.page_link("pages/overview.py", label=ui.T("slide_exit"), icon=":material/close:")

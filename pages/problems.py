@@ -58,7 +58,7 @@ if not ui.allowed("problems"):
 add, change = st.columns(2)
 with add.form("add_problem", clear_on_submit=True):
     st.markdown(f"#### {ui.T('add_problem')}")
-    st.selectbox(ui.T("title"), list(titles), format_func=lambda k: f"{k}. {titles[k]}", key="new_task")
+    st.selectbox(ui.T("title"), list(titles), format_func=lambda k: f"{k}. {titles[k]}", placeholder=ui.T("choose"), key="new_task")
     st.text_area(ui.T("problem_text"), key="new_text", max_chars=500)
     st.text_input(ui.T("owner"), key="new_owner", max_chars=50)
     st.date_input(ui.T("raised_on"), value=snap.as_of, min_value=plan.start, key="new_raised",
@@ -71,7 +71,7 @@ if not problems.empty:
         st.markdown(f"#### {ui.T('change_problem')}")
         texts = dict(zip(problems["id"], problems["text"]))
         current = dict(zip(problems["id"], problems["state"]))
-        chosen = st.selectbox(ui.T("problem"), list(texts), key="change_id",
+        chosen = st.selectbox(ui.T("problem"), list(texts), placeholder=ui.T("choose"), key="change_id",
                               format_func=lambda i: f"#{i} {texts[i][:30]}（{state_name(current[i])}）")
         ui.flash(error="problem_error")
         moves = PROBLEM_FLOW[current[chosen]]
@@ -80,7 +80,7 @@ if not problems.empty:
         else:
             key = f"change_{chosen}_{current[chosen]}"  # new widgets once the state moves: they open on it
             with st.form(key, clear_on_submit=True, border=False):
-                st.selectbox(ui.T("state"), moves, format_func=state_name, key=f"{key}_state",
+                st.selectbox(ui.T("state"), moves, format_func=state_name, placeholder=ui.T("choose"), key=f"{key}_state",
                              help=ui.T("problem_flow_help"))
                 st.text_input(ui.T("state_note"), key=f"{key}_note", max_chars=300)
                 st.text_input(ui.T("by_whom"), key=f"{key}_by", max_chars=50)

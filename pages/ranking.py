@@ -19,7 +19,7 @@ month_ago = snap.as_of - timedelta(days=30)
 before = ui.memo_at(ranking.scores, max(month_ago, snap.plan.start))
 scores = scores.assign(movement=ranking.movement(scores, before))
 kinds = sorted(scores["kind"].dropna().unique())
-kind = st.selectbox(ui.T("by_kind"), [None, *kinds], key="rank_kind",
+kind = st.selectbox(ui.T("by_kind"), [None, *kinds], placeholder=ui.T("choose"), key="rank_kind",
                     format_func=lambda k: ui.T("all_kinds") if k is None else k)
 shown = scores if kind is None else scores[scores["kind"] == kind]
 rank_column = "rank" if kind is None else "rank_in_kind"
@@ -46,7 +46,7 @@ st.dataframe(pd.DataFrame({
 }), hide_index=True, width="stretch", height=min(800, 38 * (len(shown) + 1)))
 
 st.subheader(ui.T("score_items"))
-unit = ui.unit_filter() or st.selectbox(ui.T("unit"), list(scores["unit"]), key="rank_unit")
+unit = ui.unit_filter() or st.selectbox(ui.T("unit"), list(scores["unit"]), placeholder=ui.T("choose"), key="rank_unit")
 items = ui.memo(ranking.items)
 items = items[items["unit"] == unit]
 row = scores.set_index("unit").loc[unit]

@@ -124,10 +124,18 @@ with edit_tab:
     fill = ("完成值", "任务状态", "进展情况", "存在问题", "下步计划")
     rows = frame.assign(截至日期=default_report_date(plan)).astype({c: "string" for c in fill})
     rows["截至日期"] = pd.to_datetime(rows["截至日期"])
+    # empty reference cells shown empty, not "None" (put back before checking); on a phone the id, the name and the
+    # target come first, then what there is to fill, then the rest
+    reference = rows[[c for c in rows.columns if c not in ("截至日期", *fill)]]
+    shown = rows.assign(**{c: reference[c].astype("string").fillna("") for c in reference})
+    first = ["指标编号", "任务编号", "任务/指标", "目标值", "计量单位", *fill[:3], "截至日期", *fill[3:]]
     edited = st.data_editor(
-        rows, hide_index=True, width="stretch", key=f"editor_{unit}_{st.session_state.get('upload_round', 0)}",
+        shown, hide_index=True, width="stretch", key=f"editor_{unit}_{st.session_state.get('upload_round', 0)}",
         disabled=[c for c in rows.columns if c not in ("截至日期", *fill)],
+        column_order=first + [c for c in rows.columns if c not in first],
         column_config={
+            "指标编号": st.column_config.TextColumn(pinned=True), "任务编号": st.column_config.Column(pinned=True),
+            "任务/指标": st.column_config.TextColumn(pinned=True, width="medium"),
             "截至日期": st.column_config.DateColumn(min_value=plan.start, max_value=plan.end, format="YYYY-MM-DD"),
             "完成值": st.column_config.TextColumn(),
             "任务状态": st.column_config.SelectboxColumn(options=list(STATE_CHOICES)),
@@ -138,7 +146,9 @@ with edit_tab:
 
     def _check() -> None:
         stamp = pd.Timestamp.now().strftime("%Y-%m-%d %H:%M")
-        st.session_state["pending_edit"] = ingest_frame(plan, edited, f"{ui.T('edit_name')} {stamp}", unit=unit,
+        # the reference columns cannot be edited: check the rows with them as they were
+        st.session_state["pending_edit"] = ingest_frame(plan, edited.assign(**reference),
+                                                        f"{ui.T('edit_name')} {stamp}", unit=unit,
                                                         previous=ui.latest()[0])
 
     st.button(ui.T("check_edit"), on_click=_check)

@@ -25,7 +25,10 @@ if targets.empty:
     st.info(ui.T("no_match"))
     st.stop()
 
-ui.chart(ui.memo(views.gauges, *choice, ui.lang()))
+gauges = ui.memo(views.gauges, *choice, ui.lang())
+for first in range(0, len(gauges), 2):  # two figures a row; Streamlit stacks the columns on a phone
+    for column, figure in zip(st.columns(2), gauges[first:first + 2]):
+        ui.chart(figure, column)
 
 table = pd.DataFrame({
     ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],

@@ -41,7 +41,7 @@ ui.status_table(ledger, ui.T("status"),
 
 st.subheader(ui.T("choose_task"))
 titles = dict(zip(tasks["task_id"], tasks["title"]))
-choice = st.selectbox(ui.T("title"), list(titles), key="task_choice", format_func=lambda i: f"{i}. {titles[i]}")
+choice = st.selectbox(ui.T("title"), list(titles), placeholder=ui.T("choose"), key="task_choice", format_func=lambda i: f"{i}. {titles[i]}")
 task = tasks.set_index("task_id").loc[choice]
 st.markdown(f"### {choice}. {ui.plain(task['title'])}  ·  {ui.status_text(task['status'])}")
 st.text(task["text"])  # notice text shown as text, never interpreted as Markdown

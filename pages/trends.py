@@ -9,7 +9,7 @@ from tracker.i18n import PROJECTED_LABELS, label
 snap = ui.page_header(ui.T("trends"), "trends")
 targets = views.led_by(snap.targets, ui.unit_filter())
 names = dict(zip(targets["target_id"], targets["indicator"]))
-choice = st.selectbox(ui.T("choose_target"), list(names), key="trend_target",
+choice = st.selectbox(ui.T("choose_target"), list(names), placeholder=ui.T("choose"), key="trend_target",
                       format_func=lambda t: f"{t} {names[t]}")
 target = targets.set_index("target_id").loc[choice]
 

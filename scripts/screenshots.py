@@ -1,6 +1,7 @@
-"""Take a full-page screenshot of every page of a running app with Debian's chromium.
+"""Take a full-page screenshot of every page of a running app with Debian's chromium, at a projector's 1280×720 and a
+phone's 390×844, in Chinese and in English (?lang=en): OUT_DIR/{page}_{width}_{lang}.png.
 
-Usage: python scripts/screenshots.py [BASE_URL] [OUT_DIR]   (default http://localhost:8501 screenshots/)
+Usage: python scripts/screenshots.py [BASE_URL] [OUT_DIR] [PAGE ...]   (default http://localhost:8501 screenshots/)
 """
 import sys
 from pathlib import Path
@@ -13,21 +14,28 @@ sys.path.insert(0, str(ROOT))
 from tracker.navigation import HOME, PAGES  # noqa: E402
 
 
+SIZES = ((1280, 720), (390, 844))
+
+
 def main() -> None:
     base = sys.argv[1] if len(sys.argv) > 1 else "http://localhost:8501"
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "screenshots")
     out.mkdir(exist_ok=True)
+    only = set(sys.argv[3:])
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1600, "height": int(sys.argv[3]) if len(sys.argv) > 3 else 900})
-        for entry in PAGES:
-            page.goto(f"{base}/{'' if entry is HOME else entry.name}")
-            wait_idle(page)
-            page.wait_for_timeout(1000)  # let the last chart finish its animation
-            page.screenshot(path=str(out / f"{entry.name}.png"), full_page=True)
-            print(out / f"{entry.name}.png")
+        for width, height in SIZES:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            for lang in ("zh", "en"):
+                for entry in (e for e in PAGES if not only or e.name in only):
+                    page.goto(f"{base}/{'' if entry is HOME else entry.name}{'?lang=en' if lang == 'en' else ''}")
+                    wait_idle(page)
+                    page.wait_for_timeout(4000)  # the first paint, then the charts and their animation
+                    path = out / f"{entry.name}_{width}_{lang}.png"
+                    page.screenshot(path=str(path), full_page=True)
+                    print(path)
+            page.close()
         browser.close()
-
 
 if __name__ == "__main__":
     main()

@@ -268,3 +268,42 @@ def test_two_servers_behind_nginx_share_the_login_and_the_import(browser, shared
         page.wait_for_function("() => document.querySelector('.js-plotly-plot').innerText.includes('270 / 300')",
                                timeout=30000)
         page.close()
+
+
+@pytest.fixture(scope="module")
+def sample_server(tmp_path_factory):
+    """A streamlit server on a store holding the sample data."""
+    from tracker.samples import load_sample
+    from tracker.store import Store
+    db = tmp_path_factory.mktemp("browser_sample") / "progress.db"
+    load_sample(load_plan(), Store(db))
+    with streamlit_server("dashboard.py", db) as url:
+        yield url
+
+
+# KPI labels and the sidebar's labels: an element cut by its box (its text wider than the room it is given)
+CLIPPED = """() => [...document.querySelectorAll('[data-testid="stMetricLabel"] p, [data-testid="stWidgetLabel"] p')]
+  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+# st.dataframe draws on a canvas that cuts what does not fit: the widest pair of status labels (a status and
+# 未按期上报) measured in the grid's font (the theme's 0.875rem), with the labels' padding, against the status
+# column's width
+WIDEST_PAIR = """(labels) => { const ctx = document.createElement("canvas").getContext("2d");
+  ctx.font = "14px " + getComputedStyle(document.body).fontFamily;
+  const widths = labels.map(l => ctx.measureText(l).width);
+  return Math.max(...widths.slice(0, -1)) + widths.at(-1) + 2 * 2 * 8 + 4 + 2 * 8; }"""
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_nothing_is_clipped_at_a_projectors_a_laptops_and_a_phones_width(sample_server, browser, width, height, lang):
+    from tracker.status import STATUSES
+    from ui.tables import STATUS_WIDTH
+    page = browser.new_page(viewport={"width": width, "height": height})
+    for path in ("", "targets", "tasks", "departments"):
+        page.goto(f"{sample_server}/{path}?lang={lang}")
+        wait_idle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, path
+        assert page.evaluate(CLIPPED) == [], (path, width, lang)
+    labels = [i18n.status_label(s, lang) for s in STATUSES] + [i18n.t("late", lang)]
+    assert page.evaluate(WIDEST_PAIR, labels) <= STATUS_WIDTH[lang], (width, lang)
+    page.close()

@@ -30,16 +30,47 @@ def _texts(slide):
 
 
 def test_the_deck_has_title_overview_chapters_units_warnings_and_changes(pptx, plan):
+    import pandas as pd
     slides, presentation = pptx
     keys = [s.key for s in slides]
     assert keys[:2] == ["title", "overview"]
-    assert [k for k in keys if k.startswith("chapter-")] == [f"chapter-{c}" for c in range(1, 13)]
+    assert [k for k in keys if k.startswith("chapter-") and k.count("-") == 1] == [f"chapter-{c}" for c in range(1, 13)]
+    measuring = {u for units in plan.targets["lead_list"] for u in units}
+    assert {k[5:].rsplit("-", 1)[0] if k[-2] == "-" else k[5:] for k in keys if k.startswith("unit-")} == measuring
+    gathered = pd.concat([s.table for s in slides if s.key.startswith("units-tasks-only-")])
     lead_units = {u for units in plan.tasks["lead_list"] for u in units}
-    assert {k[5:] for k in keys if k.startswith("unit-")} == lead_units
+    assert {u for units in gathered["牵头单位"] for u in units.split("、")} >= lead_units - measuring
     assert keys[-1] == "changes" and any(k.startswith("warnings-") for k in keys)
     assert len(presentation.slides) == len(slides)
     title = _texts(presentation.slides[0])
     assert plan.title in title and "临东政办字〔2023〕19号" in title and "统计截至 2023年09月30日" in title
+
+
+def test_no_slide_has_more_bars_than_keep_a_label_and_no_task_is_listed_twice(pptx):
+    slides, _ = pptx
+    bars = [len(s.bars) for s in slides if s.bars is not None and s.key != "overview"]
+    assert max(bars) <= deck.BARS_PER_SLIDE and any(s.key.endswith("-2") for s in slides), bars
+    tables = [s.table for s in slides if s.key.startswith("units-tasks-only-")]
+    listed = [k for table in tables for k in table["序号"]]
+    assert len(listed) == len(set(listed)), listed
+
+
+def test_completion_over_100_is_shown_as_it_is_with_the_bar_stopped_at_the_axis(snapshot):
+    import pandas as pd
+    from pptx.util import Pt
+
+    from tracker import charts
+    from tracker.pptx import LABEL_PT
+    bars = pd.DataFrame({"label": ["T01-1 a", "T01-2 b"], "avg_completion": [1.1, 0.5],
+                         "status": ["completed", "lagging"], "expected": [0.75, 0.75]})
+    figure = charts.completion_bars(bars, "label", 0.75, "指标完成率")
+    assert list(figure.data[0].text)[::-1] == ["110%", "50%"] and max(figure.data[0].x) <= charts.AXIS_MAX
+    slide = deck.Slide("unit-x", "x", bars=bars, bars_title="牵头指标完成率", time_progress=0.75)
+    shown = Presentation(io.BytesIO(to_pptx(snapshot.plan, [slide], snapshot.as_of))).slides[0]
+    chart = next(shape.chart for shape in shown.shapes if shape.has_chart)
+    assert list(chart.plots[0].series[0].values)[::-1] == [1.0, 0.5]
+    assert chart.plots[0].series[0].points[1].data_label.text_frame.text == "110%"
+    assert chart.font.size == Pt(LABEL_PT) >= Pt(14) and chart.plots[0].data_labels.font.size >= Pt(14)
 
 
 def test_every_slide_carries_its_title_and_the_as_of_date(pptx):
@@ -245,7 +276,7 @@ def test_export_command_writes_both_packs(capsys, tmp_path):
                  "--out", str(tmp_path / "deck.pptx")]) == 0
     assert main(["export", "--format", "xlsx", "--db", str(db), "--as-of", "2023-06-30",
                  "--out", str(tmp_path / "ledger.xlsx")]) == 0
-    assert len(Presentation(str(tmp_path / "deck.pptx")).slides) > 50
+    assert len(Presentation(str(tmp_path / "deck.pptx")).slides) > 40
     assert load_workbook(tmp_path / "ledger.xlsx")["指标台账"]["I2"].value.date() == date(2023, 6, 30)
 
 
@@ -384,11 +415,31 @@ def test_web_bars_of_targets_mark_each_where_it_is_due_and_gauges_of_level_targe
     figure = charts.completion_bars(frame, "label", 0.75, "指标完成率")
     marks = figure.data[1]
     assert list(marks.x)[::-1][0] == 100 and set(list(marks.x)[::-1][1:]) == {75}
-    assert not figure.layout.shapes and "水平类＝100%" in figure.layout.annotations[0].text
+    assert not figure.layout.shapes and any("水平类＝100%" in (trace.name or "") for trace in figure.data)
     targets = snapshot.targets.assign(completion=0.5)
     gauges = charts.gauge_grid(targets)
-    for gauge, kind in zip(gauges.data, targets["kind"]):
-        assert gauge.gauge.threshold.value == pytest.approx(100 if kind == "level" else 75, abs=0.5)
+    for gauge, expected in zip(gauges.data, targets["expected"]):
+        assert gauge.gauge.threshold.value == pytest.approx(expected * 100)
+
+
+def test_group_bars_draw_the_mark_their_colour_was_judged_against_and_a_legend_of_the_colours():
+    import pandas as pd
+
+    from tracker import charts
+    from tracker.settings import resolve
+    from tracker.status import target_status
+    groups = pd.DataFrame({"unit": ["区民政局", "区商务局"], "avg_completion": [0.87, 0.72],
+                           "avg_expected": [0.95, 0.75]})
+    groups["status"] = [target_status(d, e, False) for d, e in zip(groups["avg_completion"], groups["avg_expected"])]
+    figure = charts.completion_bars(groups, "unit", 0.75, "各单位")
+    bars, marks = figure.data[0], figure.data[1]
+    for y, x, colour in zip(bars.y, bars.x, bars.marker.color):
+        due = dict(zip(marks.y, marks.x))[y]
+        behind = colour in (charts.STATUS_COLORS["lagging"], charts.STATUS_COLORS["severe"])
+        # orange or red only where the bar stops short of its mark by more than the tolerance
+        assert behind == (x < due - resolve(None)["tolerance"] * 100 - 1e-6), (y, x, due, colour)
+    legend = {trace.name for trace in figure.data if trace.showlegend}
+    assert {"进度滞后", "正常推进"} <= legend and any("红线" in name for name in legend)
 
 
 @pytest.mark.parametrize("rows, size, parts", [(4, 14, 1), (7, 12, 1), (40, 10, 5)])
@@ -437,3 +488,15 @@ def test_the_deck_renders_in_libreoffice_with_no_text_beyond_a_slides_edge(soffi
             body = [c for c in page.chars if c["top"] <= page.height * 0.92]
             # nothing runs into the footer line: the tables' rows fit above it
             assert not footer or max(c["bottom"] for c in body) < min(c["top"] for c in footer), number
+
+
+def test_the_ledger_and_the_deck_name_units_by_their_canonical_names(snapshot, sample_store, plan):
+    book = load_workbook(io.BytesIO(ledger_xlsx(snapshot, sample_store.batches(plan.id), per_unit=True)))
+    cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+             if c.value is not None and sheet.cell(1, c.column).value not in ("原文", "source_text")]
+    quoted = set(plan.targets["source_text"])
+    assert any("区投资促进服务中心" in c for c in cells)
+    assert not [c for c in cells if "区投资促进中心" in c and c not in quoted]
+    shown = [str(v) for s in deck.build(snapshot) for v in ([s.title, s.notes] + (
+        s.table.to_numpy().ravel().tolist() if s.table is not None else []))]
+    assert not [c for c in shown if "区投资促进中心" in c]

@@ -74,33 +74,51 @@ def status_donut(counts: dict[str, int], lang: str = "zh") -> go.Figure:
                    margin=dict(l=10, r=10, t=60, b=10))
 
 
+AXIS_MAX = 115  # completion axis in %: a bar over it (120%) stops at the axis, its label says 120%
+
+
+def _status_legend(statuses, lang: str, mark: str) -> list[dict]:
+    """Legend entries saying what the colours and the red mark mean (traces without points: only the legend)."""
+    entries = [dict(type="bar", orientation="h", x=[None], y=[None], name=status_label(s, lang),
+                    marker=dict(color=STATUS_COLORS[s]), showlegend=True, hoverinfo="skip")
+               for s in STATUSES if s in set(statuses)]
+    entries.append(dict(type="scatter", mode="markers", x=[None], y=[None], name=mark, showlegend=True,
+                        hoverinfo="skip", marker=dict(symbol="line-ns", size=16, line=dict(color=TIME_LINE, width=4))))
+    return entries
+
+
 def completion_bars(frame: pd.DataFrame, label_column: str, time_progress: float, title: str,
                     lang: str = "zh") -> go.Figure:
-    """Horizontal bars of average completion per group, coloured by the status that average earns against what
-    is due, with the time progress as a dashed line."""
+    """Horizontal bars of completion per group or target, each coloured by the status it earns against what is due
+    and with that due value drawn as a red mark on the bar (`expected`, or a group's `avg_expected`), and a legend
+    of the colours and the mark; without either column the time progress is a dashed line across all bars."""
     frame = frame.iloc[::-1]  # plotly draws the first row at the bottom
     values = frame["avg_completion"].astype(float)
-    bar = dict(type="bar", orientation="h", x=list(values.fillna(0) * 100),
-               y=[label(v) for v in frame[label_column]],
-               marker=dict(color=[STATUS_COLORS[s] for s in frame["status"]]),
+    names = [label(v) for v in frame[label_column]]
+    bar = dict(type="bar", orientation="h", x=list((values.fillna(0) * 100).clip(upper=AXIS_MAX)), y=names,
+               marker=dict(color=[STATUS_COLORS[s] for s in frame["status"]]), showlegend=False,
                text=[status_label("not_reported", lang) if pd.isna(v) else percent(v) for v in values],
                textposition="outside", textfont=dict(size=18), cliponaxis=False,
                hovertemplate="%{y}: %{text}<extra></extra>")
-    line = dict(type="line", x0=time_progress * 100, x1=time_progress * 100, y0=0, y1=1, yref="paper",
-                line=dict(color=TIME_LINE, width=3, dash="dash"))
-    note = dict(text=f"{t('time_progress', lang)} {percent(time_progress)}", x=time_progress * 100, y=1,
-                yref="paper", yanchor="bottom", showarrow=False, font=dict(color=TIME_LINE, size=16))
-    data, shapes = [bar], [line]
-    if "expected" in frame:  # one bar per target: each against its own due mark, a level target against 100%
-        data.append(dict(type="scatter", mode="markers", x=list(frame["expected"].clip(upper=1) * 100),
-                         y=list(frame[label_column]), hoverinfo="skip", showlegend=False,
+    expected = frame["expected"] if "expected" in frame else frame.get("avg_expected")
+    data, shapes, notes = [bar], [], []
+    if expected is not None:  # each bar against its own due mark: a level target against 100%
+        due = expected.astype(float)
+        data.append(dict(type="scatter", mode="markers", x=list(due.clip(upper=1) * 100), y=names,
+                         hoverinfo="skip", showlegend=False,
                          marker=dict(symbol="line-ns", size=30, line=dict(color=TIME_LINE, width=4))))
-        shapes = []
-        note.update(x=1, xref="paper", xanchor="right",
-                    text=t("expected_marks", lang, time_progress=percent(time_progress)))
-    return _figure(data, 80 + 40 * len(frame), title=_title(title), shapes=shapes, annotations=[note],
-                   xaxis=dict(range=[0, 115], ticksuffix="%", gridcolor=GRID),
-                   yaxis=dict(tickfont=dict(size=17), automargin=True), margin=dict(l=10, r=30, t=70, b=10))
+        mark = t("expected_marks", lang, time_progress=percent(time_progress))
+    else:
+        shapes = [dict(type="line", x0=time_progress * 100, x1=time_progress * 100, y0=0, y1=1, yref="paper",
+                       line=dict(color=TIME_LINE, width=3, dash="dash"))]
+        mark = f"{t('time_progress', lang)} {percent(time_progress)}"
+    data += _status_legend(frame["status"], lang, mark)
+    return _figure(data, 150 + 40 * len(frame), title=_title(title), shapes=shapes, annotations=notes,
+                   showlegend=True, barmode="overlay",
+                   legend=dict(orientation="h", x=0, xanchor="left", y=-0.02, yanchor="top", font=dict(size=16)),
+                   xaxis=dict(range=[0, AXIS_MAX], showticklabels=False, gridcolor=GRID),  # each bar says its value
+                   yaxis=dict(tickfont=dict(size=17), automargin=True, categoryorder="array", categoryarray=names),
+                   margin=dict(l=10, r=40, t=50, b=10))
 
 
 def status_stack(frame: pd.DataFrame, label_column: str, title: str, lang: str = "zh") -> go.Figure:
@@ -113,14 +131,18 @@ def status_stack(frame: pd.DataFrame, label_column: str, title: str, lang: str =
                  hovertemplate="%{y}<br>" + status_label(s, lang) + ": %{x}<extra></extra>")
             for s in STATUSES]
     most = int(frame[list(STATUSES)].sum(axis=1).max()) if len(frame) else 0
-    return _figure(bars, 110 + 34 * len(frame), barmode="stack", title=_title(title),
+    # the legend at the foot of the figure, under the axis: above the bars it ran into the title in English
+    return _figure(bars, 150 + 34 * len(frame), barmode="stack", title=_title(title),
                    xaxis=dict(gridcolor=GRID, dtick=1 if most <= 12 else None),
                    yaxis=dict(tickfont=dict(size=17), automargin=True),
-                   legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right", font=dict(size=16)),
-                   margin=dict(l=10, r=10, t=90, b=10))
+                   legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, font=dict(size=16)),
+                   margin=dict(l=10, r=10, t=60, b=80))
 
 
-def gauge_grid(frame: pd.DataFrame, lang: str = "zh", columns: int = 4) -> go.Figure:
+GAUGES_PER_FIGURE = 2  # two a row on a phone (the page puts two figures a row on wider screens)
+
+
+def gauge_grid(frame: pd.DataFrame, lang: str = "zh", columns: int = GAUGES_PER_FIGURE) -> go.Figure:
     """One figure holding one completion gauge per target (far faster than one figure each)."""
     rows = max(1, math.ceil(len(frame) / columns))
     cell_w, cell_h, gap = 1 / columns, 1 / rows, 0.04 / columns
@@ -135,17 +157,16 @@ def gauge_grid(frame: pd.DataFrame, lang: str = "zh", columns: int = 4) -> go.Fi
         color = STATUS_COLORS[r.status]
         target = number(r.target_value) + (f"–{number(r.target_max)}" if not pd.isna(r.target_max) else "")
         actual = number(r.actual) if reported else status_label("not_reported", lang)
-        subtitle = (f"<span style='font-size:15px;color:#374151'>{actual} / {target}{label(r.unit)} · "
-                    f"{label(r.target_id)}</span>")
+        subtitle = (f"<span style='font-size:14px;color:#374151'>{label(r.target_id)}<br>{actual} / {target}"
+                    f"{label(r.unit)}</span>")
         gauge = dict(axis=dict(range=[0, max(100, value)], visible=False),
                      bar=dict(color=color, thickness=0.75), bgcolor="#f3f4f6", borderwidth=0)
-        # a cumulative target is due its time progress, a level target 100% (r.expected)
-        gauge["threshold"] = dict(line=dict(color=TIME_LINE, width=4), thickness=0.9,
-                                  value=(r.time_progress if r.kind == "cumulative" else r.expected) * 100)
+        # the value its colour was judged against: the schedule's point for a cumulative target, 100% for a level one
+        gauge["threshold"] = dict(line=dict(color=TIME_LINE, width=4), thickness=0.9, value=r.expected * 100)
         gauges.append(dict(type="indicator", mode="gauge+number" if reported else "gauge", value=value,
                            number=dict(suffix="%", valueformat=".0f", font=dict(size=30, color=color)),
                            gauge=gauge, domain=dict(x=[x0, x1], y=[y0, y1]),
-                           title=dict(text=f"<b>{_wrap(r.indicator, 11)}</b><br>{subtitle}", font=dict(size=17))))
+                           title=dict(text=f"<b>{_wrap(r.indicator, 9)}</b><br>{subtitle}", font=dict(size=16))))
         if not reported:
             notes.append(dict(text=status_label("not_reported", lang), showarrow=False, x=(x0 + x1) / 2,
                               y=y0 + 0.1 * cell_h, xref="paper", yref="paper", xanchor="center",

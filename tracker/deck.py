@@ -13,6 +13,8 @@ from .status import STATUSES, overall_completion, status_counts, summarize
 
 WARNINGS_PER_SLIDE = 6  # rows that fit a 1024×768 screen with the controls
 CHANGED_UNITS_PER_SLIDE = 8  # the units with most changes; all of them are on the 调度会对比 page
+TASKS_PER_SLIDE = 6  # rows of the tasks-only table: long lists of lead units take two lines
+BARS_PER_SLIDE = 8  # bars that each keep a label of 16 px (14 pt) on a 1280×720 slide; more go on the next slide
 
 
 @dataclass
@@ -43,10 +45,22 @@ def _status_metrics(targets: pd.DataFrame, tasks: pd.DataFrame) -> list[tuple[st
 
 
 def _target_bars(targets: pd.DataFrame) -> pd.DataFrame:
-    # each bar is judged against its own expected completion: time progress if cumulative, 100% if a level
+    # each bar is judged against its own expected completion: its schedule if cumulative, 100% if a level; the
+    # completion as it is (110%): the charts stop the bar at their axis and label it with the value
     return pd.DataFrame({"label": [f"{t} {n}" for t, n in zip(targets["target_id"], targets["indicator"])],
-                         "avg_completion": targets["completion"].clip(upper=1.0), "status": targets["status"],
+                         "avg_completion": targets["completion"], "status": targets["status"],
                          "expected": targets["expected"].clip(upper=1.0)})
+
+
+def _parts(frame: pd.DataFrame, size: int) -> list[pd.DataFrame]:
+    """The frame cut into nearly even parts of at most `size` rows (13 make 7 + 6, not 8 + 5)."""
+    count = max(1, -(-len(frame) // size))
+    per = max(1, -(-len(frame) // count))
+    return [frame.iloc[i * per:(i + 1) * per] for i in range(count)]
+
+
+def _numbered(title: str, n: int, count: int) -> str:
+    return f"{title}（{n}/{count}）" if count > 1 else title
 
 
 def _without_targets(tasks: pd.DataFrame, targets: pd.DataFrame, titles: dict[int, str], units: list[str]) -> str:
@@ -99,28 +113,42 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
     for chapter, title in titles.items():
         in_chapter = targets[targets["chapter"] == chapter]
         chapter_tasks = tasks[tasks["chapter"] == chapter]
-        bars = _target_bars(in_chapter) if len(in_chapter) else None
-        slides.append(Slide(
-            f"chapter-{chapter}", f"第{chapter}章 {title}",
-            metrics=[("任务", str(len(chapter_tasks))), ("指标", str(len(in_chapter)))]
-            + _status_metrics(in_chapter, chapter_tasks),
-            bars=bars, bars_title="指标完成率",
-            table=None if bars is not None else _task_table(chapter_tasks),
-            notes=_notes_for_bars(bars) if bars is not None else
-            "\n".join(f"{k}. {t}：{status_label(s)}" for k, t, s in
-                      zip(chapter_tasks["task_id"], chapter_tasks["title"], chapter_tasks["status"]))))
-    for unit in units:
+        metrics = [("任务", str(len(chapter_tasks))), ("指标", str(len(in_chapter)))] \
+            + _status_metrics(in_chapter, chapter_tasks)
+        if not len(in_chapter):
+            slides.append(Slide(f"chapter-{chapter}", f"第{chapter}章 {title}", metrics=metrics,
+                                table=_task_table(chapter_tasks),
+                                notes="\n".join(f"{k}. {t}：{status_label(s)}" for k, t, s in
+                                                zip(chapter_tasks["task_id"], chapter_tasks["title"],
+                                                    chapter_tasks["status"]))))
+            continue
+        parts = _parts(_target_bars(in_chapter), BARS_PER_SLIDE)
+        for n, bars in enumerate(parts, start=1):
+            slides.append(Slide(f"chapter-{chapter}" + (f"-{n}" if n > 1 else ""),
+                                _numbered(f"第{chapter}章 {title}", n, len(parts)), metrics=metrics, bars=bars,
+                                bars_title="指标完成率", notes=_notes_for_bars(bars)))
+    measured = [u for u in units if len(views.led_by(targets, u))]
+    for unit in measured:
         led_targets, led_tasks = views.led_by(targets, unit), views.led_by(tasks, unit)
-        bars = _target_bars(led_targets) if len(led_targets) else None
-        slides.append(Slide(
-            f"unit-{unit}", unit,
-            metrics=[("牵头任务", str(len(led_tasks))), ("牵头指标", str(len(led_targets))),
-                     ("平均完成率", percent(overall_completion(led_targets)) if len(led_targets) else "—")]
-            + _status_metrics(led_targets, led_tasks),
-            bars=bars, bars_title="牵头指标完成率", table=_task_table(led_tasks) if bars is None else None,
-            notes=_notes_for_bars(bars) if bars is not None else
-            "\n".join(f"{k}. {t}：{status_label(s)}" for k, t, s in
-                      zip(led_tasks["task_id"], led_tasks["title"], led_tasks["status"]))))
+        metrics = [("牵头任务", str(len(led_tasks))), ("牵头指标", str(len(led_targets))),
+                   ("平均完成率", percent(overall_completion(led_targets)))] + _status_metrics(led_targets, led_tasks)
+        parts = _parts(_target_bars(led_targets), BARS_PER_SLIDE)
+        for n, bars in enumerate(parts, start=1):
+            slides.append(Slide(f"unit-{unit}" + (f"-{n}" if n > 1 else ""), _numbered(unit, n, len(parts)),
+                                metrics=metrics, bars=bars, bars_title="牵头指标完成率", notes=_notes_for_bars(bars)))
+    # units that lead tasks only: one table of those tasks, each task once with all its lead units
+    tasks_only = [u for u in units if u not in measured]
+    if tasks_only:
+        shown = tasks[tasks["lead_list"].map(lambda leads: any(u in tasks_only for u in leads))]
+        parts = _parts(shown, TASKS_PER_SLIDE)
+        for n, part in enumerate(parts, start=1):
+            slides.append(Slide(
+                f"units-tasks-only-{n}", _numbered(f"只牵头任务、不牵头量化指标的单位（{len(tasks_only)}个）", n, len(parts)),
+                metrics=[("单位", str(len(tasks_only))), ("任务", str(len(shown)))]
+                + _status_metrics(shown.iloc[:0], shown),
+                table=_task_table(part),
+                notes="\n".join(f"{k}. {t}（{u}）：{status_label(s)}" for k, t, u, s in
+                                zip(part["task_id"], part["title"], part["lead_units"], part["status"]))))
     behind = views.behind(now, None)
     pages = max(1, -(-len(behind) // WARNINGS_PER_SLIDE))
     per_page = max(1, -(-len(behind) // pages))  # spread evenly: 18 make 6 + 6 + 6, not 8 + 8 + 2

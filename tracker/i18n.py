@@ -41,6 +41,8 @@ AUDIT_ACTION_LABELS = {
     "evidence_add": ("上传佐证材料", "Evidence added"), "change_request": ("延期/调整申请", "Change requested"),
     "change_approve": ("批准申请", "Change approved"), "change_refuse": ("不同意申请", "Change refused"),
 }
+SOURCE_LABELS = {"sample": ("示例数据", "Sample data"), "upload": ("上传", "Upload"), "edit": ("在线填报", "Online entry"),
+                 "cli": ("命令行导入", "Command line")}  # a batch's source; a plan's batch keeps its file name
 DIRECTION_LABELS = {"higher": ("越高越好", "Higher is better"), "lower": ("越低越好", "Lower is better")}
 KIND_LABELS = {"cumulative": ("累计量", "Cumulative"), "level": ("水平值（比率、占比）", "Level (rate, share)")}
 
@@ -147,13 +149,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart_loading": ("图表载入中……", "Loading the chart…"),
     "open_list": ("（名单以“等”结尾，另有其他单位参与）", "(the list ends in 等: others take part too)"),
     "task_state": ("任务状态", "Task state"),
+    "open_kpi_list": ("名单", "List"),
+    "choose": ("请选择", "Choose"),
+    "uploader_limit": ("拖入文件或点右侧按钮，单个文件不超过 {mb}MB", "Drop a file or use the button, at most {mb} MB"),
+    "uploader_button": ("选择文件", "Choose a file"),
     "progress_text": ("进展情况", "Progress"),
     "plan_error": ("计划文件有误，请修正后刷新：", "The plan files have errors; fix them and reload:"),
-    "gauge_hint": ("仪表盘中的红线为应达进度：累计类指标为时序进度，水平类指标为100%；颜色表示状态。",
-                   "The red line on a gauge marks what is due: time progress for a cumulative target, 100% for a "
-                   "level target; colour shows status."),
-    "expected_marks": ("红线：应达进度（累计类＝时序进度 {time_progress}，水平类＝100%）",
-                       "Red marks: due (cumulative = time progress {time_progress}, level = 100%)"),
+    "gauge_hint": ("仪表盘中的红线为应达进度（累计类指标按其进度计划，水平类指标为100%），颜色是对照这条红线判定的状态："
+                   "绿＝已完成，蓝＝正常推进，橙＝滞后，红＝严重滞后，灰＝未上报。",
+                   "The red line on a gauge marks what is due (a cumulative target's schedule, 100% for a level "
+                   "target); the colour is the status judged against that line: green completed, blue on track, "
+                   "orange lagging, red severely behind, grey not reported."),
+    "expected_marks": ("红线＝应达进度（水平类＝100%）", "Red mark = due (level = 100%)"),
     "sort_by": ("排序", "Sort by"),
     "sort_id": ("按编号", "By ID"),
     "sort_completion": ("按完成率", "By completion"),
@@ -190,6 +197,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "slide_exit": ("退出", "Exit"),
     "changes_since": ("变化对比自", "Changes since"),
     "download_pptx": ("下载 PPT", "Download PPT"),
+    "download_ledger": ("下载台账", "Download the ledger"),
     "print_all": ("全部幻灯片", "All slides"),
     "print_all_help": ("一页接一页显示全部幻灯片，用浏览器打印（A4 横向）即每页一张。",
                        "Shows every slide one after another; the browser's print (A4 landscape) prints one per page."),
@@ -214,6 +222,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "account_created_at": ("创建时间", "Created"),
     "account_created": ("已创建账户 {name}。", "Account {name} created."),
     "logins_now_needed": ("从现在起，每个页面都需要登录。", "From now on every page needs a login."),
+    "first_account_next": ("本机免登录的管理模式已结束：请用刚创建的账户 {name} 登录，再为各单位和领导创建账户。",
+                           "The local administrator mode has ended: log in as {name}, the account just created, "
+                           "then create the accounts of the units and leaders."),
     "account_disabled": ("已停用 {name}。", "{name} disabled."),
     "account_enabled": ("已启用并解锁 {name}。", "{name} enabled and unlocked."),
     "password_reset": ("已重设 {name} 的密码。", "{name}'s password reset."),

@@ -31,6 +31,9 @@ DARK, GREY, RED = RGBColor(0x11, 0x18, 0x27), RGBColor(0x4B, 0x55, 0x63), RGBCol
 PRESENTATION_FORMAT = "宽屏"  # what PowerPoint calls 13.333 × 7.5 in (Widescreen) in docProps/app.xml
 
 
+LABEL_PT = 14  # bar labels and categories: legible from the back of a meeting room
+
+
 def _rgb(hex_color: str) -> RGBColor:
     return RGBColor.from_string(hex_color.lstrip("#").upper())
 
@@ -126,9 +129,10 @@ def _bars(slide, bars: pd.DataFrame, title: str, left, top, width, height,
     unreported = status_label("not_reported")  # no bar to carry a label: the category says it
     data.categories = [f"{label}（{unreported}）" if pd.isna(v) else label
                        for label, v in zip(frame["label"], frame["avg_completion"])]
-    data.add_series(title, [None if pd.isna(v) else round(float(v), 4) for v in frame["avg_completion"]])
+    # a bar stops at the axis (100%); its label says the completion as it is (110%)
+    data.add_series(title, [None if pd.isna(v) else round(min(float(v), 1.0), 4) for v in frame["avg_completion"]])
     chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data).chart
-    _chart_fonts(chart, 12 if len(frame) > 12 else 14)
+    _chart_fonts(chart, LABEL_PT)  # the deck puts at most deck.BARS_PER_SLIDE bars on a slide
     chart.has_legend = False
     chart.has_title = True
     chart.chart_title.text_frame.text = title
@@ -138,11 +142,16 @@ def _bars(slide, bars: pd.DataFrame, title: str, left, top, width, height,
     plot.has_data_labels = True
     plot.data_labels.number_format, plot.data_labels.number_format_is_linked = "0%", False
     plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
+    plot.data_labels.font.size = Pt(LABEL_PT)
     chart.value_axis.maximum_scale, chart.value_axis.minimum_scale = 1.0, 0.0
     chart.value_axis.tick_labels.number_format, chart.value_axis.tick_labels.number_format_is_linked = "0%", False
-    for point, status in zip(plot.series[0].points, frame["status"]):
+    for point, status, value in zip(plot.series[0].points, frame["status"], frame["avg_completion"]):
         point.format.fill.solid()
         point.format.fill.fore_color.rgb = _rgb(STATUS_COLORS[status])
+        if not pd.isna(value) and value > 1:
+            point.data_label.position = XL_LABEL_POSITION.INSIDE_END
+            point.data_label.text_frame.text = percent(value)
+            _font(point.data_label.text_frame.paragraphs[0].runs[0].font, LABEL_PT, True, _rgb("#ffffff"))
     _fix_plot_area(chart)
     if time_progress is not None and "expected" in bars:
         _expected_marks(slide, bars, time_progress, left, top, width, height)

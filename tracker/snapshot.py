@@ -9,7 +9,7 @@ from typing import Callable
 import pandas as pd
 
 from . import changes, review
-from .plan import Plan
+from .plan import Plan, is_open_list
 from .projection import add_projection
 from .settings import fixed_board_date, resolve
 from .periods import board_date, late, period_of
@@ -65,6 +65,15 @@ def _flag_late(items: pd.DataFrame, plan: Plan, as_of: date, today: date | None)
                               for day, status in zip(items["reported_on"], items["status"])])
 
 
+def _canonical_units(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """The unit lists under their canonical names (区投资促进服务中心 where the notice wrote 区投资促进中心), as every
+    page, export and slide shows them; the plan keeps the notice's words, and so does source_text."""
+    def named(text: str) -> str:
+        return "、".join(plan.units_of(text)) + ("等" if is_open_list(text) else "")
+    columns = [c for c in ("lead_units", "participating_units") if c in frame]
+    return frame.assign(**{c: frame[c].map(named) for c in columns})
+
+
 def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None = None,
          include_unreviewed: bool = False) -> Snapshot:
     """Evaluate the plan at as_of (default: the board date), each item flagged when it was not reported in time.
@@ -82,6 +91,7 @@ def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None
                              settings)
     tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of, states), as_of, settings)
     targets, tasks = _flag_late(targets, plan, as_of, today), _flag_late(tasks, plan, as_of, today)
+    targets, tasks = _canonical_units(targets, plan), _canonical_units(tasks, plan)
     history = cache(lambda: (store.target_history(plan.id, review=states), store.task_history(plan.id, review=states)))
     return Snapshot(plan, as_of, targets, tasks, settings, store.problems(plan.id), store.has_samples(plan.id),
                     review.pending(store, plan.id) if reviewing else 0, reviewing and include_unreviewed, history)

@@ -108,9 +108,11 @@ def targets(snapshot: Snapshot, unit: str | None, query: str, chapters: tuple, s
 
 
 def gauges(snapshot: Snapshot, unit: str | None, query: str, chapters: tuple, statuses: tuple, order: str,
-           lang: str) -> go.Figure:
-    """The gauge grid of the targets chosen as in targets()."""
-    return charts.gauge_grid(targets(snapshot, unit, query, chapters, statuses, order), lang)
+           lang: str) -> list[go.Figure]:
+    """The gauges of the targets chosen as in targets(), a few to a figure (see charts.GAUGES_PER_FIGURE)."""
+    frame = targets(snapshot, unit, query, chapters, statuses, order)
+    step = charts.GAUGES_PER_FIGURE
+    return [charts.gauge_grid(frame.iloc[i:i + step], lang) for i in range(0, len(frame), step)]
 
 
 def history_figure(snapshot: Snapshot, target_id: str, lang: str) -> go.Figure | None:

@@ -12,8 +12,8 @@ from .auth import accounts, allowed, current_user, keep_session_in_browser, logi
 from .cache import after_write, batches, default_date, latest, memo, memo_at, memo_compare, plan, plans, snapshot, store
 from .frame import ALL_UNITS, flash, guard, page_header, run_page, unit_filter
 from .paint import ask_when_painted, chart, hold_charts_until_painted
-from .tables import problem_table, status_cells, status_column, status_table, target_table
-from .text import T, lang, plain, status_text
+from .tables import problem_table, status_cells, status_column, status_css, status_table, target_table
+from .text import T, lang, plain, remember_lang, status_text
 
 __all__ = [
     "i18n", "LOCAL_ADMIN", "day", "number", "pct",  # what pages and the entry file use from tracker
@@ -22,6 +22,6 @@ __all__ = [
     "store",
     "ALL_UNITS", "flash", "guard", "page_header", "run_page", "unit_filter",
     "ask_when_painted", "chart", "hold_charts_until_painted",
-    "problem_table", "status_cells", "status_column", "status_table", "target_table",
-    "T", "lang", "plain", "status_text",
+    "problem_table", "status_cells", "status_css", "status_column", "status_table", "target_table",
+    "T", "lang", "plain", "remember_lang", "status_text",
 ]

@@ -14,6 +14,7 @@ from tracker.snapshot import Snapshot
 from .auth import user
 from .cache import snapshot, store
 from .paint import watch_touches
+from .tables import PRINT_COPIES
 from .text import T, plain
 
 ROOT = Path(__file__).resolve().parent.parent  # the entry file's folder, which holds pages/
@@ -84,6 +85,7 @@ def guard(page: str) -> None:
 def page_header(title: str, page: str) -> Snapshot:
     """Check the user may open the page, then draw its title, plan line, as-of date and banners."""
     guard(page)
+    st.session_state[PRINT_COPIES] = 0
     snap = snapshot()
     p = snap.plan
     st.title(title)

@@ -13,7 +13,15 @@ from tracker.i18n import PROBLEM_STATE_LABELS, label
 from .text import T, lang, status_text
 
 
+PRINT_COPIES = "print_copies"  # tables given a print copy in this run (ui.frame.page_header starts it again)
 LATE_COLOR = "#7c3aed"  # 未按期上报 stands beside the status in a colour no status uses
+
+
+def status_css(prefix: str) -> str:
+    """A style that colours the metric inside each container keyed f"{prefix}_{status}" in that status's colour."""
+    rules = " ".join(f'.st-key-{prefix}_{status} [data-testid="stMetricValue"] {{ color: {colour}; }}'
+                     for status, colour in STATUS_COLORS.items())
+    return f"<style>{rules}</style>"
 
 
 def status_cells(statuses: pd.Series, late: pd.Series | None = None) -> pd.Series:
@@ -37,17 +45,33 @@ def target_table(targets: pd.DataFrame, **extra) -> pd.DataFrame:
     })
 
 
+# The status column's width in px: room for the two widest labels side by side (a status and 未按期上报), since the
+# table is drawn on a canvas that cuts what does not fit.
+STATUS_WIDTH = {"zh": 200, "en": 290}
+
+
 def status_column():
-    """Column config showing status cells as coloured labels."""
+    """Column config showing status cells as coloured labels, pinned beside the item's id and name."""
     return st.column_config.MultiselectColumn(options=[status_text(s) for s in STATUS_COLORS] + [T("late")],
-                                              color=[*STATUS_COLORS.values(), LATE_COLOR], width="medium")
+                                              color=[*STATUS_COLORS.values(), LATE_COLOR],
+                                              width=STATUS_WIDTH[lang()], pinned=True)
 
 
 def status_table(frame: pd.DataFrame, column: str, column_config: dict | None = None, **kwargs) -> None:
-    """A read-only table whose status `column` shows coloured labels (cheaper to draw than a Styler)."""
-    config = {column: status_column()}
-    st.dataframe(frame, hide_index=True, width="stretch", column_config={**config, **(column_config or {})},
+    """A read-only table whose status `column` shows coloured labels (cheaper to draw than a Styler), at full
+    height, with its first two columns (id, name) and the status pinned so that scrolling sideways keeps them."""
+    config = {name: {**st.column_config.Column(), **(column_config or {}).get(name, {}), "pinned": True}
+              for name in frame.columns[:2] if name != column}
+    config[column] = status_column()
+    kwargs.setdefault("height", "content")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={**(column_config or {}), **config},
                  **kwargs)
+    # st.dataframe draws only the rows in view on a canvas, which prints cut: a plain copy of the table stands in
+    # for it on paper (dashboard.py's print style shows it there and hides it on screen)
+    copies = st.session_state[PRINT_COPIES] = st.session_state.get(PRINT_COPIES, 0) + 1
+    with st.container(key=f"print_copy_{copies}"):
+        st.table(frame.assign(**{column: frame[column].map(lambda v: " · ".join(v) if isinstance(v, list) else v)})
+                 .set_index(frame.columns[0]))
 
 
 # A column of views.problems -> (heading key, cells); "#" is the problem's number.
