@@ -16,14 +16,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from year_of_reports import fill  # noqa: E402
-
 from tracker import deck  # noqa: E402
-from tracker.plan import load_plan  # noqa: E402
 from tracker.exports import ledger_xlsx  # noqa: E402
+from tracker.plan import load_plan  # noqa: E402
 from tracker.pptx import to_pptx  # noqa: E402
 from tracker.snapshot import take  # noqa: E402
 from tracker.store import Store  # noqa: E402
+from year_of_reports import fill  # noqa: E402
 
 
 def main() -> None:

@@ -8,9 +8,9 @@ import streamlit as st
 
 import ui
 from tracker.accounts import NAME_MAX, ROLES
+from tracker.errors import report
 from tracker.i18n import AUDIT_ACTION_LABELS, ROLE_LABELS, label
 from tracker.settings import SETTINGS
-from tracker.errors import report
 from tracker.store import check_backup
 
 snap = ui.page_header(ui.T("admin"), "admin")
@@ -23,8 +23,8 @@ users = accounts.list()
 st.dataframe(pd.DataFrame({
     ui.T("account"): users["name"], ui.T("role"): users["role"].map(role_name),
     ui.T("unit"): users["unit"].fillna(""),
-    ui.T("account_state"): [ui.T("disabled") if d else ui.T("locked_until", time=l[11:16]) if isinstance(l, str)
-                            else ui.T("active") for d, l in zip(users["disabled"], users["locked_until"])],
+    ui.T("account_state"): [ui.T("disabled") if d else ui.T("locked_until", time=lock[11:16]) if isinstance(lock, str)
+                            else ui.T("active") for d, lock in zip(users["disabled"], users["locked_until"])],
     ui.T("account_created_at"): users["created_at"].str.replace("T", " "),
 }), hide_index=True, width="stretch")
 

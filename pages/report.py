@@ -4,11 +4,17 @@ import streamlit as st
 
 import ui
 from tracker import evidence, review
-from tracker.import_preview import preview
 from tracker.i18n import TASK_STATE_LABELS, label
+from tracker.import_preview import preview
 from tracker.ingest import ingest, ingest_frame
-from tracker.template import (STATE_CHOICES, default_report_date, template_frame, template_title,
-                              template_csv, template_xlsx)
+from tracker.template import (
+    STATE_CHOICES,
+    default_report_date,
+    template_csv,
+    template_frame,
+    template_title,
+    template_xlsx,
+)
 
 snap = ui.page_header(ui.T("report"), "report")
 plan, store = snap.plan, ui.store()

@@ -6,8 +6,8 @@ import streamlit as st
 
 import ui
 from tracker import chase, views
-from tracker.i18n import PROBLEM_STATE_LABELS, PROJECTED_LABELS, TASK_STATE_LABELS, label
 from tracker.exports import chase_xlsx, warnings_xlsx
+from tracker.i18n import PROJECTED_LABELS, TASK_STATE_LABELS, label
 
 snap = ui.page_header(ui.T("warnings"), "warnings")
 plan, unit = snap.plan, ui.unit_filter()

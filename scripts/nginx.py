@@ -63,7 +63,8 @@ def nginx_proxy(ports: list[int], directory: Path, location: str = "/") -> Itera
                 break
             except OSError:
                 if process.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"nginx did not start: {process.stderr.read().decode(errors='replace')}")
+                    raise RuntimeError(
+                        f"nginx did not start: {process.stderr.read().decode(errors='replace')}") from None
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -13,7 +13,6 @@ from serve import CHROMIUM, CHROMIUM_ARGS, ROOT, wait_idle
 sys.path.insert(0, str(ROOT))
 from tracker.navigation import HOME, PAGES  # noqa: E402
 
-
 SIZES = ((1280, 720), (390, 844))
 
 

@@ -6,12 +6,23 @@ import sys
 from datetime import datetime, timedelta
 
 import pytest
+from conftest import dump, refuse_inserts
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import dump, refuse_inserts
-from tracker.accounts import (IDLE_LIMIT, LOCK_AFTER, LOCK_FOR, LOGIN_REFUSED, NAME_MAX, ROLES, Accounts, User,
-                              expired, hash_password, verify_password)
+from tracker.accounts import (
+    IDLE_LIMIT,
+    LOCK_AFTER,
+    LOCK_FOR,
+    LOGIN_REFUSED,
+    NAME_MAX,
+    ROLES,
+    Accounts,
+    User,
+    expired,
+    hash_password,
+    verify_password,
+)
 from tracker.cli import main
 from tracker.i18n import AUDIT_ACTION_LABELS, ROLE_LABELS
 
@@ -231,6 +242,7 @@ def test_a_backup_taken_during_imports_is_consistent(tmp_path, db_url):
     import subprocess
     import time
     from pathlib import Path
+
     from tracker.store import Store, check_backup
     db = db_url
     store = Store(db)

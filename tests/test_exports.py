@@ -446,6 +446,7 @@ def test_group_bars_draw_the_mark_their_colour_was_judged_against_and_a_legend_o
 def test_a_table_shrinks_then_goes_on_over_slides_with_every_row_fitting(rows, size, parts):
     import pandas as pd
     from pptx.util import Inches
+
     from tracker.pptx import _column_widths, _row_heights, fit_table
     units = "区住房和城乡建设局、区自然资源局、区综合行政执法局、河东区公路中心、区交通运输局、区水务局" * 2
     table = pd.DataFrame({"编号": [f"T{n:02d}-1" for n in range(rows)], "牵头单位": [units] * rows})

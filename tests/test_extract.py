@@ -3,14 +3,22 @@ import io
 import zipfile
 from collections import Counter
 from datetime import date
-
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tracker.cli import main
-from tracker.extract import chinese_number, extract, guess_kind, find_targets, notice_text, parse_structure, parse_units, _Item
+from tracker.extract import (
+    _Item,
+    chinese_number,
+    extract,
+    find_targets,
+    guess_kind,
+    notice_text,
+    parse_structure,
+    parse_units,
+)
 
 Y = 2024
 

@@ -18,10 +18,10 @@ import tracker.cli
 from tracker import charts, errors
 from tracker.charts import label
 from tracker.cli import main
-from tracker.ingest import MAX_TEXT_CHARS
 from tracker.errors import user_message
 from tracker.exports import ledger_frames
 from tracker.formats import visible
+from tracker.ingest import MAX_TEXT_CHARS
 from tracker.plan import DATA_DIR, load_plan
 from tracker.samples import load_sample
 from tracker.snapshot import take
@@ -204,7 +204,7 @@ def _full_behind_rollback():
         try:
             raise sqlite3.OperationalError("database or disk is full")
         except sqlite3.OperationalError:
-            raise sqlite3.OperationalError("cannot rollback - no transaction is active")
+            raise sqlite3.OperationalError("cannot rollback - no transaction is active")  # noqa: B904  (chained as SQLite does)
     except sqlite3.OperationalError as exc:
         return exc
 

@@ -6,9 +6,8 @@ import tracemalloc
 import zipfile
 from datetime import date
 
-import pytest
-
 import pandas as pd
+import pytest
 from openpyxl import Workbook
 
 from tracker.ingest import ingest

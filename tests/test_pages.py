@@ -1,7 +1,7 @@
 """Every page through AppTest, with an empty store and with the sample data, asserting what is shown."""
-import pandas as pd
 import datetime
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -431,6 +431,7 @@ def test_progress_is_kept_per_plan(app, tmp_path, monkeypatch, plan):
 def test_quick_edit_of_the_page_frame_keeps_only_the_rows_typed_in(plan, store):
     """The editor's empty cells (pd.NA) are empty, so only the rows a clerk filled are checked and stored."""
     from datetime import date
+
     from tracker.ingest import ingest_frame
     from tracker.template import template_frame
     frame = template_frame(plan, store.latest_target_reports(plan.id), store.latest_task_reports(plan.id), "区民政局",
@@ -525,7 +526,7 @@ def test_the_sidebar_shows_account_and_unit_names_as_written(app, tmp_path):
 
     from tracker.accounts import Accounts
     from tracker.store import Store
-    hostile = "[x](http://e)**b**![i](//e/i.pn)"  
+    hostile = "[x](http://e)**b**![i](//e/i.pn)"
     accounts = Accounts(Store(tmp_path / "progress.db"))
     accounts.add("office", "admin", "admin-pass-1")
     accounts.add(hostile, "reporter", "correct-horse", unit=hostile)

@@ -1,7 +1,6 @@
 """Who may open and do what, through the running pages: login, roles per page, a reporter's unit, and hostile
 input shown as text or refused."""
 import io
-import re
 import zipfile
 from datetime import datetime, timedelta
 
@@ -106,8 +105,8 @@ def test_a_reporter_reports_for_its_own_unit_only(db):
 
 
 def test_a_leader_sees_batches_and_problems_but_changes_nothing(db):
-    from tracker.samples import load_sample
     from tracker.plan import load_plan
+    from tracker.samples import load_sample
     load_sample(load_plan(), db)
     app = as_user("leader").run()
     app.switch_page("pages/batches.py").run()

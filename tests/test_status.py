@@ -4,9 +4,22 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tracker.status import (COMPLETED, LAGGING, NOT_REPORTED, ON_TRACK, SEVERE, completion,
-                            evaluate_targets, evaluate_tasks, expected_share, roll_up, target_status,
-                            task_state_status, time_progress, unit_overview)
+from tracker.status import (
+    COMPLETED,
+    LAGGING,
+    NOT_REPORTED,
+    ON_TRACK,
+    SEVERE,
+    completion,
+    evaluate_targets,
+    evaluate_tasks,
+    expected_share,
+    roll_up,
+    target_status,
+    task_state_status,
+    time_progress,
+    unit_overview,
+)
 
 START, END = date(2023, 1, 1), date(2023, 12, 31)
 

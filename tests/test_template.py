@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from tracker.ingest import ingest
 from tracker.samples import load_sample
-from tracker.template import FILL, REFERENCE, template_frame, template_title, template_csv, template_xlsx
+from tracker.template import FILL, REFERENCE, template_csv, template_frame, template_title, template_xlsx
 
 AS_OF = date(2023, 9, 30)
 

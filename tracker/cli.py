@@ -4,32 +4,32 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import sys
 import traceback
 import zipfile
-
-import pandas as pd
-from sqlalchemy.exc import OperationalError
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from .ingest import MAX_FILE_BYTES, ingest
-from .plan import DATA_DIR, load_plan
-from .validation import ProblemsError
+import pandas as pd
+from sqlalchemy.exc import OperationalError
+
 from . import changes, evidence, review
 from .accounts import ROLES, Accounts
+from .db import database_url, is_sqlite, shown
 from .deck import build as build_deck
 from .errors import user_message
-from .extract import extract, write
-from .ranking import items, scores, weights
 from .exports import ledger_xlsx
+from .extract import extract, write
+from .ingest import MAX_FILE_BYTES, ingest
+from .plan import DATA_DIR, load_plan
 from .pptx import to_pptx
+from .ranking import items, scores, weights
 from .samples import load_sample, remove_sample
 from .snapshot import status_records, take
-from .db import database_url, is_sqlite, shown
 from .store import Store, copy_store
+from .template import default_report_date, template_csv, template_frame, template_title, template_xlsx
+from .validation import ProblemsError
 from .values import parse_date
-from .template import default_report_date, template_frame, template_title, template_csv, template_xlsx
 
 
 def _date(text: str) -> date:

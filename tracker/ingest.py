@@ -13,9 +13,11 @@ import pandas as pd
 from .plan import Plan
 from .readers import MAX_FILE_BYTES, Limits, Unreadable, read_sheets  # noqa: F401  (the CLI's size check)
 from .settings import resolve
-from .validation import Problem, ProblemsError
 from .status import DONE, IN_PROGRESS, NOT_STARTED
+from .validation import Problem, ProblemsError
 from .values import parse_date, to_target_unit
+
+DEFAULT_LIMITS = Limits()  # the settings' defaults
 
 MAX_TEXT_CHARS = 5000  # a note, problem or next step longer than this is a pasted document, not a report
 
@@ -93,7 +95,7 @@ def _blank(value) -> bool:
     return (isinstance(value, float) and value != value) or str(value).strip() == ""
 
 
-def read_rows(data: bytes, file_name: str, limits: Limits = Limits()) -> list[list]:
+def read_rows(data: bytes, file_name: str, limits: Limits = DEFAULT_LIMITS) -> list[list]:
     """The data sheet's cells, row by row as Excel numbers them; raises ProblemsError when the file is unreadable.
 
     An instructions sheet may hold a small example table, so the data sheet is the one with the most filled rows

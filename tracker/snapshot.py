@@ -9,10 +9,10 @@ from typing import Callable
 import pandas as pd
 
 from . import changes, review
+from .periods import board_date, late, period_of
 from .plan import Plan, is_open_list
 from .projection import add_projection
 from .settings import fixed_board_date, resolve
-from .periods import board_date, late, period_of
 from .status import COMPLETED, evaluate_targets, evaluate_tasks, time_progress
 from .store import Store
 

@@ -6,10 +6,10 @@ from datetime import date
 
 import pandas as pd
 
-from .i18n import TASK_STATE_LABELS
-from .plan import Plan
 from .exports import safe_text
+from .i18n import TASK_STATE_LABELS
 from .periods import now_reporting
+from .plan import Plan
 
 STATE_CHOICES = ("未启动", "推进中", "已完成")
 REFERENCE = ["任务编号", "指标编号", "任务/指标", "目标值", "计量单位", "目标期限", "上次上报值", "上次上报日期",

@@ -153,8 +153,8 @@ def tasks_behind(snapshot: Snapshot, unit: str | None) -> pd.DataFrame:
 
 def problems(snapshot: Snapshot, unit: str | None = None, task_id: int | None = None) -> pd.DataFrame:
     """Problems with their task, lead units, age at the as-of date and whether they are overdue."""
-    from .settings import resolve
     from .problem_list import OPEN_PROBLEM_STATES
+    from .settings import resolve
 
     frame = snapshot.problems.copy()
     tasks = snapshot.plan.tasks.set_index("task_id")

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from tracker.access import local_admin_allowed, proxy_user
-from tracker.accounts import NAME_MAX, LOCAL_ADMIN, Accounts, User, expired
+from tracker.accounts import LOCAL_ADMIN, NAME_MAX, Accounts, User, expired
 
 from .cache import store
 from .text import T, plain

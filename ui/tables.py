@@ -12,7 +12,6 @@ from tracker.i18n import PROBLEM_STATE_LABELS, label
 
 from .text import T, lang, status_text
 
-
 PRINT_COPIES = "print_copies"  # tables given a print copy in this run (ui.frame.page_header starts it again)
 LATE_COLOR = "#7c3aed"  # 未按期上报 stands beside the status in a colour no status uses
 
