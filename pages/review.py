@@ -15,8 +15,8 @@ if not review.active(store, snap.settings):
 
 queue = review.queue(plan, store, snap.as_of)
 left, right = st.columns(2)
-left.metric(ui.T("review_waiting"), ui.T("review_waiting_n", n=len(queue)))
-right.metric(ui.T("review_overdue"), ui.T("review_overdue_n", n=int(queue["overdue"].sum())))
+left.metric(ui.T("review_waiting"), len(queue))
+right.metric(ui.T("review_overdue"), int(queue["overdue"].sum()))
 if queue.empty:
     st.info(ui.T("review_none"))
 
@@ -67,7 +67,7 @@ for unit, rows in queue.groupby(queue["unit"].fillna(""), sort=False):
                              for n, lack in zip(rows["evidence"], rows["lacks_evidence"])],
     }), hide_index=True, width="stretch")
     refs = dict(zip(rows["row"], zip(rows["kind"], rows["report_id"].astype(int))))
-    picked = st.multiselect(ui.T("review_pick"), list(refs), key=f"review_pick_{unit}")
+    picked = st.multiselect(ui.T("review_pick"), list(refs), key=f"review_pick_{unit}", placeholder=ui.T("choose"))
     st.text_input(ui.T("review_reason"), key=f"review_reason_{unit}")
     a, b, c = st.columns(3)
     a.button(ui.T("review_approve_picked"), key=f"review_approve_{unit}", disabled=not picked,

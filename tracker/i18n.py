@@ -426,7 +426,6 @@ TEXT: dict[str, tuple[str, str]] = {
                    "Review is off (the setting is 0, or there are no accounts): reported figures count on arrival."),
     "review_waiting": ("待审核", "Waiting"),
     "review_waiting_n": ("待审核 {n} 条", "{n} rows waiting for review"),
-    "review_overdue_n": ("超期未审 {n} 条", "{n} overdue"),
     "review_unit": ("{unit}（{n} 条）", "{unit} ({n} rows)"),
     "review_pick": ("选择要处理的行", "Rows to decide"),
     "review_reason": ("退回理由（退回时必填，单位可见）", "Reason for returning (required; the unit sees it)"),
