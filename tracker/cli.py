@@ -306,13 +306,10 @@ def _review(args, plan, store) -> int:
                                            "overdue"]
         records = [{key: _plain(value) for key, value in record.items()}
                    for record in rows[fields].to_dict("records")]
-        if args.json:
-            json.dump(records, sys.stdout, ensure_ascii=False, indent=1, allow_nan=False)
-            print()
-        else:
-            for r in records:
-                print(f"{r['row']}\t{r['unit'] or ''}\t{r['item']}\t{r['as_of']}\t"
-                      f"{r['actual'] if r['kind'] == 'target' else r['state']}\t{r.get('reason') or ''}")
+        _emit(records, args.json, lambda r: f"{r['row']}\t{r['unit'] or ''}\t{r['item']}\t{r['as_of']}\t"
+                                            f"{r['actual'] if r['kind'] == 'target' else r['state']}\t"
+                                            f"{r.get('reason') or ''}")
+        if not args.json:
             print(f"{'已退回未改正' if args.returned else '待审核'} {len(records)} 条。")
         return 0
     try:
@@ -374,13 +371,9 @@ def _evidence(args, plan, store) -> int:
     elif args.evidence_command == "list":
         frame = evidence.listing(store, plan.id, kind, None if item is None else str(item))
         records = [{key: _plain(value) for key, value in r.items()} for r in frame.to_dict("records")]
-        if args.json:
-            json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-            print()
-        else:
-            for r in records:
-                print(f"{r['id']}\t{r['kind']} {r['item']}\t{r['file_name']}\t{r['media_type']}\t{r['size']}\t"
-                      f"{r['uploaded_by'] or ''}\t{r['uploaded_at']}")
+        _emit(records, args.json, lambda r: f"{r['id']}\t{r['kind']} {r['item']}\t{r['file_name']}\t"
+                                            f"{r['media_type']}\t{r['size']}\t{r['uploaded_by'] or ''}\t"
+                                            f"{r['uploaded_at']}")
     else:
         try:
             name, _, data = evidence.get(store, args.id)
@@ -410,13 +403,8 @@ def _change(args, plan, store) -> int:
         else:
             frame = changes.listing(store, plan.id, args.state)
             records = [{key: _plain(value) for key, value in r.items()} for r in frame.to_dict("records")]
-            if args.json:
-                json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-                print()
-            else:
-                for r in records:
-                    print(f"{r['id']}\t{r['target_id']}\t{r['field']}\t{r['old_value']} → {r['new_value']}\t"
-                          f"{r['state']}\t{r['reason']}")
+            _emit(records, args.json, lambda r: f"{r['id']}\t{r['target_id']}\t{r['field']}\t{r['old_value']} → "
+                                                f"{r['new_value']}\t{r['state']}\t{r['reason']}")
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -432,6 +420,16 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
+def _emit(records: list[dict], as_json: bool, line) -> None:
+    """Print records as one JSON array (never Infinity or NaN, which JSON has not) or one line each."""
+    if as_json:
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=1, allow_nan=False)
+        print()
+    else:
+        for record in records:
+            print(line(record))
+
+
 def _status(args, plan, store) -> int:
     snapshot = take(plan, store, args.as_of)
     if args.tasks:
@@ -442,14 +440,10 @@ def _status(args, plan, store) -> int:
                    for r in snapshot.tasks.itertuples(index=False)]
     else:
         records = status_records(snapshot)
-    if args.json:
-        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1, allow_nan=False))  # never Infinity/NaN
-        print()
-    else:
+    if not args.json:
         print(f"统计截至 {snapshot.as_of}")
-        for r in records:
-            key = r.get("target_id") or r["task_id"]
-            print(f"{key}\t{r['status']}\t{r.get('completion', '')}" + ("\t未按期上报" if r["late"] else ""))
+    _emit(records, args.json, lambda r: f"{r.get('target_id') or r['task_id']}\t{r['status']}\t"
+                                        f"{r.get('completion', '')}" + ("\t未按期上报" if r["late"] else ""))
     return 0
 
 
@@ -466,7 +460,7 @@ def _rank(args, plan, store) -> int:
             "rank": None if pd.isna(r.rank) else int(r.rank),
             "rank_in_kind": None if pd.isna(r.rank_in_kind) else int(r.rank_in_kind),
             "score": None if pd.isna(r.score) else round(r.score, 2),
-            "group": r.group, "items": int(r.items), "measured_items": int(r.measured_items),
+            "group": r.group if isinstance(r.group, str) else None, "items": int(r.items), "measured_items": int(r.measured_items),
             "completion_part": None if pd.isna(r.completion_part) else round(r.completion_part, 4),
             "timeliness_part": None if pd.isna(r.timeliness_part) else round(float(r.timeliness_part), 4),
             "severe_share": None if pd.isna(r.severe_share) else round(float(r.severe_share), 4),
@@ -478,12 +472,7 @@ def _rank(args, plan, store) -> int:
                        "punctuality": None if pd.isna(p.punctuality) else round(float(p.punctuality), 4),
                        "severe": bool(p.severe)} for p in mine.itertuples(index=False)],
         })
-    if args.json:
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-        print()
-    else:
-        for r in records:
-            print(f"{r['rank'] or '-'}\t{r['unit']}\t{r['score']}")
+    _emit(records, args.json, lambda r: f"{r['rank'] or '-'}\t{r['unit']}\t{r['score']}")
     return 0
 
 
