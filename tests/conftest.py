@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,13 @@ def db_url(request, tmp_path):
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+    with _database_on(server) as url:
+        yield url
+
+
+@contextmanager
+def _database_on(server: str):
+    """A new database on the PostgreSQL server, its URL yielded, dropped afterwards."""
     import psycopg
     name = f"test_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(server, autocommit=True) as admin:
@@ -60,6 +68,20 @@ def db_url(request, tmp_path):
     finally:
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def shared_store(tmp_path):
+    """A store several servers share: a database of its own on $TRACKER_TEST_PG's server; without one a SQLite file,
+    except under CI, where the test fails."""
+    server = os.environ.get(PG_SERVER)
+    if not server:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no PostgreSQL server: run scripts/pg.sh start and export {PG_SERVER}=<the URL it prints>")
+        yield str(tmp_path / "progress.db")
+        return
+    with _database_on(server) as url:
+        yield url
 
 
 @pytest.fixture

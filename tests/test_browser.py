@@ -196,30 +196,6 @@ def test_a_bookmark_opened_first_on_a_fresh_server_gets_the_sidebar_and_the_logi
         page.close()
 
 
-@pytest.fixture
-def shared_store(tmp_path):
-    """A new database on the PostgreSQL server named by $TRACKER_TEST_PG, dropped afterwards; without one a SQLite
-    file, except under CI, where the test fails."""
-    import os
-    import uuid
-    server = os.environ.get("TRACKER_TEST_PG")
-    if not server:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no PostgreSQL server: run scripts/pg.sh start and export TRACKER_TEST_PG=<the URL it prints>")
-        yield str(tmp_path / "progress.db")
-        return
-    import psycopg
-    from sqlalchemy.engine import make_url
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-
 def test_two_servers_behind_nginx_share_the_login_and_the_import(browser, shared_store, tmp_path):
     """deploy/'s nginx in front of two servers on one store: the proxy never gets the local administrator; a login
     through the proxy holds on server A, where a file is uploaded, and server B shows its figure."""
