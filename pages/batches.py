@@ -40,15 +40,15 @@ if not targets.empty:
     st.dataframe(pd.DataFrame({
         ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["target_id"].map(indicators),
         ui.T("reported_on"): targets["as_of"], ui.T("actual"): targets["actual"].map(ui.number),
-        ui.T("note"): targets["note"],
+        ui.T("note"): targets["note"].map(ui.visible),
     }), hide_index=True, width="stretch")
 if not tasks.empty:
     st.dataframe(pd.DataFrame({
         ui.T("task_id"): tasks["task_id"], ui.T("title"): tasks["task_id"].map(titles),
         ui.T("reported_on"): tasks["as_of"],
         ui.T("task_state"): tasks["state"].map(lambda s: label(TASK_STATE_LABELS, s, ui.lang())),
-        ui.T("progress_text"): tasks["progress"], ui.T("problem"): tasks["problems"],
-        ui.T("next_steps"): tasks["next_steps"],
+        ui.T("progress_text"): tasks["progress"].map(ui.visible), ui.T("problem"): tasks["problems"].map(ui.visible),
+        ui.T("next_steps"): tasks["next_steps"].map(ui.visible),
     }), hide_index=True, width="stretch")
 
 

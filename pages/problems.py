@@ -89,5 +89,5 @@ if not problems.empty:
     history = store.problem_history(int(chosen))
     st.dataframe(pd.DataFrame({
         ui.T("changed_at"): history["at"].str.replace("T", " "), ui.T("state"): history["state"].map(state_name),
-        ui.T("by_whom"): history["by"].fillna(""), ui.T("state_note"): history["note"],
+        ui.T("by_whom"): history["by"].fillna(""), ui.T("state_note"): history["note"].map(ui.visible),
     }), hide_index=True, width="stretch")

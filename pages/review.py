@@ -58,7 +58,7 @@ for unit, rows in queue.groupby(queue["unit"].fillna(""), sort=False):
         ui.T("new_value"): [_value(r) for r in rows.itertuples(index=False)],
         ui.T("review_status_now"): rows["status_now"].map(lambda s: ui.status_text(s) if isinstance(s, str) else ""),
         ui.T("review_status_after"): rows["status_after"].map(lambda s: ui.status_text(s) if isinstance(s, str) else ""),
-        ui.T("note"): rows["note"].fillna(""),
+        ui.T("note"): rows["note"].map(ui.visible),
         ui.T("user"): rows["user"].fillna(""),
         ui.T("created_at"): rows["created_at"].str.replace("T", " "),
         ui.T("review_waiting_days"): rows["waiting_days"],

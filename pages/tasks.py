@@ -55,7 +55,7 @@ if task["state"]:
                 f"（{task['reported_on']}）")
 if task["progress_text"]:
     st.markdown(f"**{ui.T('progress_text')}**：")
-    st.text(task["progress_text"])
+    st.text(ui.visible(task["progress_text"]))
 
 problems = ui.memo(views.problems, None, int(choice))
 if not problems.empty:
@@ -84,13 +84,13 @@ for target in targets.itertuples(index=False):
     ui.chart(ui.memo(views.history_figure, target.target_id, ui.lang()), key=f"history_{target.target_id}")
     st.dataframe(pd.DataFrame({
         ui.T("reported_on"): rows["as_of"].astype(str), ui.T("actual"): rows["actual"].map(ui.number),
-        ui.T("note"): rows["note"], ui.T("batch"): rows["batch_id"],
+        ui.T("note"): rows["note"].map(ui.visible), ui.T("batch"): rows["batch_id"],
         ui.T("reverted"): rows["reverted"].map(lambda r: "✓" if r else ""),
     }), hide_index=True, width="stretch")
 if not task_history.empty:
     st.dataframe(pd.DataFrame({
         ui.T("reported_on"): task_history["as_of"].astype(str),
         ui.T("task_state"): task_history["state"].map(lambda s: label(TASK_STATE_LABELS, s, ui.lang())),
-        ui.T("progress_text"): task_history["progress"], ui.T("reverted"): task_history["reverted"].map(
+        ui.T("progress_text"): task_history["progress"].map(ui.visible), ui.T("reverted"): task_history["reverted"].map(
             lambda r: "✓" if r else ""),
     }), hide_index=True, width="stretch")

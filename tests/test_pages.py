@@ -596,3 +596,16 @@ def test_a_refused_account_keeps_the_form_and_the_first_account_says_what_comes_
     app.button(key="FormSubmitter:add_account-创建").click().run()
     assert not app.exception and app.text_input(key="login_name")  # the login page, saying why
     assert any("请用刚创建的账户 wang 登录" in s.value for s in app.success), [s.value for s in app.success]
+
+
+def test_a_note_with_a_bidirectional_override_is_shown_with_the_control_visible(app, plan, tmp_path):
+    import pandas as pd
+
+    from tracker.store import Store
+    rows = pd.DataFrame([("T68-1", datetime.date(2023, 9, 30), 270.0, "县\u202e局财政")],
+                        columns=["target_id", "as_of", "actual", "note"])
+    Store(tmp_path / "progress.db").add_batch(plan.id, "a.csv", "sha-a", rows, pd.DataFrame(
+        columns=["task_id", "as_of", "state", "progress", "problems", "next_steps"]))
+    _open(app, "pages/batches.py")
+    notes = next(d.value for d in app.dataframe if "备注" in d.value.columns)["备注"].tolist()
+    assert notes == ["县⟨U+202E⟩局财政"]

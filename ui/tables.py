@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker.charts import STATUS_COLORS
-from tracker.formats import day, number, percent
+from tracker.formats import day, number, percent, visible
 from tracker.i18n import PROBLEM_STATE_LABELS, label
 
 from .text import T, lang, status_text
@@ -76,7 +76,7 @@ def status_table(frame: pd.DataFrame, column: str, column_config: dict | None = 
 # A column of views.problems -> (heading key, cells); "#" is the problem's number.
 _PROBLEM_COLUMNS = {
     "id": ("#", lambda p: p["id"]),
-    "text": ("problem", lambda p: p["text"]),
+    "text": ("problem", lambda p: p["text"].map(visible)),
     "state": ("state", lambda p: p["state"].map(lambda s: label(PROBLEM_STATE_LABELS, s, lang()))),
     "overdue": ("overdue", lambda p: p["overdue"].map(lambda o: T("overdue_mark") if o else "")),
     "age": ("age_days", lambda p: p["age"]),
