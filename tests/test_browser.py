@@ -16,6 +16,8 @@ pytestmark = [pytest.mark.browser,
 PAGES = {"" if page is navigation.HOME else page.name: load_plan().title if page.name == "present"
          else i18n.t(page.title) for page in navigation.PAGES}
 PAGE_LIST = ".st-key-page_list"  # the sidebar's list of pages (ui.frame.run_page)
+# the progress file's uploader (the page's evidence uploader sits in an expander below it)
+PROGRESS_UPLOADER = '[data-testid="stTabs"] [data-testid="stFileUploaderDropzoneInput"]'
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,7 @@ def test_a_clerk_uploads_a_file_confirms_and_sees_the_gauge_change(server, brows
     report.write_text("指标编号,截至日期,完成值,进展情况\nT68-1,2023-09-30,270,入户改造270户\n", encoding="utf-8")
     page.goto(f"{server}/report")
     wait_idle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(report))
+    page.locator(PROGRESS_UPLOADER).set_input_files(str(report))
     page.get_by_text("导入前预览").wait_for(timeout=30000)
     page.locator("button:visible").filter(has_text="确认导入").first.click()
     page.get_by_text("已导入为批次").wait_for(timeout=30000)
@@ -150,7 +152,7 @@ def test_a_reporter_logs_in_uploads_its_template_and_cannot_reach_the_admin_page
         assert page.get_by_label("密码").count() == 0              # still logged in
         page.locator(PAGE_LIST).get_by_text("进度上报").click()
         page.get_by_role("heading", name="进度上报").wait_for(timeout=30000)
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(filled))
+        page.locator(PROGRESS_UPLOADER).set_input_files(str(filled))
         page.get_by_text("导入前预览").wait_for(timeout=30000)
         page.locator("button:visible").filter(has_text="确认导入").first.click()
         page.get_by_text("已导入为批次").wait_for(timeout=30000)
@@ -232,7 +234,9 @@ def test_two_servers_behind_nginx_share_the_login_and_the_import(browser, shared
         page.get_by_role("heading", name="总览").wait_for(timeout=30000)
         page.goto(f"{a}/report")                                  # pinned to A: its session and its upload
         page.get_by_role("heading", name="进度上报").wait_for(timeout=30000)   # the login's cookie holds on A
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(report))
+        # the office's own figures, approved as they are imported (with accounts, review is on)
+        page.get_by_text("导入时直接审核通过").click()
+        page.locator(PROGRESS_UPLOADER).set_input_files(str(report))
         page.get_by_text("导入前预览").wait_for(timeout=30000)
         page.locator("button:visible").filter(has_text="确认导入").first.click()
         page.get_by_text("已导入为批次").wait_for(timeout=30000)
