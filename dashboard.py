@@ -97,6 +97,8 @@ def _run() -> None:
         st.date_input(ui.T("as_of"), key="as_of", min_value=plan.start, max_value=plan.end, format="YYYY-MM-DD")
         st.selectbox(ui.T("unit_filter"), [ui.ALL_UNITS, *plan.units], placeholder=ui.T("choose"), key="unit",
                      format_func=lambda unit: ui.T("all_units") if unit == ui.ALL_UNITS else unit)
+        if user.can("view") and ui.reviewing():  # leaders may look ahead at figures still waiting for review
+            st.toggle(ui.T("include_unreviewed"), key=ui.INCLUDE_UNREVIEWED, help=ui.T("include_unreviewed_help"))
 
     ui.keep_session_in_browser()
     ui.hold_charts_until_painted()

@@ -318,3 +318,17 @@ def test_a_decision_changes_the_store_version_that_the_pages_cache_by(plan, revi
     before = reviewed.version(plan.id)
     review.approve(reviewed, review.batch_rows(reviewed, plan.id, batch), "check")
     assert reviewed.version(plan.id) != before
+
+
+def test_a_leader_may_switch_on_the_unreviewed_figures_and_every_page_says_so(app_db):
+    before = not_reported()
+    reporter_uploads(b"target_id,as_of,actual\nT68-1,2023-09-30,150\n", "p.csv")
+    leader = as_user("leader", "leader", page="overview")
+    assert {m.label: m.value for m in leader.metric}["未上报"] == before          # waiting figures do not count
+    leader.toggle(key="include_unreviewed").set_value(True).run()
+    assert int({m.label: m.value for m in leader.metric}["未上报"]) == int(before) - 1
+    assert "本页含未审核数据（待审核 1 条）" in leader.warning[0].value
+    leader.switch_page("pages/ranking.py").run()
+    assert any("本页含未审核数据" in w.value for w in leader.warning)
+    clerk = as_user("zhang", "reporter", "区民政局", "report")
+    assert not [t for t in clerk.toggle if t.key == "include_unreviewed"]   # a clerk has no such switch

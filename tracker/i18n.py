@@ -346,6 +346,13 @@ TEXT: dict[str, tuple[str, str]] = {
                          "Units that lead no target form a group of their own, ranked after the others."),
     "rank_group": ("分组", "Group"),
     "late": ("未按期上报", "Not reported on time"),
+    "include_unreviewed": ("含未审核数据", "Include unreviewed figures"),
+    "include_unreviewed_help": ("把尚待督办室审核的数值也计入，看进展趋势；不作考核依据。",
+                                "Count the figures still waiting for the office's review too, to see where things are "
+                                "heading; not for assessment."),
+    "unreviewed_banner": ("本页含未审核数据（待审核 {n} 条），仅供研判进展，不作考核依据。",
+                          "This page includes unreviewed figures ({n} waiting for review): for a view of where things "
+                          "are heading, not for assessment."),
     "board_moved": ("统计截至日已进入新报告期：{period}（报送截止 {due}）。该期没有报送的事项已标为“未按期上报”。",
                     "The board has moved to a new reporting period: {period} (reports were due {due}). Items with "
                     "no report for it are marked not reported on time."),

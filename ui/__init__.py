@@ -9,7 +9,21 @@ from tracker.formats import day, number, visible
 from tracker.formats import percent as pct
 
 from .auth import accounts, allowed, current_user, keep_session_in_browser, login_page, logout, user
-from .cache import after_write, batches, default_date, latest, memo, memo_at, memo_compare, plan, plans, snapshot, store
+from .cache import (
+    INCLUDE_UNREVIEWED,
+    after_write,
+    batches,
+    default_date,
+    latest,
+    memo,
+    memo_at,
+    memo_compare,
+    plan,
+    plans,
+    reviewing,
+    snapshot,
+    store,
+)
 from .frame import ALL_UNITS, flash, guard, page_header, run_page, unit_filter
 from .paint import ask_when_painted, chart, hold_charts_until_painted
 from .tables import problem_table, status_cells, status_column, status_css, status_table, target_table
@@ -18,7 +32,7 @@ from .text import T, lang, plain, remember_lang, status_text
 __all__ = [
     "i18n", "LOCAL_ADMIN", "day", "number", "pct", "visible",  # what pages and the entry file use from tracker
     "accounts", "allowed", "current_user", "keep_session_in_browser", "login_page", "logout", "user",
-    "after_write", "batches", "default_date", "latest", "memo", "memo_at", "memo_compare", "plan", "plans", "snapshot",
+    "INCLUDE_UNREVIEWED", "reviewing", "after_write", "batches", "default_date", "latest", "memo", "memo_at", "memo_compare", "plan", "plans", "snapshot",
     "store",
     "ALL_UNITS", "flash", "guard", "page_header", "run_page", "unit_filter",
     "ask_when_painted", "chart", "hold_charts_until_painted",

@@ -11,6 +11,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
+from tracker import review
 from tracker.plan import DATA_DIR, Plan, available_plans, load_plan
 from tracker.snapshot import Snapshot, default_board_date, take
 from tracker.store import REVIEW_ANY, Store
@@ -57,19 +58,22 @@ def store() -> Store:
 
 # Held, not pickled: a plan's history grows with every report and is read only by the pages that show it.
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _history(db: str, plan_id: str, version: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return _store(db).target_history(plan_id), _store(db).task_history(plan_id)
+def _history(db: str, plan_id: str, version: tuple, states: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _store(db).target_history(plan_id, review=states), _store(db).task_history(plan_id, review=states)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _cached_snapshot(directory: str, stamp: tuple, db: str, as_of: date, version: tuple) -> Snapshot:
+def _cached_snapshot(directory: str, stamp: tuple, db: str, as_of: date, version: tuple,
+                     unreviewed: bool) -> Snapshot:
     # Pickled on every rerun: without its history the snapshot is the size of the plan's latest values.
-    return replace(take(_load_plan(directory, stamp), _store(db), as_of), history_source=None)
+    snap = take(_load_plan(directory, stamp), _store(db), as_of, include_unreviewed=unreviewed)
+    return replace(snap, history_source=None)
 
 
-def _snapshot(directory: str, stamp: tuple, db: str, as_of: date, version: tuple) -> Snapshot:
-    snap = _cached_snapshot(directory, stamp, db, as_of, version)
-    return replace(snap, history_source=partial(_history, db, snap.plan.id, version))
+def _snapshot(directory: str, stamp: tuple, db: str, as_of: date, version: tuple, unreviewed: bool) -> Snapshot:
+    snap = _cached_snapshot(directory, stamp, db, as_of, version, unreviewed)
+    states = review.counted(review.active(_store(db), snap.settings), unreviewed)  # the rows the snapshot counts
+    return replace(snap, history_source=partial(_history, db, snap.plan.id, version, states))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -102,10 +106,19 @@ def default_date() -> date:
     return default_board_date(p, store())
 
 
+INCLUDE_UNREVIEWED = "include_unreviewed"  # the sidebar's switch for leaders: count the rows still waiting too
+
+
+def reviewing() -> bool:
+    """Whether review is in force for the store (figures wait for the office before they count)."""
+    return review.active(store())
+
+
 def _snapshot_key() -> tuple:
     p = plan()
     as_of = st.session_state.get("as_of") or default_date()
-    return str(plan_dir()), _plan_stamp(plan_dir()), os.environ.get("TRACKER_DB", ""), as_of, store().version(p.id)
+    return (str(plan_dir()), _plan_stamp(plan_dir()), os.environ.get("TRACKER_DB", ""), as_of, store().version(p.id),
+            bool(st.session_state.get(INCLUDE_UNREVIEWED)))
 
 
 def snapshot() -> Snapshot:

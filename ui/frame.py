@@ -94,7 +94,9 @@ def page_header(title: str, page: str) -> Snapshot:
                f"{T('time_progress')} {snap.time_progress:.0%}")
     if store().has_samples(p.id):
         st.warning(T("sample_banner"), icon="⚠️")
-    if snap.pending:  # figures that do not count yet (including them is the leader's choice)
+    if snap.unreviewed:  # the leader chose to see where things are heading: say so on every page
+        st.warning(T("unreviewed_banner", n=snap.pending), icon=":material/pending_actions:")
+    elif snap.pending:  # figures that do not count yet (including them is the leader's choice)
         st.caption(T("review_waiting_n", n=snap.pending))
     moved = newly_moved(p, snap.as_of)
     if moved is not None:
