@@ -42,4 +42,6 @@ table = pd.DataFrame({
     ui.T("deadline"): targets["deadline"].astype(str),
     ui.T("lead_units"): targets["lead_units"],
 })
+if "change_note" in targets and targets["change_note"].astype(bool).any():  # approved extensions and changes
+    table[ui.T("target_change")] = targets["change_note"].to_numpy()
 ui.status_table(table, ui.T("status"))

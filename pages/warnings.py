@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker import chase, views
+from tracker import changes, chase, views
 from tracker.exports import chase_xlsx, warnings_xlsx
 from tracker.i18n import PROJECTED_LABELS, TASK_STATE_LABELS, label
 
@@ -57,6 +57,15 @@ else:
 
 st.download_button(ui.T("download_warnings"), lambda: warnings_xlsx(targets, tasks),
                    file_name=f"预警清单_{snap.as_of:%Y%m%d}.xlsx", on_click="ignore")
+
+requests = changes.pending_requests(ui.store(), plan.id)
+if len(requests):  # what units asked for and the office has not decided yet
+    st.subheader(ui.T("pending_changes", n=len(requests)))
+    st.dataframe(pd.DataFrame({
+        ui.T("target_id"): requests["target_id"], ui.T("change_asked"): requests["asked"],
+        ui.T("change_reason"): requests["reason"].map(ui.visible), ui.T("unit"): requests["unit"].fillna(""),
+        ui.T("change_asked_on"): requests["requested_at"].str[:10],
+    }), hide_index=True, width="stretch")
 
 st.divider()
 st.subheader(ui.T("chase"))

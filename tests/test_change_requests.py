@@ -9,6 +9,7 @@ import pytest
 from tracker import changes
 from tracker.cli import main
 from tracker.snapshot import take
+from tracker.store import Store
 
 
 def report(plan, store, target_id, day, value):
@@ -141,5 +142,35 @@ def test_the_office_decides_requests_on_the_review_page(plan, tmp_path, monkeypa
     app.button(key="change_refuse").click().run()
     assert app.success[0].value == f"已不同意申请 {second}。"
     assert changes.listing(store, plan.id)["state"].tolist() == ["approved", "refused"]
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_pending_requests_show_on_warnings_and_an_approved_change_in_the_target_view_and_ledger(
+        plan, tmp_path, monkeypatch):
+    import datetime
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tracker.exports import ledger_frames
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store = Store(tmp_path / "progress.db")
+    asked = changes.request(store, plan, "T15-1", "target_value", "80", "统计口径调整", "office")
+    changes.request(store, plan, "T68-1", "deadline", "2024-03-31", "施工季节受限", "office")
+    changes.decide(store, asked, True, "office", effective=datetime.date(2023, 8, 15))
+    app = AppTest.from_file("../dashboard.py", default_timeout=60).run()
+    app.switch_page("pages/warnings.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    waiting = next(d.value for d in app.dataframe if "申请内容" in d.value.columns)
+    assert waiting[["指标编号", "申请内容"]].values.tolist() == [["T68-1", "期限 2023-12-31 → 2024-03-31"]]
+    app.switch_page("pages/targets.py").run()
+    shown = app.dataframe[0].value.set_index("指标编号")["目标调整"]
+    assert "调整后 80" in shown["T15-1"] and shown["T68-1"] == ""
+    ledger = ledger_frames(take(plan, store, datetime.date(2023, 9, 30)), store.batches(plan.id))
+    sheet = next(f for f in ledger.values() if "目标调整" in f.columns)
+    assert "调整后 80" in sheet.set_index("指标编号").at["T15-1", "目标调整"]
     st.cache_data.clear()
     st.cache_resource.clear()

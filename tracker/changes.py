@@ -87,6 +87,15 @@ def listing(store: Store, plan_id: str, state: str | None = None) -> pd.DataFram
     return store._frame(sql + " ORDER BY id", **params)
 
 
+def pending_requests(store: Store, plan_id: str) -> pd.DataFrame:
+    """The requests waiting for the office's decision, oldest first, each with what it asks in words
+    (期限 2023-06-30 → 2023-09-30, 目标 120 → 100)."""
+    frame = listing(store, plan_id, "pending")
+    words = {"deadline": "期限", "target_value": "目标"}
+    return frame.assign(asked=[f"{words.get(f, f)} {old} → {new}"
+                               for f, old, new in zip(frame["field"], frame["old_value"], frame["new_value"])])
+
+
 def in_force(plan: Plan, store: Store, as_of: date) -> Plan:
     """The plan as it stands at as_of: every change approved on or before that date applied (the latest per target
     and field wins), each changed target carrying the words that say so (原目标 120 → 调整后 100，2023-08-15 批准)."""

@@ -157,7 +157,8 @@ def ledger_frames(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> di
         "上报日期": t["reported_on"].map(_dated), "完成率": t["completion"], "应达进度": t["expected"],
         "状态": t["status"].map(status), "预计年底值": t["projected"], "预计年底完成率": t["projected_completion"],
         "年底预测": t["projected_status"].map(_zh(PROJECTED_LABELS)),
-        "牵头单位": t["lead_units"], "备注": t["note"].map(visible), "原文": t["source_text"],
+        "牵头单位": t["lead_units"], "备注": t["note"].map(visible),
+        "目标调整": t["change_note"] if "change_note" in t else "", "原文": t["source_text"],
     })
     sheets = {"任务台账": task_sheet, "指标台账": target_sheet}
     if per_unit:

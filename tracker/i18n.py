@@ -346,6 +346,10 @@ TEXT: dict[str, tuple[str, str]] = {
                          "Units that lead no target form a group of their own, ranked after the others."),
     "rank_group": ("分组", "Group"),
     "late": ("未按期上报", "Not reported on time"),
+    "pending_changes": ("待审批的延期和调整申请（{n} 项）", "Extensions and target changes awaiting a decision ({n})"),
+    "change_asked": ("申请内容", "Asked for"),
+    "change_asked_on": ("申请日期", "Asked on"),
+    "target_change": ("目标调整", "Target change"),
     "include_unreviewed": ("含未审核数据", "Include unreviewed figures"),
     "include_unreviewed_help": ("把尚待督办室审核的数值也计入，看进展趋势；不作考核依据。",
                                 "Count the figures still waiting for the office's review too, to see where things are "
