@@ -32,13 +32,16 @@ case "${1:-}" in
     else
       rm -rf "$dir"
       mkdir -p "$dir"
+      # Another server (a developer's, a leftover) may hold the port: take the next free one.
+      while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+      echo "$port" >"$dir/port"
       as_owner "$bin/initdb" -D "$dir/data" -U tracker --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
       # Test data only: fsync off makes each CREATE DATABASE per test cheap.
       as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
         "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200" \
         start >/dev/null
     fi
-    echo "postgresql://tracker@127.0.0.1:$port/postgres"
+    echo "postgresql://tracker@127.0.0.1:$(cat "$dir/port")/postgres"
     ;;
   stop)
     if [ -f "$dir/data/postmaster.pid" ]; then
