@@ -94,7 +94,9 @@ async def _session(visit: Visit, go, stop, load: Load, rng: random.Random, warm:
     session = await Session.open(visit.url, cookies=visit.cookie, local_address=visit.address)
     try:
         load.upstreams.append(session.response_headers.get("x-upstream", visit.url))
-        await session.run("")  # the first page, then the plan and the page this session looks at
+        first = await session.run("")  # the first page, then the plan and the page this session looks at
+        if "plan_dir" not in first.widgets:
+            raise RuntimeError(f"not logged in as the leader: {first.headings} {first.errors}")
         session.select("plan_dir", visit.plan_id)
         await session.run(visit.page)
         warm.set()
@@ -104,7 +106,7 @@ async def _session(visit: Visit, go, stop, load: Load, rng: random.Random, warm:
             run = await session.run()
             if measured and not stop.is_set():
                 load.reruns.append(run.seconds)
-                load.errors += run.errors
+                load.errors += run.errors or ([] if run.headings else [f"{visit.page or HOME.name}: no heading"])
     finally:
         await session.close()
 
@@ -284,6 +286,7 @@ def main() -> None:
     parser.add_argument("--pg", help="an empty PostgreSQL database's URL instead of a SQLite file")
     args = parser.parse_args()
     args.sessions = [int(n) for n in args.sessions.split(",")]
+    began = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         db = args.pg or str(folder / "city.db")
@@ -297,6 +300,9 @@ def main() -> None:
                 held[count] = configuration(count, db, plan_ids, cookies, args, folder)
         for count, n in held.items():
             print(f"{count} server{'s' if count > 1 else ''}: {n} sessions with a median rerun within 1 s")
+        if held.get(1) and held.get(2):
+            print(f"two servers hold {held[2] / held[1]:.1f}x as many as one (of the steps measured)")
+    print(f"measured in {(time.perf_counter() - began) / 60:.0f} min")
 
 
 if __name__ == "__main__":
