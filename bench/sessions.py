@@ -93,7 +93,7 @@ def visits(url: str, plan_ids: list[str], cookies: list[dict[str, str]], n: int)
 async def _session(visit: Visit, go, stop, load: Load, rng: random.Random, warm: asyncio.Event) -> None:
     session = await Session.open(visit.url, cookies=visit.cookie, local_address=visit.address)
     try:
-        load.upstreams.append(session.response_headers.get("x-upstream", visit.url))
+        load.upstreams.append(session.response_headers.get("x-upstream", ""))  # nginx's choice of server
         first = await session.run("")  # the first page, then the plan and the page this session looks at
         if "plan_dir" not in first.widgets:
             raise RuntimeError(f"not logged in as the leader: {first.headings} {first.errors}")
@@ -192,8 +192,10 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def step(sessions: list[Visit], per_process: int, seconds: float, servers: list[int], proxy: list[int]) -> dict:
-    """Run the sessions in load processes of per_process sessions each; measure over `seconds` once all are open."""
+def step(sessions: list[Visit], per_process: int, seconds: float, servers: list[int], ports: list[int],
+         proxy: list[int]) -> dict:
+    """Run the sessions in load processes of per_process sessions each; measure over `seconds` once all are open.
+    servers and proxy are the processes whose CPU and memory are read; ports the servers' (for nginx's choice)."""
     context = multiprocessing.get_context("spawn")
     ready, results, go, stop = context.Queue(), context.Queue(), context.Event(), context.Event()
     groups = [sessions[i:i + per_process] for i in range(0, len(sessions), per_process)]
@@ -219,16 +221,15 @@ def step(sessions: list[Visit], per_process: int, seconds: float, servers: list[
     for process in processes:
         process.join(60)
     reruns = sorted(r for load in loads for r in load.reruns)
-    spread: dict[str, int] = {}
-    for load in loads:
-        for upstream in load.upstreams:
-            spread[upstream] = spread.get(upstream, 0) + 1
+    upstreams = [upstream for load in loads for upstream in load.upstreams]
     return {"sessions": len(sessions), "processes": len(processes), "opened": opened, "reruns": len(reruns),
             "median": statistics.median(reruns) if reruns else float("nan"),
-            "p90": reruns[int(0.9 * (len(reruns) - 1))] if reruns else float("nan"),
+            "p90": statistics.quantiles(reruns, n=10, method="inclusive")[8] if len(reruns) > 1
+            else (reruns or [float("nan")])[0],
             "rss": [peak[pid] for pid in servers], "server_cores": server_cpu / wall,
             "load_cores": sum(load.cpu for load in loads) / wall, "proxy_cores": proxy_cpu / wall,
-            "errors": [e for load in loads for e in load.errors], "spread": sorted(spread.values(), reverse=True)}
+            "errors": [e for load in loads for e in load.errors],
+            "spread": [upstreams.count(f"127.0.0.1:{port}") for port in ports]}
 
 
 HEADER = (f"{'sessions':>8} {'procs':>5} {'reruns':>6} {'median':>8} {'p90':>8} {'server RSS (MB)':>16} "
@@ -238,7 +239,7 @@ HEADER = (f"{'sessions':>8} {'procs':>5} {'reruns':>6} {'median':>8} {'p90':>8} 
 def line(result: dict) -> str:
     """One row of the table: the step's figures, CPU in cores over the window."""
     rss = "+".join(f"{mb:.0f}" for mb in result["rss"])
-    spread = "/".join(map(str, result["spread"])) if len(result["spread"]) > 1 else "-"
+    spread = "/".join(map(str, result["spread"])) if len(result["spread"]) > 1 else "-"  # direct: no choice
     errors = f"{len(result['errors'])} {result['errors'][:1]}" if result["errors"] else "0"
     return (f"{result['sessions']:8d} {result['processes']:5d} {result['reruns']:6d} {result['median']:7.2f}s "
             f"{result['p90']:7.2f}s {rss:>16} {result['server_cores']:7.2f} {result['load_cores']:6.2f} "
@@ -264,7 +265,7 @@ def configuration(count: int, db: str, plan_ids: list[str], cookies: list[dict[s
         print(HEADER, flush=True)
         held = 0
         for n in args.sessions:
-            result = step(visits(url, plan_ids, cookies, n), args.per_process, args.seconds, servers, proxy)
+            result = step(visits(url, plan_ids, cookies, n), args.per_process, args.seconds, servers, ports, proxy)
             print(line(result), flush=True)
             if result["median"] <= 1.0:
                 held = n
