@@ -12,7 +12,7 @@ installed package (python -c "import streamlit, os; print(os.path.dirname(stream
 - proto/ForwardMsg.proto: new_session (the page_script_hash of the page run), page_info_changed (the query string
   the app set), delta.new_element (elements; a widget's proto has its id), script_finished (the end of a run, with
   FINISHED_EARLY_FOR_RERUN when st.rerun starts another run at once);
-- elements/lib/utils.py: a keyed widget's id is "$$ID-<hash>-<key>";
+- runtime/state/common.py: user_key_from_element_id reads a widget's key from its id ("$$ID-<hash>-<key>");
 - elements/widgets/selectbox.py: a selectbox's state is a string_value, the option as its format_func writes it.
 """
 from __future__ import annotations
@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.runtime.state.common import is_element_id, user_key_from_element_id
 from websockets.asyncio.client import ClientConnection, connect
 
-_KEYED = "$$ID-"
 _DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
          ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
@@ -127,6 +127,7 @@ def _note(run: Run, element) -> None:
         run.errors.append(f"{body.type}: {body.message}")
     elif kind == "alert" and body.format == body.ERROR:
         run.errors.append(body.body)
-    element_id = getattr(body, "id", "") if "id" in body.DESCRIPTOR.fields_by_name else ""
-    if element_id.startswith(_KEYED) and element_id.count("-") >= 2:
-        run.widgets[element_id.split("-", 2)[2]] = (kind, body)
+    element_id = body.id if "id" in body.DESCRIPTOR.fields_by_name else ""
+    key = user_key_from_element_id(element_id) if is_element_id(element_id) else None
+    if key is not None:
+        run.widgets[key] = (kind, body)
