@@ -25,6 +25,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +61,6 @@ class Load:
     reruns: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     cpu: float = 0.0   # its own user + system seconds over the window
-    wall: float = 0.0
     upstreams: list[str] = field(default_factory=list)
 
 
@@ -114,10 +114,10 @@ async def _session(visit: Visit, go, stop, load: Load, rng: random.Random, warm:
 async def _window(go, stop, load: Load) -> None:
     while not go.is_set():
         await asyncio.sleep(0.05)
-    before, start = _own_cpu(), time.perf_counter()
+    before = _own_cpu()
     while not stop.is_set():
         await asyncio.sleep(0.05)
-    load.cpu, load.wall = _own_cpu() - before, time.perf_counter() - start
+    load.cpu = _own_cpu() - before
 
 
 def _own_cpu() -> float:
@@ -204,8 +204,7 @@ def step(sessions: list[Visit], per_process: int, seconds: float, servers: list[
     for process in processes:
         process.start()
     opened = time.perf_counter()
-    for _ in processes:
-        ready.get(timeout=1800)
+    _collect(ready, processes)
     opened = time.perf_counter() - opened
     server_cpu, proxy_cpu = cpu_seconds(servers), cpu_seconds(proxy)
     start, peak = time.perf_counter(), dict.fromkeys(servers, 0.0)
@@ -217,7 +216,7 @@ def step(sessions: list[Visit], per_process: int, seconds: float, servers: list[
     wall = time.perf_counter() - start
     server_cpu, proxy_cpu = cpu_seconds(servers) - server_cpu, cpu_seconds(proxy) - proxy_cpu
     stop.set()
-    loads = [results.get(timeout=600) for _ in processes]
+    loads = _collect(results, processes)
     for process in processes:
         process.join(60)
     reruns = sorted(r for load in loads for r in load.reruns)
@@ -230,6 +229,19 @@ def step(sessions: list[Visit], per_process: int, seconds: float, servers: list[
             "load_cores": sum(load.cpu for load in loads) / wall, "proxy_cores": proxy_cpu / wall,
             "errors": [e for load in loads for e in load.errors],
             "spread": [upstreams.count(f"127.0.0.1:{port}") for port in ports]}
+
+
+def _collect(queue, processes: list) -> list:
+    """One item from each process, failing at once when a process has died without sending its item."""
+    items = []
+    while len(items) < len(processes):
+        try:
+            items.append(queue.get(timeout=1))
+        except Empty:
+            dead = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+            if dead:
+                raise RuntimeError(f"a load process failed (exit code {dead[0]}); its traceback is above") from None
+    return items
 
 
 HEADER = (f"{'sessions':>8} {'procs':>5} {'reruns':>6} {'median':>8} {'p90':>8} {'server RSS (MB)':>16} "

@@ -8,7 +8,8 @@ installed package (python -c "import streamlit, os; print(os.path.dirname(stream
   "streamlit", then an XSRF token and a session id to resume (both left out here: a new session, no st.login);
 - proto/BackMsg.proto, proto/ClientState.proto: a run is asked for with BackMsg.rerun_script, a ClientState with
   the query string, the page (page_script_hash once known, else page_name: the page's url path), the state of every
-  widget the client holds, and context_info;
+  widget the client holds, and context_info; its cached_message_hashes stay empty, so that every message arrives
+  whole rather than as a reference to one the client would have kept;
 - proto/ForwardMsg.proto: new_session (the page_script_hash of the page run), page_info_changed (the query string
   the app set), delta.new_element (elements; a widget's proto has its id), script_finished (the end of a run, with
   FINISHED_EARLY_FOR_RERUN when st.rerun starts another run at once);
