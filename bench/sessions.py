@@ -259,9 +259,9 @@ def line(result: dict) -> str:
 
 
 def configuration(count: int, db: str, plan_ids: list[str], cookies: list[dict[str, str]], args,
-                  folder: Path) -> int:
+                  folder: Path) -> tuple[int, bool]:
     """Every step on `count` servers (behind nginx when more than one); returns the largest N with a median rerun
-    within 1 s (0 when none)."""
+    within 1 s (0 when none), and whether some step went above 1 s (else the servers hold more than measured)."""
     with ExitStack() as stack:
         urls = [stack.enter_context(streamlit_server(ROOT / "dashboard.py", db)) for _ in range(count)]
         ports = [urlparse(url).port for url in urls]
@@ -275,15 +275,17 @@ def configuration(count: int, db: str, plan_ids: list[str], cookies: list[dict[s
             proxy = [p for master in children(str(directory / "nginx.conf")) for p in descendants(master)]
         print(f"\n== {count} server{'s behind nginx' if count > 1 else ', reached directly'} ({url})")
         print(HEADER, flush=True)
-        held = 0
+        held, above = 0, False
         for n in args.sessions:
             result = step(visits(url, plan_ids, cookies, n), args.per_process, args.seconds, servers, ports, proxy)
             print(line(result), flush=True)
             if result["median"] <= 1.0:
                 held = n
+            else:
+                above = True
             if result["median"] > args.stop_above:
                 break
-        return held
+        return held, above
 
 
 def main() -> None:
@@ -311,10 +313,11 @@ def main() -> None:
         with city.environment(TRACKER_PLANS=str(plans[0].parent)):
             for count in (int(c) for c in args.servers.split(",")):
                 held[count] = configuration(count, db, plan_ids, cookies, args, folder)
-        for count, n in held.items():
-            print(f"{count} server{'s' if count > 1 else ''}: {n} sessions with a median rerun within 1 s")
-        if held.get(1) and held.get(2):
-            print(f"two servers hold {held[2] / held[1]:.1f}x as many as one (of the steps measured)")
+        for count, (n, above) in held.items():
+            print(f"{count} server{'s' if count > 1 else ''}: {'' if above else 'at least '}{n} sessions with a"
+                  f" median rerun within 1 s{'' if above else ' (no step measured went above it)'}")
+        if held.get(1, (0,))[0] and held.get(2, (0,))[0]:
+            print(f"two servers hold {held[2][0] / held[1][0]:.1f}x as many as one")
     print(f"measured in {(time.perf_counter() - began) / 60:.0f} min")
 
 
