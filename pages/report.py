@@ -18,8 +18,7 @@ from tracker.template import (
 
 snap = ui.page_header(ui.T("report"), "report")
 plan, store = snap.plan, ui.store()
-if "report_done" in st.session_state:
-    st.success(st.session_state.pop("report_done"))
+ui.flash(done="report_done", error="report_error")
 
 if ui.user().role == "reporter":  # a unit's clerk reports for that unit and no other
     unit = ui.user().unit
@@ -51,6 +50,13 @@ if reviewing and ui.user().role == "admin":
 
 def _store(ingested, source: str) -> None:
     state = review.arrival(reviewing, ui.user().role, st.session_state.get("approve_on_import", False))
+    if state == review.APPROVED:
+        try:
+            review.check_approval_on_import(plan, store, ingested.targets, ingested.tasks,
+                                            ui.T("review_approve_on_import"))
+        except ValueError as exc:
+            st.session_state["report_error"] = str(exc)
+            return
     batch = store.add_batch(plan.id, ingested.file_name, ingested.sha256, ingested.targets, ingested.tasks,
                             unit=unit, by=ui.user().name, source=source, review=state)
     rows = len(ingested.targets) + len(ingested.tasks)

@@ -32,7 +32,7 @@ def _decide(refs: dict[str, tuple[str, int]], unit: str, action: str) -> None:
             n = review.send_back(store, rows, st.session_state[f"review_reason_{unit}"], ui.user().name)
             st.session_state["review_done"] = ui.T("review_returned_done", n=n)
         else:
-            st.session_state["review_done"] = ui.T("review_done", n=review.approve(store, rows, ui.user().name))
+            st.session_state["review_done"] = ui.T("review_done", n=review.approve(plan, store, rows, ui.user().name))
     except ValueError as exc:
         st.session_state["review_error"] = str(exc)
         return

@@ -268,11 +268,18 @@ def _import(args, plan, store) -> int:
             print(f"未导入：佐证材料有 {len(problems)} 处问题，数据库未作任何改动。")
             return 1
         summary += f"、{sum(len(f) for f in files.values())} 份佐证材料"
+    # The command line is the operator's, an administrator's, tool: it may approve the office's own figures.
+    state = review.arrival(review.active(store), "admin", args.approve)
+    if state == review.APPROVED:
+        try:
+            review.check_approval_on_import(take(plan, store).plan, store, result.targets, result.tasks, "--approve",
+                                            frozenset(("target", t) for t in files))
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 1
     if args.dry_run:
         print(f"检查通过（试运行，未写入）：{summary}。")
         return 0
-    # The command line is the operator's, an administrator's, tool: it may approve the office's own figures.
-    state = review.arrival(review.active(store), "admin", args.approve)
     batch = store.add_batch(plan.id, args.file.name, result.sha256, result.targets, result.tasks,
                             unit=unit, by=_by(args), source="cli", review=state)
     for target, named in files.items():
@@ -324,7 +331,7 @@ def _review(args, plan, store) -> int:
         return 1
     try:
         if args.review_command == "approve":
-            count = review.approve(store, rows, _by(args))
+            count = review.approve(take(plan, store).plan, store, rows, _by(args))
         else:
             count = review.send_back(store, rows, args.reason, _by(args))
     except ValueError as exc:
