@@ -460,3 +460,128 @@ def test_an_admins_approval_on_import_on_the_report_page_is_refused_without_evid
     app.button(key="import_upload").click().run()
     assert "T68-1 已完成但没有佐证材料，不能在导入时审核通过" in app.error[0].value
     assert app_db.batches(load_plan().id).empty
+
+
+# --- the deck and the workbooks say what they count ----------------------------------------------------------------
+
+UNREVIEWED_NOTE = "含未审核数据（待审核 1 条），仅供研判进展，不作考核依据"
+WAITING_NOTE = "待审核 1 条未计入（审核通过后计入）"
+
+
+def _waiting(plan, store):
+    upload(plan, store, "a", ("T68-1", AS_OF, 150))
+    upload(plan, store, "b", ("T15-1", AS_OF, 60), role="admin", approve=True)
+
+
+@pytest.mark.parametrize("include, warning, title_metric", [
+    (True, UNREVIEWED_NOTE, ("数据", UNREVIEWED_NOTE)),
+    (False, "", ("审核", WAITING_NOTE)),
+])
+def test_every_slide_says_when_the_deck_counts_unreviewed_rows(plan, reviewed, include, warning, title_metric):
+    import io
+
+    from pptx import Presentation
+
+    from tracker import deck
+    from tracker.pptx import to_pptx
+    _waiting(plan, reviewed)
+    now = take(plan, reviewed, AS_OF, include_unreviewed=include)
+    slides = deck.build(now, take(plan, reviewed, date(2023, 8, 31), include_unreviewed=include))
+    assert {s.warning for s in slides} == {warning}
+    assert title_metric in slides[0].metrics and (warning or WAITING_NOTE) in slides[0].notes
+    shown = Presentation(io.BytesIO(to_pptx(plan, slides, now.as_of)))
+    for slide in shown.slides:
+        first = slide.shapes[0].text_frame
+        if include:
+            assert first.text == warning and str(first.paragraphs[0].runs[0].font.color.rgb) == "B91C1C"
+        else:
+            assert "未审核" not in first.text
+    assert shown.core_properties.comments == warning
+
+
+def test_a_deck_with_nothing_waiting_says_nothing_of_review(plan, reviewed):
+    from tracker import deck
+    upload(plan, reviewed, "b", ("T15-1", AS_OF, 60), role="admin", approve=True)
+    slides = deck.build(take(plan, reviewed, AS_OF))
+    assert {s.warning for s in slides} == {""} and "审核" not in slides[0].notes
+
+
+@pytest.mark.parametrize("include, notice", [(True, UNREVIEWED_NOTE), (False, WAITING_NOTE)])
+def test_every_sheet_of_the_ledger_says_what_it_counts_in_its_first_row(plan, reviewed, include, notice):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tracker.exports import ledger_xlsx
+    _waiting(plan, reviewed)
+    snapshot = take(plan, reviewed, AS_OF, include_unreviewed=include)
+    book = load_workbook(io.BytesIO(ledger_xlsx(snapshot, reviewed.batches(plan.id), per_unit=True)))
+    for sheet in book.worksheets:
+        assert sheet["A1"].value == notice and sheet["A1"].font.color.rgb.endswith("B91C1C"), sheet.title
+        assert sheet.freeze_panes == "A3" and sheet.print_title_rows == "$1:$2"
+        assert sheet.auto_filter.ref.startswith("A2:")
+    targets = book["指标台账"]
+    header = [c.value for c in targets[2]]
+    row = dict(zip(header, (c.value for c in targets[3 + list(plan.targets["target_id"]).index("T68-1")])))
+    assert row["指标编号"] == "T68-1" and row["完成值"] == (150 if include else None)
+    status = next(c for c in targets[3] if c.column == header.index("状态") + 1)
+    assert status.fill.fgColor.rgb != "00000000"  # the status colours still find their column under the notice
+    assert book.properties.description == notice
+
+
+def test_a_ledger_with_nothing_waiting_keeps_its_header_in_the_first_row(plan, reviewed):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tracker.exports import ledger_xlsx
+    upload(plan, reviewed, "b", ("T15-1", AS_OF, 60), role="admin", approve=True)
+    book = load_workbook(io.BytesIO(ledger_xlsx(take(plan, reviewed, AS_OF), reviewed.batches(plan.id))))
+    assert book["指标台账"]["A1"].value == "指标编号" and book["指标台账"].freeze_panes == "A2"
+
+
+def test_the_warnings_and_chase_lists_carry_the_same_words(plan, reviewed):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tracker import chase, views
+    from tracker.exports import chase_xlsx, warnings_xlsx
+    _waiting(plan, reviewed)
+    snapshot = take(plan, reviewed, AS_OF, include_unreviewed=True)
+    note = review.counting_note(snapshot)
+    since = chase.period_start(snapshot)
+    for data in (warnings_xlsx(views.behind(snapshot, None), views.tasks_behind(snapshot, None), note),
+                 chase_xlsx(chase.units(snapshot, since), chase.overdue(snapshot, since), note)):
+        book = load_workbook(io.BytesIO(data))
+        assert all(sheet["A1"].value == UNREVIEWED_NOTE for sheet in book.worksheets)
+
+
+def test_cli_export_may_include_unreviewed_rows_and_the_files_say_so(capsys, tmp_path, cli_db):
+    from openpyxl import load_workbook
+    from pptx import Presentation
+    source = tmp_path / "p.csv"
+    source.write_text("target_id,as_of,actual,note\nT68-1,2023-09-30,150,\n")
+    run(capsys, "import", source, "--db", cli_db)
+    code, out, err = run(capsys, "export", "--format", "xlsx", "--db", cli_db, "--as-of", "2023-09-30",
+                         "--out", tmp_path / "a.xlsx")
+    assert code == 0 and WAITING_NOTE in out, out + err
+    assert load_workbook(tmp_path / "a.xlsx")["指标台账"]["A1"].value == WAITING_NOTE
+    code, out, err = run(capsys, "export", "--format", "xlsx", "--db", cli_db, "--as-of", "2023-09-30",
+                         "--include-unreviewed", "--out", tmp_path / "b.xlsx")
+    assert code == 0 and UNREVIEWED_NOTE in out, out + err
+    assert load_workbook(tmp_path / "b.xlsx")["指标台账"]["A1"].value == UNREVIEWED_NOTE
+    code, out, err = run(capsys, "export", "--format", "pptx", "--db", cli_db, "--as-of", "2023-09-30",
+                         "--include-unreviewed", "--out", tmp_path / "c.pptx")
+    assert code == 0, out + err
+    assert all(s.shapes[0].text_frame.text == UNREVIEWED_NOTE for s in Presentation(tmp_path / "c.pptx").slides)
+
+
+def test_the_slides_on_screen_say_they_include_unreviewed_rows(app_db):
+    reporter_uploads(b"target_id,as_of,actual\nT68-1,2023-09-30,150\n", "p.csv")
+    leader = as_user("leader", "leader", page="overview")
+    leader.toggle(key="include_unreviewed").set_value(True).run()
+    leader.switch_page("pages/present.py").run()
+    assert not leader.exception, [e.value for e in leader.exception]
+    line = next(c.value for c in leader.caption if "统计截至" in c.value)
+    assert line.startswith(":red[**含未审核数据，仅供研判进展，不作考核依据**] · 1/")

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import since_meeting, views
+from . import review, since_meeting, views
 from .formats import percent
 from .i18n import CHANGE_LABELS, status_label
 from .snapshot import Snapshot
@@ -29,7 +29,7 @@ class Slide:
     table: pd.DataFrame | None = None          # display-ready text
     notes: str = ""                            # speaker notes: the numbers behind the slide
     aside: str = ""                            # what the charts leave out, said under them
-    warning: str = ""                          # shown first and in red on the slide (示例数据)
+    warning: str = ""                          # shown first and in red on the slide (示例数据, 含未审核数据)
 
 
 SAMPLE_WARNING = "示例数据（虚构），不是真实上报"
@@ -87,11 +87,16 @@ def _task_table(tasks: pd.DataFrame) -> pd.DataFrame:
 def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
     """Title, overall picture, one slide per chapter, one per lead unit, warnings, and changes since `before`."""
     plan = now.plan
-    sample = [("数据", SAMPLE_WARNING)] if now.has_samples else []
+    counting = review.counting_note(now)  # 含未审核数据…, or how many rows wait uncounted
+    warning = "；".join(w for w in (SAMPLE_WARNING if now.has_samples else "",
+                                    counting if now.unreviewed else "") if w)
+    data = [("数据", warning)] if warning else []
+    waiting = [("审核", counting)] if counting and not now.unreviewed else []
     slides = [Slide("title", plan.title, metrics=[("文号", plan.meta.get("document_number", "")),
                                                    ("统计截至", f"{now.as_of:%Y-%m-%d}"),
-                                                   ("时序进度", percent(now.time_progress))] + sample,
-                    notes=f"{plan.title}（{plan.meta.get('document_number', '')}），统计截至{now.as_of:%Y年%m月%d日}。")]
+                                                   ("时序进度", percent(now.time_progress))] + data + waiting,
+                    notes=f"{plan.title}（{plan.meta.get('document_number', '')}），统计截至{now.as_of:%Y年%m月%d日}。"
+                    + (f"\n{counting}。" if counting else ""))]
     targets, tasks = now.targets, now.tasks
     overall = overall_completion(targets)
     chapters = summarize(targets, "chapter", now.settings)
@@ -177,6 +182,5 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
     for slide in slides:
         if slide.bars is not None:
             slide.time_progress = now.time_progress
-        if now.has_samples:
-            slide.warning = SAMPLE_WARNING
+        slide.warning = warning
     return slides

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import text
 
 from . import evidence
+from .formats import item as item_name
 from .plan import Plan
 from .settings import resolve
 from .status import COMPLETED, DONE, completion, evaluate_targets, target_status
@@ -40,6 +41,16 @@ def arrival(is_active: bool, role: str, approve: bool = False) -> str | None:
     if not is_active:
         return None
     return APPROVED if approve and role == "admin" else PENDING
+
+
+def counting_note(snapshot) -> str:
+    """What a deck or workbook made from a snapshot says about review: that it counts the rows still waiting
+    (含未审核数据（待审核 N 条），仅供研判进展，不作考核依据), or how many wait and are left out; empty when none waits."""
+    if snapshot.unreviewed:
+        return f"含未审核数据（待审核 {snapshot.pending} 条），仅供研判进展，不作考核依据"
+    if snapshot.pending:
+        return f"待审核 {snapshot.pending} 条未计入（审核通过后计入）"
+    return ""
 
 
 def parse_row(ref: str) -> tuple[str, int]:
@@ -115,14 +126,9 @@ def unbacked(plan: Plan, rows: pd.DataFrame, held: dict[tuple[str, str], int], s
                      index=rows.index, dtype=bool)
 
 
-def named(kind: str, item) -> str:
-    """A target or task as messages name it: T15-1, 任务 12."""
-    return str(item) if kind == "target" else f"任务 {item}"
-
-
 def _blocking(plan: Plan, store: Store, rows: pd.DataFrame, backed=frozenset()) -> list[str]:
     lacking = rows[unbacked(plan, rows, evidence.counts(store, plan.id), resolve(store.settings()), backed)]
-    return list(dict.fromkeys(named(k, i) for k, i in zip(lacking["kind"], lacking["item"])))
+    return list(dict.fromkeys(item_name(k, i) for k, i in zip(lacking["kind"], lacking["item"])))
 
 
 def arriving(targets: pd.DataFrame, tasks: pd.DataFrame | None) -> pd.DataFrame:
