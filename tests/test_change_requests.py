@@ -307,3 +307,72 @@ def test_a_clerk_asks_for_a_task_extension_the_office_approves_it_and_the_pages_
     assert sheet.at[67, "截止日期"] == date(2023, 12, 31) and sheet.at[67, "期限调整"] == ""
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+# --- the change notes on the slides -----------------------------------------------------------------------------------
+
+def test_an_approved_change_is_said_on_the_slides_where_its_target_or_task_appears_and_in_the_notes(plan, store):
+    import io
+
+    from pptx import Presentation
+
+    from tracker import deck
+    from tracker.pptx import to_pptx
+    report(plan, store, "T15-2", date(2023, 9, 30), 20)
+    number = changes.request(store, plan, "T15-2", "target_value", "40", "上级调整了任务", "zhang")
+    changes.decide(store, number, True, "office", effective=date(2023, 8, 15))
+    number = changes.request(store, plan, 27, "deadline", "2024-03-31", "施工季节受限", "li", kind="task")
+    changes.decide(store, number, True, "office", effective=date(2023, 8, 15))
+    now = take(plan, store, date(2023, 9, 30))
+    slides = deck.build(now)
+    said = "原目标 90 → 调整后 40，2023-08-15 批准"
+    with_bar = [s for s in slides if s.bars is not None and "T15-2 科技型中小企业" in set(s.bars["label"])]
+    assert {s.key for s in with_bar} == {"chapter-2", "unit-区科学技术局"}
+    for slide in with_bar:
+        assert f"目标调整：T15-2 {said}" in slide.aside and f"T15-2 科技型中小企业：50%（严重滞后）；{said}" in slide.notes
+    warning = next(s for s in slides if s.key.startswith("warnings-") and "T15-2" in set(s.table["编号"]))
+    assert warning.table.set_index("编号").at["T15-2", "目标调整"] == said and said in warning.notes
+    assert not any("目标调整：T15-1" in s.aside for s in slides)  # unchanged targets say nothing
+    task_slide = next(s for s in slides if s.table is not None and "期限调整" in s.table
+                      and "27" in set(s.table["序号"]))
+    assert task_slide.key == "chapter-5"
+    assert task_slide.table.set_index("序号").at["27", "期限调整"] == "原截止日期 2023-12-31 → 调整后 2024-03-31，2023-08-15 批准"
+    assert "调整后 2024-03-31" in task_slide.notes
+    shown = Presentation(io.BytesIO(to_pptx(plan, slides, now.as_of)))
+    texts = ["\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+             for slide in shown.slides]
+    assert sum(f"目标调整：T15-2 {said}" in text for text in texts) == 2
+    assert sum(said in slide.notes_slide.notes_text_frame.text for slide in shown.slides) >= 3
+    cells = [cell.text for slide in shown.slides for shape in slide.shapes if shape.has_table
+             for row in shape.table.rows for cell in row.cells]
+    assert said in cells and "原截止日期 2023-12-31 → 调整后 2024-03-31，2023-08-15 批准" in cells
+
+
+def test_before_its_approval_date_a_change_is_said_on_no_slide(plan, store):
+    from tracker import deck
+    number = changes.request(store, plan, "T15-2", "target_value", "40", "上级调整了任务", "zhang")
+    changes.decide(store, number, True, "office", effective=date(2023, 10, 15))
+    slides = deck.build(take(plan, store, date(2023, 9, 30)))
+    assert not any("调整后" in s.aside + s.notes for s in slides)
+
+
+def test_the_change_is_said_under_the_bars_on_the_projector_too(plan, tmp_path, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tracker import deck
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store = Store(tmp_path / "progress.db")
+    number = changes.request(store, plan, "T15-2", "target_value", "40", "上级调整了任务", "zhang")
+    changes.decide(store, number, True, "office", effective=date(2023, 8, 15))
+    keys = [s.key for s in deck.build(take(plan, store))]
+    app = AppTest.from_file("../dashboard.py", default_timeout=60).run()
+    app.session_state["slide"] = keys.index("unit-区科学技术局")
+    app.switch_page("pages/present.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("目标调整：T15-2 原目标 90 → 调整后 40，2023-08-15 批准" in c.value.replace("\\", "")
+               for c in app.caption)
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -164,9 +164,11 @@ def ledger_frames(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> di
         "任务状态": tasks["state"].map(_zh(TASK_STATE_LABELS)),
         "上报日期": tasks["reported_on"].map(_dated), "进展情况": tasks["progress_text"].map(visible),
         "存在问题": tasks["task_id"].map(open_problems).fillna(tasks["problems_text"]).map(visible),
-        "下步计划": tasks["next_steps"].map(visible), "截止日期": tasks["deadline"], "期限调整": tasks["change_note"],
-        "任务内容": tasks["text"],
+        "下步计划": tasks["next_steps"].map(visible), "任务内容": tasks["text"],
     })
+    if tasks["change_note"].astype(bool).any():  # approved extensions: each task's deadline, and what moved it
+        task_sheet.insert(task_sheet.columns.get_loc("任务内容"), "截止日期", tasks["deadline"])
+        task_sheet.insert(task_sheet.columns.get_loc("任务内容"), "期限调整", tasks["change_note"])
     t = snapshot.targets
     target_sheet = pd.DataFrame({
         "指标编号": t["target_id"], "任务序号": t["task_id"], "指标": t["indicator"], "目标值": t["target_value"],
