@@ -376,3 +376,23 @@ def test_the_change_is_said_under_the_bars_on_the_projector_too(plan, tmp_path, 
                for c in app.caption)
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def test_requests_made_before_task_extensions_existed_are_kept_as_target_requests(plan, db_url):
+    from sqlalchemy import text
+
+    from tracker import db, migrations
+    engine = db.engine_for(db.database_url(db_url))
+    with db.writing(engine) as conn:
+        migrations.upgrade(conn, "0007")
+        conn.execute(text("INSERT INTO change_requests (plan_id, target_id, field, old_value, new_value, reason,"
+                          " requested_at, state, effective) VALUES (:plan, 'T15-2', 'target_value', '90', '40', '上级调整',"
+                          " '2023-08-01T09:00:00', 'approved', '2023-08-15')"), {"plan": plan.id})
+    engine.dispose()
+    store = Store(db_url)
+    try:
+        assert changes.listing(store, plan.id)[["kind", "item", "new_value"]].values.tolist() == [
+            ["target", "T15-2", "40"]]
+        assert status(plan, store, "T15-2", date(2023, 9, 30))["target_value"] == 40
+    finally:
+        store.close()

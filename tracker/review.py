@@ -106,6 +106,8 @@ def says_completed(targets: pd.DataFrame, kind: str, item: str, actual, state) -
     target_id, as the plan stands), or a task reported 已完成."""
     if kind == "task":
         return state == DONE
+    if item not in targets.index:  # a row of a target the plan no longer has: nothing to complete
+        return False
     target = targets.loc[item]
     baseline = target.get("baseline")
     done = completion(None if pd.isna(actual) else float(actual), float(target["target_value"]), target["direction"],
