@@ -102,7 +102,8 @@ def draw(slide: deck.Slide, number: int) -> None:
     """One slide: title, plan and date line, big figures, then its charts or table."""
     with st.container(key=f"slide-{number}"):
         st.title(ui.plain(slide.title))
-        sample = f":red[**{ui.T('sample_short')}**] · " if snap.has_samples else ""
+        marks = [ui.T("sample_short")] * snap.has_samples + [ui.T("unreviewed_short")] * snap.unreviewed
+        sample = "".join(f":red[**{mark}**] · " for mark in marks)
         st.caption(f"{sample}{number + 1}/{len(slides)} · {ui.T('as_of')} {snap.as_of:%Y-%m-%d} · "
                    f"{ui.plain(plan.meta.get('document_number', ''))} · {ui.plain(plan.title)}")
         if slide.metrics and slide.key != "title":

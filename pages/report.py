@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker import evidence, review
+from tracker import changes, evidence, review
 from tracker.i18n import TASK_STATE_LABELS, label
 from tracker.import_preview import preview
 from tracker.ingest import ingest, ingest_frame
@@ -18,8 +18,7 @@ from tracker.template import (
 
 snap = ui.page_header(ui.T("report"), "report")
 plan, store = snap.plan, ui.store()
-if "report_done" in st.session_state:
-    st.success(st.session_state.pop("report_done"))
+ui.flash(done="report_done", error="report_error")
 
 if ui.user().role == "reporter":  # a unit's clerk reports for that unit and no other
     unit = ui.user().unit
@@ -51,6 +50,13 @@ if reviewing and ui.user().role == "admin":
 
 def _store(ingested, source: str) -> None:
     state = review.arrival(reviewing, ui.user().role, st.session_state.get("approve_on_import", False))
+    if state == review.APPROVED:
+        try:
+            review.check_approval_on_import(plan, store, ingested.targets, ingested.tasks,
+                                            ui.T("review_approve_on_import"))
+        except ValueError as exc:
+            st.session_state["report_error"] = str(exc)
+            return
     batch = store.add_batch(plan.id, ingested.file_name, ingested.sha256, ingested.targets, ingested.tasks,
                             unit=unit, by=ui.user().name, source=source, review=state)
     rows = len(ingested.targets) + len(ingested.tasks)
@@ -161,12 +167,18 @@ with edit_tab:
     if "pending_edit" in st.session_state:
         show(st.session_state["pending_edit"], "edit", "edit")
 
+# the unit's targets and tasks (all of them for the office), as evidence and requests name them
+choices = [("target", t) for t in frame.loc[frame["指标编号"].notna(), "指标编号"]] + [
+    ("task", str(int(t))) for t in frame.loc[frame["指标编号"].isna(), "任务编号"]]
+names = dict(zip(frame["指标编号"].fillna(frame["任务编号"].astype(str)), frame["任务/指标"]))
+
+
+def _choice(c: tuple[str, str]) -> str:
+    return c[1] if c[0] == "target" else f"{ui.T('task_id')} {c[1]}"
+
+
 with st.expander(ui.T("evidence_attach")):
-    mine = frame[frame["指标编号"].notna()]
-    choices = [("target", t) for t in mine["指标编号"]] + [("task", str(int(t))) for t in
-                                                          frame.loc[frame["指标编号"].isna(), "任务编号"]]
-    st.selectbox(ui.T("evidence_for"), choices, key="evidence_for", format_func=lambda c: c[1] if c[0] == "target"
-                 else f"{ui.T('task_id')} {c[1]}")
+    st.selectbox(ui.T("evidence_for"), choices, key="evidence_for", format_func=_choice)
     st.file_uploader(ui.T("evidence_attach"), accept_multiple_files=True, key="evidence_files")
 
     def _attach() -> None:
@@ -181,3 +193,30 @@ with st.expander(ui.T("evidence_attach")):
     st.button(ui.T("evidence_save"), key="evidence_save", on_click=_attach)
     if "evidence_error" in st.session_state:
         st.error(st.session_state.pop("evidence_error"))
+
+with st.expander(ui.T("change_request")):
+    st.caption(ui.T("change_request_help"))
+    if not choices:
+        st.stop()
+    kind, item = st.selectbox(ui.T("change_for"), choices, key="change_for",
+                              format_func=lambda c: f"{_choice(c)} {names.get(c[1], '')}")
+    # a task is extended only; its targets' values are changed each on its own
+    field = st.radio(ui.T("change_field"), ["deadline"] if kind == "task" else ["deadline", "target_value"],
+                     key=f"change_field_{kind}", format_func=lambda f: ui.T(f"change_{f}"), horizontal=True)
+    st.text_input(ui.T("change_new_value"), key="change_value", placeholder="2024-03-31" if field == "deadline"
+                  else "")
+    st.text_area(ui.T("change_reason"), key="change_reason")
+
+    def _ask() -> None:
+        try:
+            number = changes.request(store, plan, item, field, st.session_state.get("change_value", ""),
+                                     st.session_state.get("change_reason", ""), ui.user().name, unit, kind)
+        except ValueError as exc:
+            st.session_state["report_error"] = str(exc)
+            return
+        st.session_state["report_done"] = ui.T("change_requested", n=number)
+        for key in ("change_value", "change_reason"):
+            st.session_state.pop(key, None)
+        ui.after_write()
+
+    st.button(ui.T("change_submit"), key="change_submit", on_click=_ask)

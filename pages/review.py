@@ -1,5 +1,7 @@
 """审核: the rows waiting for review, oldest first, grouped by unit; approve or return a row, a selection or a unit's
 rows."""
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -32,7 +34,7 @@ def _decide(refs: dict[str, tuple[str, int]], unit: str, action: str) -> None:
             n = review.send_back(store, rows, st.session_state[f"review_reason_{unit}"], ui.user().name)
             st.session_state["review_done"] = ui.T("review_returned_done", n=n)
         else:
-            st.session_state["review_done"] = ui.T("review_done", n=review.approve(store, rows, ui.user().name))
+            st.session_state["review_done"] = ui.T("review_done", n=review.approve(plan, store, rows, ui.user().name))
     except ValueError as exc:
         st.session_state["review_error"] = str(exc)
         return
@@ -90,19 +92,22 @@ requests = changes.listing(store, plan.id, "pending")
 if len(requests):
     st.subheader(ui.T("change_requests_n", n=len(requests)))
     st.dataframe(pd.DataFrame({
-        "#": requests["id"], ui.T("target_id"): requests["target_id"],
+        "#": requests["id"], ui.T("review_item"): [ui.item(k, i) for k, i in zip(requests["kind"], requests["item"])],
         ui.T("change_field"): requests["field"].map(lambda f: ui.T(f"change_{f}")),
         ui.T("previous"): requests["old_value"], ui.T("new_value"): requests["new_value"],
         ui.T("change_reason"): requests["reason"], ui.T("unit"): requests["unit"].fillna(""),
         ui.T("change_requested_at"): requests["requested_at"].str.replace("T", " "),
     }), hide_index=True, width="stretch")
     st.selectbox(ui.T("change_pick"), requests["id"].tolist(), key="change_pick")
-    st.text_input(ui.T("change_note"), key="change_note")
+    left, right = st.columns([3, 1])
+    left.text_input(ui.T("change_note"), key="change_note")
+    right.date_input(ui.T("change_effective"), value=date.today(), key="change_effective", format="YYYY-MM-DD",
+                     help=ui.T("change_effective_help"))
 
     def _change(approve: bool) -> None:
         try:
             changes.decide(store, st.session_state["change_pick"], approve, ui.user().name,
-                           st.session_state.get("change_note", ""))
+                           st.session_state.get("change_note", ""), st.session_state.get("change_effective"))
             st.session_state["review_done"] = ui.T("change_approved" if approve else "change_refused",
                                                    n=st.session_state["change_pick"])
         except ValueError as exc:

@@ -34,6 +34,8 @@ ledger = pd.DataFrame({
     ui.T("participating_units"): tasks["participating_units"],
     ui.T("chapter"): tasks["chapter"],
 })
+if tasks["change_note"].astype(bool).any():  # approved extensions
+    ledger[ui.T("task_change")] = tasks["change_note"].to_numpy()
 ui.status_table(ledger, ui.T("status"),
                 column_config={ui.T("title"): st.column_config.TextColumn(width="medium"),
                                ui.T("lead_units"): st.column_config.TextColumn(width="large"),
@@ -50,6 +52,8 @@ part = task["participating_units"] or ui.T("none")
 st.markdown(f"**{ui.T('lead_units')}**：{ui.plain(lead)}")
 st.markdown(f"**{ui.T('participating_units')}**：{ui.plain(part)}"
             + (f" {ui.T('open_list')}" if is_open_list(task["participating_units"]) else ""))
+st.markdown(f"**{ui.T('deadline')}**：{ui.day(task['deadline'])}"
+            + (f"（{ui.plain(task['change_note'])}）" if task["change_note"] else ""))
 if task["state"]:
     st.markdown(f"**{ui.T('task_state')}**：{label(TASK_STATE_LABELS, task['state'], ui.lang())}"
                 f"（{task['reported_on']}）")

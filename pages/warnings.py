@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker import changes, chase, views
+from tracker import changes, chase, review, views
 from tracker.exports import chase_xlsx, warnings_xlsx
 from tracker.i18n import PROJECTED_LABELS, TASK_STATE_LABELS, label
 
@@ -55,14 +55,14 @@ if problems.empty:
 else:
     ui.problem_table(problems, ("id", "text", "state", "overdue", "age", "raised_on", "task_id", "title", "lead_units"))
 
-st.download_button(ui.T("download_warnings"), lambda: warnings_xlsx(targets, tasks),
+st.download_button(ui.T("download_warnings"), lambda: warnings_xlsx(targets, tasks, review.counting_note(snap)),
                    file_name=f"预警清单_{snap.as_of:%Y%m%d}.xlsx", on_click="ignore")
 
 requests = changes.pending_requests(ui.store(), plan.id)
 if len(requests):  # what units asked for and the office has not decided yet
     st.subheader(ui.T("pending_changes", n=len(requests)))
     st.dataframe(pd.DataFrame({
-        ui.T("target_id"): requests["target_id"], ui.T("change_asked"): requests["asked"],
+        ui.T("review_item"): requests["what"], ui.T("change_asked"): requests["asked"],
         ui.T("change_reason"): requests["reason"].map(ui.visible), ui.T("unit"): requests["unit"].fillna(""),
         ui.T("change_asked_on"): requests["requested_at"].str[:10],
     }), hide_index=True, width="stretch")
@@ -89,7 +89,8 @@ st.dataframe(chase_table, hide_index=True, width="stretch")
 # Notices are built when one is shown or all are downloaded, not one per late unit on every run.
 issued = date.today()
 left, right = st.columns(2)
-left.download_button(ui.T("download_chase"), lambda: chase_xlsx(late_units, chase.overdue(snap, since)),
+left.download_button(ui.T("download_chase"),
+                     lambda: chase_xlsx(late_units, chase.overdue(snap, since), review.counting_note(snap)),
                      file_name=f"催办清单_{since:%Y%m%d}.xlsx", on_click="ignore")
 right.download_button(ui.T("download_notices"),
                       lambda: "\n\n\n".join(chase.notice(snap, u, since, report_by, issued)

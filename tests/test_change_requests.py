@@ -165,7 +165,7 @@ def test_pending_requests_show_on_warnings_and_an_approved_change_in_the_target_
     app.switch_page("pages/warnings.py").run()
     assert not app.exception, [e.value for e in app.exception]
     waiting = next(d.value for d in app.dataframe if "申请内容" in d.value.columns)
-    assert waiting[["指标编号", "申请内容"]].values.tolist() == [["T68-1", "期限 2023-12-31 → 2024-03-31"]]
+    assert waiting[["指标/任务", "申请内容"]].values.tolist() == [["T68-1", "期限 2023-12-31 → 2024-03-31"]]
     app.switch_page("pages/targets.py").run()
     shown = app.dataframe[0].value.set_index("指标编号")["目标调整"]
     assert "调整后 80" in shown["T15-1"] and shown["T68-1"] == ""
@@ -174,3 +174,225 @@ def test_pending_requests_show_on_warnings_and_an_approved_change_in_the_target_
     assert "调整后 80" in sheet.set_index("指标编号").at["T15-1", "目标调整"]
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+# --- extensions of tasks (延期申请) -----------------------------------------------------------------------------------
+
+def report_task(plan, store, task_id, day, state):
+    store.add_batch(plan.id, f"{task_id}{day}.csv", f"task{task_id}{day}{state}", pd.DataFrame(columns=["target_id"]),
+                    pd.DataFrame([{"task_id": task_id, "as_of": day, "state": state, "progress": "", "problems": "",
+                                   "next_steps": ""}]))
+
+
+def task_status(plan, store, task_id, day):
+    return take(plan, store, day).tasks.set_index("task_id").loc[task_id]
+
+
+@pytest.mark.parametrize("deadline, day, expected", [
+    # not started: lagging once a quarter of the time allowed has passed (not_started_grace)
+    ("2024-06-30", date(2023, 4, 9), "lagging"),    # the day before approval: 99 of the plan's 365 days
+    ("2024-06-30", date(2023, 4, 10), "on_track"),  # from the approval date on: 100 of the task's 547 days
+    ("2024-06-30", date(2023, 4, 15), "on_track"),
+    ("2023-03-31", date(2023, 4, 9), "lagging"),
+    ("2023-03-31", date(2023, 4, 10), "severe"),    # a deadline brought forward and passed
+])
+def test_a_task_extension_counts_from_its_approval_date_on_and_not_before(plan, store, deadline, day, expected):
+    report_task(plan, store, 2, date(2023, 1, 5), "not_started")
+    number = changes.request(store, plan, 2, "deadline", deadline, "项目审批延后", "li", "区工业和信息化局", kind="task")
+    changes.decide(store, number, True, "office", effective=date(2023, 4, 10))
+    row = task_status(plan, store, 2, day)
+    assert row["status"] == expected
+    assert row["deadline"] == (date.fromisoformat(deadline) if day >= date(2023, 4, 10) else plan.end)
+    assert (row["change_note"] == f"原截止日期 2023-12-31 → 调整后 {deadline}，2023-04-10 批准") is (day >= date(2023, 4, 10))
+    assert "deadline" not in plan.tasks  # the plan as written keeps the plan's end
+
+
+@pytest.mark.parametrize("task, field, value, message", [
+    (99, "deadline", "2024-03-31", "99 不是本计划的任务序号"),
+    ("二", "deadline", "2024-03-31", "不是本计划的任务序号"),
+    (2, "target_value", "40", "任务 2 只能申请延期"),
+    (2, "deadline", "2023-12-31", "与现在的相同"),
+    (2, "deadline", "下个月", "以后的日期"),
+])
+def test_a_task_request_that_makes_no_sense_is_refused(plan, store, task, field, value, message):
+    with pytest.raises(ValueError, match=message):
+        changes.request(store, plan, task, field, value, "理由", "li", kind="task")
+    assert changes.listing(store, plan.id).empty
+
+
+def test_a_pending_task_extension_is_listed_with_what_it_asks_and_its_decision_audited(plan, store):
+    number = changes.request(store, plan, 2, "deadline", "2024-03-31", "施工季节受限", "li", kind="task")
+    assert changes.pending_requests(store, plan.id)[["kind", "item", "what", "asked"]].values.tolist() == [
+        ["task", "2", "任务 2", "期限 2023-12-31 → 2024-03-31"]]
+    changes.decide(store, number, False, "office", "理由不充分")
+    log = store.audit_log()
+    assert log[log["action"].str.startswith("change")]["detail"].tolist() == [
+        f"#{number} 任务 2", f"#{number} 任务 2 deadline: 2023-12-31 → 2024-03-31"]
+
+
+def test_cli_change_request_for_a_task(capsys, tmp_path):
+    db = tmp_path / "progress.db"
+    code, out, err = run(capsys, "change", "request", "--task", 2, "--deadline", "2024-03-31", "--reason", "施工季节受限",
+                         "--db", db, "--unit", "区工业和信息化局")
+    assert code == 0 and "已登记申请 1" in out, out + err
+    listed = json.loads(run(capsys, "change", "list", "--db", db, "--json")[1])
+    assert [(r["kind"], r["item"], r["field"], r["old_value"], r["new_value"], r["unit"]) for r in listed] == [
+        ("task", "2", "deadline", "2023-12-31", "2024-03-31", "区工业和信息化局")]
+    code, out, err = run(capsys, "change", "list", "--db", db)
+    assert out.startswith("1\t任务 2\tdeadline\t2023-12-31 → 2024-03-31\tpending"), out + err
+    code, out, err = run(capsys, "change", "request", "--task", 2, "--value", "40", "--reason", "r", "--db", db)
+    assert code == 1 and "任务 2 只能申请延期" in err
+    for both in (["T15-1", "--task", "2"], []):
+        code, out, err = run(capsys, "change", "request", *both, "--deadline", "2024-03-31", "--reason", "r", "--db", db)
+        assert code == 1 and "二者选一" in err, out + err
+    code, out, err = run(capsys, "change", "approve", "1", "--from", "2023-08-15", "--db", db)
+    assert code == 0, out + err
+    tasks = json.loads(run(capsys, "status", "--tasks", "--db", db, "--as-of", "2023-09-30", "--json")[1])
+    assert next(t for t in tasks if t["task_id"] == 2)["status"] == "not_reported"
+
+
+def test_a_clerk_asks_for_a_task_extension_the_office_approves_it_and_the_pages_and_ledger_show_it(
+        plan, tmp_path, monkeypatch):
+    from datetime import datetime
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tracker.accounts import Accounts, User
+    from tracker.exports import ledger_frames
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store = Store(tmp_path / "progress.db")
+    Accounts(store).add("office", "admin", "admin-pass-1")
+    Accounts(store).add("zhang", "reporter", "correct-horse", unit="区民政局")
+
+    def as_user(user, page):
+        app = AppTest.from_file("../dashboard.py", default_timeout=60)
+        app.session_state["user"], app.session_state["last_seen"] = user, datetime.now()
+        app.run()
+        app.switch_page(f"pages/{page}.py").run()
+        assert not app.exception, [e.value for e in app.exception]
+        return app
+
+    clerk = as_user(User("zhang", "reporter", "区民政局"), "report")
+    clerk.selectbox(key="change_for").set_value(("task", "66")).run()
+    assert clerk.radio(key="change_field_task").options == ["延期（截止日期）"]
+    clerk.text_input(key="change_value").input("2024-03-31").run()
+    clerk.button(key="change_submit").click().run()
+    assert clerk.error[0].value == "申请须写明理由"
+    clerk.text_area(key="change_reason").input("低保扩围需待市级政策出台").run()
+    clerk.button(key="change_submit").click().run()
+    assert clerk.success[0].value == "已提交申请 1，待督办室审批。"
+    assert changes.listing(store, plan.id)[["kind", "item", "unit", "requested_by"]].values.tolist() == [
+        ["task", "66", "区民政局", "zhang"]]
+
+    office = as_user(User("office", "admin"), "warnings")
+    waiting = next(d.value for d in office.dataframe if "申请内容" in d.value.columns)
+    assert waiting[["指标/任务", "申请内容"]].values.tolist() == [["任务 66", "期限 2023-12-31 → 2024-03-31"]]
+    office.switch_page("pages/review.py").run()
+    asked = next(d.value for d in office.dataframe if "申请理由" in d.value.columns)
+    assert asked["指标/任务"].tolist() == ["任务 66"]
+    office.date_input(key="change_effective").set_value(date(2023, 8, 15)).run()
+    office.button(key="change_approve").click().run()
+    assert office.success[0].value == "已批准申请 1。"
+    office.switch_page("pages/tasks.py").run()
+    shown = office.dataframe[0].value.set_index("序号")["期限调整"]
+    assert shown[66] == "原截止日期 2023-12-31 → 调整后 2024-03-31，2023-08-15 批准" and shown[67] == ""
+    office.selectbox(key="task_choice").set_value(66).run()
+    assert "**截止日期**：2024-03-31（原截止日期 2023-12-31 → 调整后 2024-03-31，2023-08-15 批准）" in [
+        m.value.replace("\\", "") for m in office.markdown]  # shown as plain text: Markdown escapes taken off
+    sheet = ledger_frames(take(plan, store), store.batches(plan.id))["任务台账"].set_index("序号")
+    assert sheet.at[66, "截止日期"] == date(2024, 3, 31) and "调整后 2024-03-31" in sheet.at[66, "期限调整"]
+    assert sheet.at[67, "截止日期"] == date(2023, 12, 31) and sheet.at[67, "期限调整"] == ""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+# --- the change notes on the slides -----------------------------------------------------------------------------------
+
+def test_an_approved_change_is_said_on_the_slides_where_its_target_or_task_appears_and_in_the_notes(plan, store):
+    import io
+
+    from pptx import Presentation
+
+    from tracker import deck
+    from tracker.pptx import to_pptx
+    report(plan, store, "T15-2", date(2023, 9, 30), 20)
+    number = changes.request(store, plan, "T15-2", "target_value", "40", "上级调整了任务", "zhang")
+    changes.decide(store, number, True, "office", effective=date(2023, 8, 15))
+    number = changes.request(store, plan, 27, "deadline", "2024-03-31", "施工季节受限", "li", kind="task")
+    changes.decide(store, number, True, "office", effective=date(2023, 8, 15))
+    now = take(plan, store, date(2023, 9, 30))
+    slides = deck.build(now)
+    said = "原目标 90 → 调整后 40，2023-08-15 批准"
+    with_bar = [s for s in slides if s.bars is not None and "T15-2 科技型中小企业" in set(s.bars["label"])]
+    assert {s.key for s in with_bar} == {"chapter-2", "unit-区科学技术局"}
+    for slide in with_bar:
+        assert f"目标调整：T15-2 {said}" in slide.aside and f"T15-2 科技型中小企业：50%（严重滞后）；{said}" in slide.notes
+    warning = next(s for s in slides if s.key.startswith("warnings-") and "T15-2" in set(s.table["编号"]))
+    assert warning.table.set_index("编号").at["T15-2", "目标调整"] == said and said in warning.notes
+    assert not any("目标调整：T15-1" in s.aside for s in slides)  # unchanged targets say nothing
+    task_slide = next(s for s in slides if s.table is not None and "期限调整" in s.table
+                      and "27" in set(s.table["序号"]))
+    assert task_slide.key == "chapter-5"
+    assert task_slide.table.set_index("序号").at["27", "期限调整"] == "原截止日期 2023-12-31 → 调整后 2024-03-31，2023-08-15 批准"
+    assert "调整后 2024-03-31" in task_slide.notes
+    shown = Presentation(io.BytesIO(to_pptx(plan, slides, now.as_of)))
+    texts = ["\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+             for slide in shown.slides]
+    assert sum(f"目标调整：T15-2 {said}" in text for text in texts) == 2
+    assert sum(said in slide.notes_slide.notes_text_frame.text for slide in shown.slides) >= 3
+    cells = [cell.text for slide in shown.slides for shape in slide.shapes if shape.has_table
+             for row in shape.table.rows for cell in row.cells]
+    assert said in cells and "原截止日期 2023-12-31 → 调整后 2024-03-31，2023-08-15 批准" in cells
+
+
+def test_before_its_approval_date_a_change_is_said_on_no_slide(plan, store):
+    from tracker import deck
+    number = changes.request(store, plan, "T15-2", "target_value", "40", "上级调整了任务", "zhang")
+    changes.decide(store, number, True, "office", effective=date(2023, 10, 15))
+    slides = deck.build(take(plan, store, date(2023, 9, 30)))
+    assert not any("调整后" in s.aside + s.notes for s in slides)
+
+
+def test_the_change_is_said_under_the_bars_on_the_projector_too(plan, tmp_path, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tracker import deck
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store = Store(tmp_path / "progress.db")
+    number = changes.request(store, plan, "T15-2", "target_value", "40", "上级调整了任务", "zhang")
+    changes.decide(store, number, True, "office", effective=date(2023, 8, 15))
+    keys = [s.key for s in deck.build(take(plan, store))]
+    app = AppTest.from_file("../dashboard.py", default_timeout=60).run()
+    app.session_state["slide"] = keys.index("unit-区科学技术局")
+    app.switch_page("pages/present.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("目标调整：T15-2 原目标 90 → 调整后 40，2023-08-15 批准" in c.value.replace("\\", "")
+               for c in app.caption)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_requests_made_before_task_extensions_existed_are_kept_as_target_requests(plan, db_url):
+    from sqlalchemy import text
+
+    from tracker import db, migrations
+    engine = db.engine_for(db.database_url(db_url))
+    with db.writing(engine) as conn:
+        migrations.upgrade(conn, "0007")
+        conn.execute(text("INSERT INTO change_requests (plan_id, target_id, field, old_value, new_value, reason,"
+                          " requested_at, state, effective) VALUES (:plan, 'T15-2', 'target_value', '90', '40', '上级调整',"
+                          " '2023-08-01T09:00:00', 'approved', '2023-08-15')"), {"plan": plan.id})
+    engine.dispose()
+    store = Store(db_url)
+    try:
+        assert changes.listing(store, plan.id)[["kind", "item", "new_value"]].values.tolist() == [
+            ["target", "T15-2", "40"]]
+        assert status(plan, store, "T15-2", date(2023, 9, 30))["target_value"] == 40
+    finally:
+        store.close()

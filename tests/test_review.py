@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tracker import review
+from tracker import evidence, review
 from tracker.accounts import Accounts, User
 from tracker.cli import main
 from tracker.plan import load_plan
@@ -54,7 +54,7 @@ def test_a_reporters_rows_wait_and_count_only_once_approved(plan, reviewed):
     assert actual(plan, reviewed, "T15-1") is None
     assert snapshot.tasks.set_index("task_id").loc[1, "state"] is None
     assert snapshot.history.empty and snapshot.task_history.empty  # projection and punctuality see nothing yet
-    assert review.approve(reviewed, review.batch_rows(reviewed, plan.id, batch), "check") == 3
+    assert review.approve(plan, reviewed, review.batch_rows(reviewed, plan.id, batch), "check") == 3
     snapshot = take(plan, reviewed, AS_OF)
     assert snapshot.pending == 0 and actual(plan, reviewed, "T15-1") == 60
     assert snapshot.tasks.set_index("task_id").loc[1, "state"] == "done"
@@ -71,7 +71,7 @@ def test_a_returned_row_never_counts_keeps_its_reason_and_is_cleared_by_a_correc
     batch = upload(plan, reviewed, "a", ("T15-1", AS_OF, 600), ("T68-1", AS_OF, 150))
     wrong, right = review.batch_rows(reviewed, plan.id, batch)
     assert review.send_back(reviewed, [wrong], " 多写了一个0 ", "check") == 1
-    assert review.approve(reviewed, [right], "check") == 1
+    assert review.approve(plan, reviewed, [right], "check") == 1
     assert actual(plan, reviewed, "T15-1") is None and actual(plan, reviewed, "T68-1") == 150
     assert actual(plan, reviewed, "T15-1", include_unreviewed=True) is None  # returned never counts
     back = review.returned(reviewed, plan.id, "区民政局")
@@ -79,7 +79,7 @@ def test_a_returned_row_never_counts_keeps_its_reason_and_is_cleared_by_a_correc
     upload(plan, reviewed, "b", ("T15-1", AS_OF, 60))
     assert review.returned(reviewed, plan.id, "区民政局").empty
     assert actual(plan, reviewed, "T15-1") is None
-    review.approve(reviewed, review.batch_rows(reviewed, plan.id, 2), "check")
+    review.approve(plan, reviewed, review.batch_rows(reviewed, plan.id, 2), "check")
     assert actual(plan, reviewed, "T15-1") == 60
 
 
@@ -93,7 +93,7 @@ def test_returning_needs_a_reason_and_changes_nothing_without_one(plan, reviewed
 def test_a_decided_row_is_not_decided_again(plan, reviewed):
     batch = upload(plan, reviewed, "a", ("T15-1", AS_OF, 60))
     row = review.batch_rows(reviewed, plan.id, batch)
-    assert review.approve(reviewed, row, "check") == 1
+    assert review.approve(plan, reviewed, row, "check") == 1
     assert review.send_back(reviewed, row, "晚了", "check") == 0
     assert actual(plan, reviewed, "T15-1") == 60
 
@@ -101,7 +101,7 @@ def test_a_decided_row_is_not_decided_again(plan, reviewed):
 def test_decisions_are_audited_and_kept_in_the_history(plan, reviewed):
     batch = upload(plan, reviewed, "a", ("T15-1", AS_OF, 60), ("T68-1", AS_OF, 150))
     first, second = review.batch_rows(reviewed, plan.id, batch)
-    review.approve(reviewed, [first], "check")
+    review.approve(plan, reviewed, [first], "check")
     review.send_back(reviewed, [second], "无佐证", "check")
     log = reviewed.audit_log()
     assert log[log["action"].str.startswith("review")][["user", "action"]].values.tolist() == [
@@ -316,7 +316,7 @@ def test_an_admin_may_approve_its_own_import_on_the_report_page(app_db):
 def test_a_decision_changes_the_store_version_that_the_pages_cache_by(plan, reviewed):
     batch = upload(plan, reviewed, "a", ("T15-1", AS_OF, 60))
     before = reviewed.version(plan.id)
-    review.approve(reviewed, review.batch_rows(reviewed, plan.id, batch), "check")
+    review.approve(plan, reviewed, review.batch_rows(reviewed, plan.id, batch), "check")
     assert reviewed.version(plan.id) != before
 
 
@@ -332,3 +332,256 @@ def test_a_leader_may_switch_on_the_unreviewed_figures_and_every_page_says_so(ap
     assert any("本页含未审核数据" in w.value for w in leader.warning)
     clerk = as_user("zhang", "reporter", "区民政局", "report")
     assert not [t for t in clerk.toggle if t.key == "include_unreviewed"]   # a clerk has no such switch
+
+
+# --- 完成需佐证: a completed row without evidence cannot be approved ------------------------------------------------
+
+def evidence_required(store):
+    store.set_settings({**take(load_plan(), store, AS_OF).settings, "evidence_required": 1})
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@pytest.mark.parametrize("kind, item, actual, state, held, required, lacks", [
+    ("target", "T68-1", 300, None, 0, 1, True),     # at the target, no file
+    ("target", "T68-1", 350, None, 0, 1, True),     # over it
+    ("target", "T68-1", 299, None, 0, 1, False),    # not completed: nothing to back
+    ("target", "T68-1", 300, None, 1, 1, False),    # a file is held for the target
+    ("target", "T68-1", 300, None, 0, 0, False),    # the setting off
+    ("target", "T66-2", 1.2, None, 0, 1, True),     # lower is better: 1.2:1 is within 1.28:1
+    ("target", "T66-2", 1.3, None, 0, 1, False),
+    ("task", "66", None, "done", 0, 1, True),       # a task reported 已完成
+    ("task", "66", None, "in_progress", 0, 1, False),
+    ("task", "66", None, "done", 2, 1, False),
+])
+def test_a_row_lacks_evidence_when_it_says_completed_and_nothing_backs_it(plan, kind, item, actual, state, held,
+                                                                          required, lacks):
+    rows = pd.DataFrame([{"kind": kind, "item": item, "actual": actual, "state": state}])
+    flags = review.unbacked(plan, rows, {(kind, item): held} if held else {}, {"evidence_required": required})
+    assert flags.tolist() == [lacks]
+
+
+def test_approving_a_completed_row_without_evidence_is_refused_and_returning_it_still_works(plan, reviewed):
+    evidence_required(reviewed)
+    batch = upload(plan, reviewed, "a", ("T68-1", AS_OF, 300))
+    rows = review.batch_rows(reviewed, plan.id, batch)
+    with pytest.raises(ValueError, match="^T68-1 已完成但没有佐证材料，不能审核通过；请退回或待单位补充佐证$"):
+        review.approve(plan, reviewed, rows, "check")
+    assert review.pending(reviewed, plan.id) == 1
+    assert review.send_back(reviewed, rows, "请补充佐证", "check") == 1
+
+
+def test_a_units_rows_are_approved_all_or_none_and_the_message_names_every_blocking_row(plan, reviewed):
+    evidence_required(reviewed)
+    batch = upload(plan, reviewed, "a", ("T68-1", AS_OF, 300), ("T67-1", AS_OF, 100), ("T66-2", AS_OF, 1.5),
+                   tasks=[(66, AS_OF, "done")])
+    rows = review.batch_rows(reviewed, plan.id, batch)
+    with pytest.raises(ValueError) as refused:
+        review.approve(plan, reviewed, rows, "check")
+    assert str(refused.value) == ("T68-1、T67-1、任务 66 已完成但没有佐证材料，不能审核通过；请退回或待单位补充佐证"
+                                  "（本次未审核通过任何一行）")
+    assert review.pending(reviewed, plan.id) == 4 and actual(plan, reviewed, "T66-2") is None
+    evidence.add(reviewed, plan.id, "target", "T68-1", [("清单.pdf", PDF)], "zhang")
+    evidence.add(reviewed, plan.id, "target", "T67-1", [("表.pdf", PDF)], "zhang")
+    evidence.add(reviewed, plan.id, "task", "66", [("报告.pdf", PDF)], "zhang")
+    assert review.approve(plan, reviewed, rows, "check") == 4
+
+
+def test_the_queue_marks_the_rows_approval_would_refuse(plan, reviewed):
+    evidence_required(reviewed)
+    upload(plan, reviewed, "a", ("T68-1", AS_OF, 300), ("T67-1", AS_OF, 90))
+    queue = review.queue(plan, reviewed, AS_OF)
+    assert queue.set_index("item")["lacks_evidence"].to_dict() == {"T68-1": True, "T67-1": False}
+
+
+def test_an_admins_approval_on_import_of_a_completed_row_without_evidence_is_refused(plan, reviewed):
+    evidence_required(reviewed)
+    targets = rows(("T68-1", AS_OF, 300), ("T67-1", AS_OF, 90))
+    with pytest.raises(ValueError, match="T68-1 已完成但没有佐证材料，不能在导入时审核通过"):
+        review.check_approval_on_import(plan, reviewed, targets, None, "--approve")
+    review.check_approval_on_import(plan, reviewed, targets, None, "--approve", frozenset({("target", "T68-1")}))
+    reviewed.set_settings({**take(plan, reviewed, AS_OF).settings, "evidence_required": 0})
+    review.check_approval_on_import(plan, reviewed, targets, None, "--approve")
+
+
+def test_cli_approve_is_refused_for_a_completed_row_without_evidence(capsys, tmp_path, cli_db):
+    evidence_required(Store(cli_db))
+    source = tmp_path / "p.csv"
+    source.write_text("target_id,as_of,actual,note\nT68-1,2023-09-30,300,\nT67-1,2023-09-30,90,\n")
+    run(capsys, "import", source, "--db", cli_db)
+    code, out, err = run(capsys, "review", "approve", "--db", cli_db, "--batch", 1)
+    assert code == 1 and "T68-1 已完成但没有佐证材料，不能审核通过" in err and "本次未审核通过任何一行" in err, out + err
+    assert len(json.loads(run(capsys, "review", "list", "--db", cli_db, "--json")[1])) == 2
+    waiting = json.loads(run(capsys, "review", "list", "--db", cli_db, "--json")[1])
+    code, out, err = run(capsys, "review", "return", "--db", cli_db, "--row", waiting[0]["row"], "--reason", "补佐证")
+    assert code == 0, out + err
+
+
+def test_cli_import_approve_of_a_completed_row_needs_its_evidence_file(capsys, tmp_path, cli_db):
+    evidence_required(Store(cli_db))
+    source = tmp_path / "p.csv"
+    source.write_text("target_id,as_of,actual,note\nT68-1,2023-09-30,300,\n")
+    code, out, err = run(capsys, "import", source, "--db", cli_db, "--approve")
+    assert code == 1 and "T68-1 已完成但没有佐证材料，不能在导入时审核通过" in err and "--approve" in err, out + err
+    assert Store(cli_db).batches(load_plan().id).empty
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "T68-1_清单.pdf").write_bytes(PDF)
+    code, out, err = run(capsys, "import", source, "--db", cli_db, "--approve", "--evidence", folder)
+    assert code == 0 and "导入时已审核通过" in out, out + err
+    code, out, err = run(capsys, "import", source, "--db", cli_db)  # without --approve it waits, as ever
+    assert code == 0, out + err
+
+
+def test_the_review_page_refuses_to_approve_a_unit_with_a_row_lacking_evidence(app_db):
+    evidence_required(app_db)
+    reporter_uploads(b"target_id,as_of,actual\nT68-1,2023-09-30,300\nT67-1,2023-09-30,90\n", "p.csv")
+    reviewer = as_user("check", "reviewer", page="review")
+    reviewer.button(key="review_all_区民政局").click().run()
+    assert reviewer.error[0].value == ("T68-1 已完成但没有佐证材料，不能审核通过；请退回或待单位补充佐证"
+                                       "（本次未审核通过任何一行）")
+    assert review.pending(app_db, load_plan().id) == 2
+    lacking = reviewer.dataframe[0].value
+    row = lacking.loc[lacking["佐证"] == "0 缺佐证", "行号"].iloc[0]
+    reviewer.multiselect(key="review_pick_区民政局").select(row).run()
+    reviewer.text_input(key="review_reason_区民政局").input("请补充验收清单").run()
+    reviewer.button(key="review_return_区民政局").click().run()
+    assert reviewer.success[0].value == "已退回 1 行。"
+    reviewer.button(key="review_all_区民政局").click().run()
+    assert reviewer.success[0].value == "已审核通过 1 行。"
+
+
+def test_an_admins_approval_on_import_on_the_report_page_is_refused_without_evidence(app_db):
+    evidence_required(app_db)
+    app = as_user("office", "admin", page="report")
+    app.checkbox(key="approve_on_import").check().run()
+    app.file_uploader[0].upload("own.csv", b"target_id,as_of,actual\nT68-1,2023-09-30,300\n", "text/csv").run()
+    app.button(key="import_upload").click().run()
+    assert "T68-1 已完成但没有佐证材料，不能在导入时审核通过" in app.error[0].value
+    assert app_db.batches(load_plan().id).empty
+
+
+# --- the deck and the workbooks say what they count ----------------------------------------------------------------
+
+UNREVIEWED_NOTE = "含未审核数据（待审核 1 条），仅供研判进展，不作考核依据"
+WAITING_NOTE = "待审核 1 条未计入（审核通过后计入）"
+
+
+def _waiting(plan, store):
+    upload(plan, store, "a", ("T68-1", AS_OF, 150))
+    upload(plan, store, "b", ("T15-1", AS_OF, 60), role="admin", approve=True)
+
+
+@pytest.mark.parametrize("include, warning, title_metric", [
+    (True, UNREVIEWED_NOTE, ("数据", UNREVIEWED_NOTE)),
+    (False, "", ("审核", WAITING_NOTE)),
+])
+def test_every_slide_says_when_the_deck_counts_unreviewed_rows(plan, reviewed, include, warning, title_metric):
+    import io
+
+    from pptx import Presentation
+
+    from tracker import deck
+    from tracker.pptx import to_pptx
+    _waiting(plan, reviewed)
+    now = take(plan, reviewed, AS_OF, include_unreviewed=include)
+    slides = deck.build(now, take(plan, reviewed, date(2023, 8, 31), include_unreviewed=include))
+    assert {s.warning for s in slides} == {warning}
+    assert title_metric in slides[0].metrics and (warning or WAITING_NOTE) in slides[0].notes
+    shown = Presentation(io.BytesIO(to_pptx(plan, slides, now.as_of)))
+    for slide in shown.slides:
+        first = slide.shapes[0].text_frame
+        if include:
+            assert first.text == warning and str(first.paragraphs[0].runs[0].font.color.rgb) == "B91C1C"
+        else:
+            assert "未审核" not in first.text
+    assert shown.core_properties.comments == warning
+
+
+def test_a_deck_with_nothing_waiting_says_nothing_of_review(plan, reviewed):
+    from tracker import deck
+    upload(plan, reviewed, "b", ("T15-1", AS_OF, 60), role="admin", approve=True)
+    slides = deck.build(take(plan, reviewed, AS_OF))
+    assert {s.warning for s in slides} == {""} and "审核" not in slides[0].notes
+
+
+@pytest.mark.parametrize("include, notice", [(True, UNREVIEWED_NOTE), (False, WAITING_NOTE)])
+def test_every_sheet_of_the_ledger_says_what_it_counts_in_its_first_row(plan, reviewed, include, notice):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tracker.exports import ledger_xlsx
+    _waiting(plan, reviewed)
+    snapshot = take(plan, reviewed, AS_OF, include_unreviewed=include)
+    book = load_workbook(io.BytesIO(ledger_xlsx(snapshot, reviewed.batches(plan.id), per_unit=True)))
+    for sheet in book.worksheets:
+        assert sheet["A1"].value == notice and sheet["A1"].font.color.rgb.endswith("B91C1C"), sheet.title
+        assert sheet.freeze_panes == "A3" and sheet.print_title_rows == "$1:$2"
+        assert sheet.auto_filter.ref.startswith("A2:")
+    targets = book["指标台账"]
+    header = [c.value for c in targets[2]]
+    row = dict(zip(header, (c.value for c in targets[3 + list(plan.targets["target_id"]).index("T68-1")])))
+    assert row["指标编号"] == "T68-1" and row["完成值"] == (150 if include else None)
+    status = next(c for c in targets[3] if c.column == header.index("状态") + 1)
+    assert status.fill.fgColor.rgb != "00000000"  # the status colours still find their column under the notice
+    assert book.properties.description == notice
+
+
+def test_a_ledger_with_nothing_waiting_keeps_its_header_in_the_first_row(plan, reviewed):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tracker.exports import ledger_xlsx
+    upload(plan, reviewed, "b", ("T15-1", AS_OF, 60), role="admin", approve=True)
+    book = load_workbook(io.BytesIO(ledger_xlsx(take(plan, reviewed, AS_OF), reviewed.batches(plan.id))))
+    assert book["指标台账"]["A1"].value == "指标编号" and book["指标台账"].freeze_panes == "A2"
+
+
+def test_the_warnings_and_chase_lists_carry_the_same_words(plan, reviewed):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tracker import chase, views
+    from tracker.exports import chase_xlsx, warnings_xlsx
+    _waiting(plan, reviewed)
+    snapshot = take(plan, reviewed, AS_OF, include_unreviewed=True)
+    note = review.counting_note(snapshot)
+    since = chase.period_start(snapshot)
+    for data in (warnings_xlsx(views.behind(snapshot, None), views.tasks_behind(snapshot, None), note),
+                 chase_xlsx(chase.units(snapshot, since), chase.overdue(snapshot, since), note)):
+        book = load_workbook(io.BytesIO(data))
+        assert all(sheet["A1"].value == UNREVIEWED_NOTE for sheet in book.worksheets)
+
+
+def test_cli_export_may_include_unreviewed_rows_and_the_files_say_so(capsys, tmp_path, cli_db):
+    from openpyxl import load_workbook
+    from pptx import Presentation
+    source = tmp_path / "p.csv"
+    source.write_text("target_id,as_of,actual,note\nT68-1,2023-09-30,150,\n")
+    run(capsys, "import", source, "--db", cli_db)
+    code, out, err = run(capsys, "export", "--format", "xlsx", "--db", cli_db, "--as-of", "2023-09-30",
+                         "--out", tmp_path / "a.xlsx")
+    assert code == 0 and WAITING_NOTE in out, out + err
+    assert load_workbook(tmp_path / "a.xlsx")["指标台账"]["A1"].value == WAITING_NOTE
+    code, out, err = run(capsys, "export", "--format", "xlsx", "--db", cli_db, "--as-of", "2023-09-30",
+                         "--include-unreviewed", "--out", tmp_path / "b.xlsx")
+    assert code == 0 and UNREVIEWED_NOTE in out, out + err
+    assert load_workbook(tmp_path / "b.xlsx")["指标台账"]["A1"].value == UNREVIEWED_NOTE
+    code, out, err = run(capsys, "export", "--format", "pptx", "--db", cli_db, "--as-of", "2023-09-30",
+                         "--include-unreviewed", "--out", tmp_path / "c.pptx")
+    assert code == 0, out + err
+    assert all(s.shapes[0].text_frame.text == UNREVIEWED_NOTE for s in Presentation(tmp_path / "c.pptx").slides)
+
+
+def test_the_slides_on_screen_say_they_include_unreviewed_rows(app_db):
+    reporter_uploads(b"target_id,as_of,actual\nT68-1,2023-09-30,150\n", "p.csv")
+    leader = as_user("leader", "leader", page="overview")
+    leader.toggle(key="include_unreviewed").set_value(True).run()
+    leader.switch_page("pages/present.py").run()
+    assert not leader.exception, [e.value for e in leader.exception]
+    line = next(c.value for c in leader.caption if "统计截至" in c.value)
+    assert line.startswith(":red[**含未审核数据，仅供研判进展，不作考核依据**] · 1/")

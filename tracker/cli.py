@@ -20,6 +20,7 @@ from .deck import build as build_deck
 from .errors import user_message
 from .exports import ledger_xlsx
 from .extract import extract, write
+from .formats import item as item_name
 from .ingest import MAX_FILE_BYTES, ingest
 from .plan import DATA_DIR, load_plan
 from .pptx import to_pptx
@@ -79,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--per-unit", action="store_true", help="xlsx: one sheet per lead unit too")
     export.add_argument("--office", help="the author named in the file's properties (default: plan.toml's "
                                          "office_name, else its issuer, else 督办室)")
+    export.add_argument("--include-unreviewed", action="store_true",
+                        help="count the rows still waiting for review too (含未审核数据): every slide and sheet says so")
     export.add_argument("--out", type=Path, required=True)
 
     ext = sub.add_parser("extract", help="turn a notice (.txt, .html, .docx, .doc, .pdf) into plan files for a person to check")
@@ -138,8 +141,10 @@ def _parser() -> argparse.ArgumentParser:
 
     ch = sub.add_parser("change", help="extensions and target changes (延期/调整申请): request, approve, refuse, list")
     ch_sub = ch.add_subparsers(dest="change_command", required=True)
-    ch_req = ch_sub.add_parser("request", parents=[common, acting], help="ask for a new deadline or target value")
-    ch_req.add_argument("target", help="the target id (T15-1)")
+    ch_req = ch_sub.add_parser("request", parents=[common, acting],
+                               help="ask for a new deadline or target value of a target, or a new deadline of a task")
+    ch_req.add_argument("target", nargs="?", help="the target id (T15-1)")
+    ch_req.add_argument("--task", type=int, help="a task number instead of a target: an extension (--deadline) only")
     what = ch_req.add_mutually_exclusive_group(required=True)
     what.add_argument("--deadline", help="the new deadline (2024-06-30)")
     what.add_argument("--value", help="the new target value, in the target's unit")
@@ -268,11 +273,18 @@ def _import(args, plan, store) -> int:
             print(f"未导入：佐证材料有 {len(problems)} 处问题，数据库未作任何改动。")
             return 1
         summary += f"、{sum(len(f) for f in files.values())} 份佐证材料"
+    # The command line is the operator's, an administrator's, tool: it may approve the office's own figures.
+    state = review.arrival(review.active(store), "admin", args.approve)
+    if state == review.APPROVED:
+        try:
+            review.check_approval_on_import(take(plan, store).plan, store, result.targets, result.tasks, "--approve",
+                                            frozenset(("target", t) for t in files))
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 1
     if args.dry_run:
         print(f"检查通过（试运行，未写入）：{summary}。")
         return 0
-    # The command line is the operator's, an administrator's, tool: it may approve the office's own figures.
-    state = review.arrival(review.active(store), "admin", args.approve)
     batch = store.add_batch(plan.id, args.file.name, result.sha256, result.targets, result.tasks,
                             unit=unit, by=_by(args), source="cli", review=state)
     for target, named in files.items():
@@ -324,7 +336,7 @@ def _review(args, plan, store) -> int:
         return 1
     try:
         if args.review_command == "approve":
-            count = review.approve(store, rows, _by(args))
+            count = review.approve(take(plan, store).plan, store, rows, _by(args))
         else:
             count = review.send_back(store, rows, args.reason, _by(args))
     except ValueError as exc:
@@ -391,8 +403,12 @@ def _change(args, plan, store) -> int:
             known, unit = _unit(plan, args.unit)
             if not known:
                 return 1
+            if (args.target is None) == (args.task is None):
+                raise ValueError("请指明申请的对象：指标编号（如 T15-1）或 --task 任务序号，二者选一")
             field, value = ("deadline", args.deadline) if args.deadline else ("target_value", args.value)
-            number = changes.request(store, plan, args.target, field, value, args.reason, _by(args), unit)
+            kind, item = ("target", args.target) if args.task is None else ("task", args.task)
+            standing = changes.in_force(plan, store, take(plan, store).as_of)  # what the request changes
+            number = changes.request(store, standing, item, field, value, args.reason, _by(args), unit, kind)
             print(f"已登记申请 {number}，待督办室审批。")
         elif args.change_command == "approve":
             changes.decide(store, args.id, True, _by(args), effective=args.effective)
@@ -403,7 +419,8 @@ def _change(args, plan, store) -> int:
         else:
             frame = changes.listing(store, plan.id, args.state)
             records = [{key: _plain(value) for key, value in r.items()} for r in frame.to_dict("records")]
-            _emit(records, args.json, lambda r: f"{r['id']}\t{r['target_id']}\t{r['field']}\t{r['old_value']} → "
+            _emit(records, args.json, lambda r: f"{r['id']}\t{item_name(r['kind'], r['item'])}\t{r['field']}\t"
+                                                f"{r['old_value']} → "
                                                 f"{r['new_value']}\t{r['state']}\t{r['reason']}")
     except ValueError as exc:
         print(exc, file=sys.stderr)
@@ -496,14 +513,16 @@ def _extract(args) -> int:
 
 
 def _export(args, plan, store) -> int:
-    snapshot = take(plan, store, args.as_of)
+    snapshot = take(plan, store, args.as_of, include_unreviewed=args.include_unreviewed)
     if args.format == "xlsx":
         data = ledger_xlsx(snapshot, store.batches(plan.id), per_unit=args.per_unit, author=args.office)
     else:
         since = args.since or max(plan.start, snapshot.as_of - timedelta(days=30))
-        data = to_pptx(plan, build_deck(snapshot, take(plan, store, since)), snapshot.as_of, author=args.office)
+        before = take(plan, store, since, include_unreviewed=args.include_unreviewed)
+        data = to_pptx(plan, build_deck(snapshot, before), snapshot.as_of, author=args.office)
     args.out.write_bytes(data)
-    print(f"已写出 {args.out}（统计截至 {snapshot.as_of}，{len(data) / 1024:.0f} KB）。")
+    note = review.counting_note(snapshot)
+    print(f"已写出 {args.out}（统计截至 {snapshot.as_of}，{len(data) / 1024:.0f} KB）。" + (f"{note}。" if note else ""))
     return 0
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import since_meeting, views
+from . import review, since_meeting, views
 from .formats import percent
 from .i18n import CHANGE_LABELS, status_label
 from .snapshot import Snapshot
@@ -29,7 +29,7 @@ class Slide:
     table: pd.DataFrame | None = None          # display-ready text
     notes: str = ""                            # speaker notes: the numbers behind the slide
     aside: str = ""                            # what the charts leave out, said under them
-    warning: str = ""                          # shown first and in red on the slide (示例数据)
+    warning: str = ""                          # shown first and in red on the slide (示例数据, 含未审核数据)
 
 
 SAMPLE_WARNING = "示例数据（虚构），不是真实上报"
@@ -49,7 +49,18 @@ def _target_bars(targets: pd.DataFrame) -> pd.DataFrame:
     # completion as it is (110%): the charts stop the bar at their axis and label it with the value
     return pd.DataFrame({"label": [f"{t} {n}" for t, n in zip(targets["target_id"], targets["indicator"])],
                          "avg_completion": targets["completion"], "status": targets["status"],
-                         "expected": targets["expected"].clip(upper=1.0)})
+                         "expected": targets["expected"].clip(upper=1.0), "target_id": targets["target_id"],
+                         "change_note": _change_notes(targets)})
+
+
+def _change_notes(items: pd.DataFrame) -> pd.Series:
+    """Each target's or task's approved change in words (原目标 120 → 调整后 100，2023-08-15 批准), empty if none."""
+    return items["change_note"].fillna("") if "change_note" in items else pd.Series("", index=items.index)
+
+
+def _changes_said(ids: pd.Series, notes: pd.Series) -> str:
+    """The approved changes among the items of a slide, one a line, said under its charts."""
+    return "\n".join(f"目标调整：{i} {note}" for i, note in zip(ids, notes) if note)
 
 
 def _parts(frame: pd.DataFrame, size: int) -> list[pd.DataFrame]:
@@ -75,23 +86,40 @@ def _without_targets(tasks: pd.DataFrame, targets: pd.DataFrame, titles: dict[in
 
 
 def _notes_for_bars(bars: pd.DataFrame) -> str:
-    return "\n".join(f"{label}：{percent(v)}（{status_label(s)}）"
-                     for label, v, s in zip(bars["label"], bars["avg_completion"], bars["status"]))
+    notes = bars["change_note"] if "change_note" in bars else pd.Series("", index=bars.index)
+    return "\n".join(f"{label}：{percent(v)}（{status_label(s)}）" + (f"；{note}" if note else "")
+                     for label, v, s, note in zip(bars["label"], bars["avg_completion"], bars["status"], notes))
 
 
 def _task_table(tasks: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"序号": tasks["task_id"].astype(str), "任务": tasks["title"],
-                         "牵头单位": tasks["lead_units"], "状态": tasks["status"].map(status_label)})
+    table = pd.DataFrame({"序号": tasks["task_id"].astype(str), "任务": tasks["title"],
+                          "牵头单位": tasks["lead_units"], "状态": tasks["status"].map(status_label)})
+    notes = _change_notes(tasks)
+    if notes.astype(bool).any():  # an approved extension, beside the status it changed
+        table.insert(3, "期限调整", notes)
+    return table
+
+
+def _task_notes(tasks: pd.DataFrame, with_units: bool = False) -> str:
+    return "\n".join(f"{k}. {t}" + (f"（{u}）" if with_units else "") + f"：{status_label(s)}"
+                     + (f"；{note}" if note else "")
+                     for k, t, u, s, note in zip(tasks["task_id"], tasks["title"], tasks["lead_units"],
+                                                 tasks["status"], _change_notes(tasks)))
 
 
 def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
     """Title, overall picture, one slide per chapter, one per lead unit, warnings, and changes since `before`."""
     plan = now.plan
-    sample = [("数据", SAMPLE_WARNING)] if now.has_samples else []
+    counting = review.counting_note(now)  # 含未审核数据…, or how many rows wait uncounted
+    warning = "；".join(w for w in (SAMPLE_WARNING if now.has_samples else "",
+                                    counting if now.unreviewed else "") if w)
+    data = [("数据", warning)] if warning else []
+    waiting = [("审核", counting)] if counting and not now.unreviewed else []
     slides = [Slide("title", plan.title, metrics=[("文号", plan.meta.get("document_number", "")),
                                                    ("统计截至", f"{now.as_of:%Y-%m-%d}"),
-                                                   ("时序进度", percent(now.time_progress))] + sample,
-                    notes=f"{plan.title}（{plan.meta.get('document_number', '')}），统计截至{now.as_of:%Y年%m月%d日}。")]
+                                                   ("时序进度", percent(now.time_progress))] + data + waiting,
+                    notes=f"{plan.title}（{plan.meta.get('document_number', '')}），统计截至{now.as_of:%Y年%m月%d日}。"
+                    + (f"\n{counting}。" if counting else ""))]
     targets, tasks = now.targets, now.tasks
     overall = overall_completion(targets)
     chapters = summarize(targets, "chapter", now.settings)
@@ -117,16 +145,14 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
             + _status_metrics(in_chapter, chapter_tasks)
         if not len(in_chapter):
             slides.append(Slide(f"chapter-{chapter}", f"第{chapter}章 {title}", metrics=metrics,
-                                table=_task_table(chapter_tasks),
-                                notes="\n".join(f"{k}. {t}：{status_label(s)}" for k, t, s in
-                                                zip(chapter_tasks["task_id"], chapter_tasks["title"],
-                                                    chapter_tasks["status"]))))
+                                table=_task_table(chapter_tasks), notes=_task_notes(chapter_tasks)))
             continue
         parts = _parts(_target_bars(in_chapter), BARS_PER_SLIDE)
         for n, bars in enumerate(parts, start=1):
             slides.append(Slide(f"chapter-{chapter}" + (f"-{n}" if n > 1 else ""),
                                 _numbered(f"第{chapter}章 {title}", n, len(parts)), metrics=metrics, bars=bars,
-                                bars_title="指标完成率", notes=_notes_for_bars(bars)))
+                                bars_title="指标完成率", notes=_notes_for_bars(bars),
+                                aside=_changes_said(bars["target_id"], bars["change_note"])))
     measured = [u for u in units if len(views.led_by(targets, u))]
     for unit in measured:
         led_targets, led_tasks = views.led_by(targets, unit), views.led_by(tasks, unit)
@@ -135,7 +161,8 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
         parts = _parts(_target_bars(led_targets), BARS_PER_SLIDE)
         for n, bars in enumerate(parts, start=1):
             slides.append(Slide(f"unit-{unit}" + (f"-{n}" if n > 1 else ""), _numbered(unit, n, len(parts)),
-                                metrics=metrics, bars=bars, bars_title="牵头指标完成率", notes=_notes_for_bars(bars)))
+                                metrics=metrics, bars=bars, bars_title="牵头指标完成率", notes=_notes_for_bars(bars),
+                                aside=_changes_said(bars["target_id"], bars["change_note"])))
     # units that lead tasks only: one table of those tasks, each task once with all its lead units
     tasks_only = [u for u in units if u not in measured]
     if tasks_only:
@@ -146,9 +173,7 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
                 f"units-tasks-only-{n}", _numbered(f"只牵头任务、不牵头量化指标的单位（{len(tasks_only)}个）", n, len(parts)),
                 metrics=[("单位", str(len(tasks_only))), ("任务", str(len(shown)))]
                 + _status_metrics(shown.iloc[:0], shown),
-                table=_task_table(part),
-                notes="\n".join(f"{k}. {t}（{u}）：{status_label(s)}" for k, t, u, s in
-                                zip(part["task_id"], part["title"], part["lead_units"], part["status"]))))
+                table=_task_table(part), notes=_task_notes(part, with_units=True)))
     behind = views.behind(now, None)
     pages = max(1, -(-len(behind) // WARNINGS_PER_SLIDE))
     per_page = max(1, -(-len(behind) // pages))  # spread evenly: 18 make 6 + 6 + 6, not 8 + 8 + 2
@@ -158,10 +183,15 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
             "编号": part["target_id"], "指标": part["indicator"], "牵头单位": part["lead_units"],
             "完成/目标": [f"{a:g}/{t:g}{u}" for a, t, u in zip(part["actual"], part["target_value"], part["unit"])],
             "落后进度": part["behind"].map(percent), "状态": part["status"].map(status_label)})
+        notes = _change_notes(part)
+        if notes.astype(bool).any():  # the target it is behind is the changed one: say so beside it
+            table.insert(4, "目标调整", notes.to_numpy())
         suffix = f"（{page + 1}/{pages}）" if pages > 1 else ""
         slides.append(Slide(f"warnings-{page + 1}", f"预警：滞后指标 {len(behind)} 个{suffix}", table=table,
                             notes="\n".join(f"{r['编号']} {r['指标']}：{r['完成/目标']}，落后{r['落后进度']}，{r['状态']}"
-                                            for _, r in table.iterrows()) or "没有滞后的指标。"))
+                                            + (f"；{note}" if note else "")
+                                            for (_, r), note in zip(table.iterrows(), notes))
+                            or "没有滞后的指标。"))
     if before is not None:
         changes = since_meeting.compare(now, before)
         per_unit = since_meeting.by_unit(changes)
@@ -177,6 +207,5 @@ def build(now: Snapshot, before: Snapshot | None = None) -> list[Slide]:
     for slide in slides:
         if slide.bars is not None:
             slide.time_progress = now.time_progress
-        if now.has_samples:
-            slide.warning = SAMPLE_WARNING
+        slide.warning = warning
     return slides

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .formats import visible
 from .i18n import PROJECTED_LABELS, STATUS_LABELS, TASK_STATE_LABELS, label
+from .review import counting_note
 from .settings import office_name
 from .views import led_by, problems
 
@@ -24,7 +25,7 @@ def safe_text(value):
 
 # Columns of long text: they wrap at this width (in Excel's character widths) instead of running off the page.
 WRAPPED_WIDTHS = {"任务内容": 60, "原文": 40, "进展情况": 40, "存在问题": 30, "下步计划": 30, "备注": 30, "事项": 30,
-                  "任务": 26, "指标": 22, "牵头单位": 20, "参与单位": 24, "文件": 24}
+                  "任务": 26, "指标": 22, "牵头单位": 20, "参与单位": 24, "文件": 24, "目标调整": 30, "期限调整": 30}
 
 
 LINE_HEIGHT = 15  # points per line of 11-pt text (Excel's default row)
@@ -39,23 +40,38 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, -(-_width(part) // max(1, int(width) - 2))) for part in text.split("\n"))
 
 
-def plain_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+NOTICE_COLOR = "B91C1C"  # the red of the deck's warnings
+
+
+def header_row(notice: str) -> int:
+    """The row a sheet's column headings are in: under the notice when there is one."""
+    return 2 if notice else 1
+
+
+def plain_xlsx(sheets: dict[str, pd.DataFrame], notice: str = "") -> bytes:
     """A workbook with one sheet per frame: bold frozen header, filters, widths to fit with long text wrapped,
-    dates as dates and times as date-times."""
+    dates as dates and times as date-times; a notice (含未审核数据…) in red across the first row of every sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
     book.remove(book.active)
+    head = header_row(notice)
     for title, frame in sheets.items():
         sheet = book.create_sheet(title[:31])
         columns = list(frame.columns)
+        if notice:
+            sheet.append([notice])
+            sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(1, len(columns)))
+            sheet["A1"].font = Font(bold=True, color=NOTICE_COLOR)
+            sheet["A1"].alignment = Alignment(wrap_text=True, vertical="center")
+            sheet.row_dimensions[1].height = 2 * LINE_HEIGHT
         sheet.append(columns)
         for row in frame.itertuples(index=False):
             sheet.append([None if v is None or (isinstance(v, float) and pd.isna(v)) else safe_text(v)
                           if not isinstance(v, (list, tuple)) else "、".join(map(str, v)) for v in row])
-        for cell in sheet[1]:
+        for cell in sheet[head]:
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = PatternFill("solid", fgColor="1D4ED8")
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -65,7 +81,7 @@ def plain_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
             widths.append(min(WRAPPED_WIDTHS.get(name, 40), max(8, max(_width(v) for v in values) + 2)))
             sheet.column_dimensions[get_column_letter(j)].width = widths[-1]
         wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
-        for row in sheet.iter_rows(min_row=2):
+        for row in sheet.iter_rows(min_row=head + 1):
             lines = 1
             for cell, name, width in zip(row, columns, widths):
                 cell.alignment = wrap if name in WRAPPED_WIDTHS else top
@@ -78,9 +94,9 @@ def plain_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
             if lines > 1:
                 # the height a wrapped row needs, set because LibreOffice does not grow rows it opens
                 sheet.row_dimensions[row[0].row].height = lines * LINE_HEIGHT
-        sheet.freeze_panes = "A2"
+        sheet.freeze_panes = f"A{head + 1}"
         if len(frame):
-            sheet.auto_filter.ref = sheet.dimensions
+            sheet.auto_filter.ref = f"A{head}:{get_column_letter(len(columns))}{sheet.max_row}"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -150,6 +166,9 @@ def ledger_frames(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> di
         "存在问题": tasks["task_id"].map(open_problems).fillna(tasks["problems_text"]).map(visible),
         "下步计划": tasks["next_steps"].map(visible), "任务内容": tasks["text"],
     })
+    if tasks["change_note"].astype(bool).any():  # approved extensions: each task's deadline, and what moved it
+        task_sheet.insert(task_sheet.columns.get_loc("任务内容"), "截止日期", tasks["deadline"])
+        task_sheet.insert(task_sheet.columns.get_loc("任务内容"), "期限调整", tasks["change_note"])
     t = snapshot.targets
     target_sheet = pd.DataFrame({
         "指标编号": t["target_id"], "任务序号": t["task_id"], "指标": t["indicator"], "目标值": t["target_value"],
@@ -177,11 +196,12 @@ def ledger_frames(snapshot, batches: pd.DataFrame, per_unit: bool = False) -> di
 
 def ledger_xlsx(snapshot, batches: pd.DataFrame, per_unit: bool = False, author: str | None = None) -> bytes:
     """The Excel 台账: frozen headers, filters, widths, status colours, dates as dates, numbers as numbers; printed
-    under the plan's title and the as-of date; the office (settings.office_name) as its author."""
+    under the plan's title and the as-of date; the office (settings.office_name) as its author; first on every
+    sheet, what it counts of the rows waiting for review (review.counting_note)."""
     plan = snapshot.plan
     return styled_xlsx(ledger_frames(snapshot, batches, per_unit),
                        heading=(plan.title, f"统计截至 {snapshot.as_of:%Y-%m-%d}"),
-                       author=office_name(plan.meta, author))
+                       author=office_name(plan.meta, author), notice=counting_note(snapshot))
 
 
 # Number formats by column heading, shared by every workbook made here.
@@ -192,15 +212,16 @@ def _header_text(text: str) -> str:
     return text.replace("&", "&&")  # & starts a field code (&P) in Excel's page headers
 
 
-def print_setup(sheet, heading: tuple[str, str] | None = None) -> None:
-    """Print the sheet as offices file it: A4 landscape, one page wide, the header row on every page, grid lines,
-    and in the page header the plan and the as-of date, in the footer the sheet and the page number."""
+def print_setup(sheet, heading: tuple[str, str] | None = None, head: int = 1) -> None:
+    """Print the sheet as offices file it: A4 landscape, one page wide, the rows down to the header row (`head`) on
+    every page, grid lines, and in the page header the plan and the as-of date, in the footer the sheet and the page
+    number."""
     from openpyxl.worksheet.page import PageMargins
 
     sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0  # 0: as many pages down as it takes
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
+    sheet.print_title_rows = f"1:{head}"
     sheet.print_options.gridLines = True
     sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.75, bottom=0.6, header=0.3, footer=0.3)
     if heading:
@@ -212,37 +233,42 @@ def print_setup(sheet, heading: tuple[str, str] | None = None) -> None:
 
 
 def styled_xlsx(sheets: dict[str, pd.DataFrame], heading: tuple[str, str] | None = None,
-                author: str | None = None) -> bytes:
+                author: str | None = None, notice: str = "") -> bytes:
     """plain_xlsx() plus percentages formatted as such, the 状态 column in its status colour and print_setup();
-    the heading's title and the author in the workbook's properties."""
+    the heading's title and the author in the workbook's properties, the notice in its description too."""
     from openpyxl import load_workbook
     from openpyxl.styles import PatternFill
 
-    book = load_workbook(io.BytesIO(plain_xlsx(sheets)))
+    book = load_workbook(io.BytesIO(plain_xlsx(sheets, notice)))
+    head = header_row(notice)
+    if notice:
+        book.properties.description = notice
     if heading:
         book.properties.title = heading[0]
     if author:
         book.properties.creator = book.properties.lastModifiedBy = author
     labels = {STATUS_LABELS[s][0]: fill for s, fill in LEDGER_STATUS_FILLS.items()}
     for sheet in book.worksheets:
-        header = [c.value for c in sheet[1]]
+        header = [c.value for c in sheet[head]]
         for name, fmt in NUMBER_FORMATS.items():
             if name in header:
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=header.index(name) + 1,
+                for (cell,) in sheet.iter_rows(min_row=head + 1, min_col=header.index(name) + 1,
                                                max_col=header.index(name) + 1):
                     cell.number_format = fmt
         if "状态" in header:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=header.index("状态") + 1, max_col=header.index("状态") + 1):
+            for (cell,) in sheet.iter_rows(min_row=head + 1, min_col=header.index("状态") + 1,
+                                           max_col=header.index("状态") + 1):
                 if cell.value in labels:
                     cell.fill = PatternFill("solid", fgColor=labels[cell.value])
-        print_setup(sheet, heading)
+        print_setup(sheet, heading, head)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def warnings_xlsx(targets: pd.DataFrame, tasks: pd.DataFrame) -> bytes:
-    """预警清单 from views.behind() and views.tasks_behind(): the gaps as numbers in the target's own unit."""
+def warnings_xlsx(targets: pd.DataFrame, tasks: pd.DataFrame, notice: str = "") -> bytes:
+    """预警清单 from views.behind() and views.tasks_behind(): the gaps as numbers in the target's own unit; the
+    notice (review.counting_note) first on each sheet."""
     status = _zh(STATUS_LABELS)
     return styled_xlsx({
         "滞后指标": pd.DataFrame({
@@ -259,11 +285,12 @@ def warnings_xlsx(targets: pd.DataFrame, tasks: pd.DataFrame) -> bytes:
             "任务状态": tasks["state"].map(_zh(TASK_STATE_LABELS)),
             "上报日期": tasks["reported_on"].map(_dated), "牵头单位": tasks["lead_units"],
         }),
-    })
+    }, notice=notice)
 
 
-def chase_xlsx(units: pd.DataFrame, items: pd.DataFrame) -> bytes:
-    """催办清单 from chase.units() and chase.overdue(): units to chase and every item they have not reported."""
+def chase_xlsx(units: pd.DataFrame, items: pd.DataFrame, notice: str = "") -> bytes:
+    """催办清单 from chase.units() and chase.overdue(): units to chase and every item they have not reported; the
+    notice (review.counting_note) first on each sheet."""
     return styled_xlsx({
         "催办单位": pd.DataFrame({
             "单位": units["unit"], "牵头事项数": units["items"], "未报事项数": units["overdue"],
@@ -273,4 +300,4 @@ def chase_xlsx(units: pd.DataFrame, items: pd.DataFrame) -> bytes:
             "单位": items["unit"], "任务序号": items["task_id"], "指标编号": items["target_id"], "事项": items["name"],
             "最近上报": items["reported_on"].map(_dated),
         }),
-    })
+    }, notice=notice)

@@ -29,6 +29,11 @@ def day(value: date | None) -> str:
     return "" if missing(value) else f"{value:%Y-%m-%d}"
 
 
+def item(kind: str, item_id) -> str:
+    """A target or task as messages and tables name it: its id (T15-1), or 任务 and its number (任务 12)."""
+    return str(item_id) if kind == "target" else f"任务 {item_id}"
+
+
 # Characters that reorder the text around them (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM):
 # 县‮局财政‬ would read as another unit's name.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .changes import task_deadline
 from .ingest import Ingested
 from .plan import Plan
 from .settings import resolve
@@ -32,7 +33,8 @@ def preview(plan: Plan, ingested: Ingested, latest_targets: pd.DataFrame, latest
                      r.excel_row))
     for r in ingested.tasks.itertuples(index=False):
         known = r.task_id in before_k.index
-        status = task_state_status(r.state, time_progress(plan.start, plan.end, r.as_of), r.as_of > plan.end,
+        deadline = task_deadline(plan, r.task_id)  # the plan's end unless an extension in force moved it
+        status = task_state_status(r.state, time_progress(plan.start, deadline, r.as_of), r.as_of > deadline,
                                    settings) if r.state else NOT_REPORTED
         rows.append(("task", str(r.task_id), titles[r.task_id], before_k.at[r.task_id, "state"] if known else None,
                      before_k.at[r.task_id, "as_of"] if known else None, r.state, r.as_of, None, status,

@@ -275,12 +275,13 @@ def _widen(deck, width: int) -> None:
                     element.set(attr, str(int(int(element.get(attr)) * factor)))
 
 
-def _own_properties(deck, plan: Plan, as_of, author: str, now: datetime) -> None:
-    """Title, author, times and format of this deck, with the template's thumbnail and printer settings gone."""
+def _own_properties(deck, plan: Plan, as_of, author: str, now: datetime, warning: str = "") -> None:
+    """Title, author, times and format of this deck, its warning (示例数据, 含未审核数据) as its comments, with the
+    template's thumbnail and printer settings gone."""
     props = deck.core_properties
     props.title, props.author, props.last_modified_by = plan.title, author, author
     props.subject, props.category = f"统计截至 {as_of:%Y-%m-%d}", "调度会汇报"
-    props.keywords, props.comments, props.language = plan.meta.get("document_number", ""), "", "zh-CN"
+    props.keywords, props.comments, props.language = plan.meta.get("document_number", ""), warning, "zh-CN"
     props.created = props.modified = now
     props.revision = 1
     package = deck.part.package
@@ -349,7 +350,8 @@ def to_pptx(plan: Plan, slides: list[Slide], as_of, author: str | None = None, n
             for n, part in enumerate(parts[1:], start=2):
                 more = _frame(deck, item, f"{item.title}（续{n - 1}）", footer)
                 _table(more, part, Inches(0.5), Inches(1.2), WIDTH - Inches(1), size)
-    _own_properties(deck, plan, as_of, office_name(plan.meta, author), now or datetime.now(timezone.utc))
+    _own_properties(deck, plan, as_of, office_name(plan.meta, author), now or datetime.now(timezone.utc),
+                    slides[0].warning if slides else "")
     buffer = io.BytesIO()
     deck.save(buffer)
     return buffer.getvalue()

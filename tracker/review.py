@@ -9,9 +9,10 @@ import pandas as pd
 from sqlalchemy import text
 
 from . import evidence
+from .formats import item as item_name
 from .plan import Plan
 from .settings import resolve
-from .status import COMPLETED, DONE, evaluate_targets
+from .status import COMPLETED, DONE, completion, evaluate_targets, target_status
 from .store import Store, decide, pending_count, review_rows
 
 APPROVED, PENDING, RETURNED = "approved", "pending", "returned"
@@ -40,6 +41,16 @@ def arrival(is_active: bool, role: str, approve: bool = False) -> str | None:
     if not is_active:
         return None
     return APPROVED if approve and role == "admin" else PENDING
+
+
+def counting_note(snapshot) -> str:
+    """What a deck or workbook made from a snapshot says about review: that it counts the rows still waiting
+    (含未审核数据（待审核 N 条），仅供研判进展，不作考核依据), or how many wait and are left out; empty when none waits."""
+    if snapshot.unreviewed:
+        return f"含未审核数据（待审核 {snapshot.pending} 条），仅供研判进展，不作考核依据"
+    if snapshot.pending:
+        return f"待审核 {snapshot.pending} 条未计入（审核通过后计入）"
+    return ""
 
 
 def parse_row(ref: str) -> tuple[str, int]:
@@ -86,9 +97,59 @@ def queue(plan: Plan, store: Store, as_of: date, today: date | None = None) -> p
     rows["overdue"] = rows["waiting_days"] >= settings["review_overdue_days"]
     held = evidence.counts(store, plan.id)
     rows["evidence"] = [held.get((k, str(i)), 0) for k, i in zip(rows["kind"], rows["item"])]
-    completed = (rows["status_after"] == COMPLETED) | (rows["state"] == DONE)
-    rows["lacks_evidence"] = bool(settings["evidence_required"]) & completed & (rows["evidence"] == 0)
+    rows["lacks_evidence"] = unbacked(plan, rows, held, settings)
     return rows
+
+
+def says_completed(targets: pd.DataFrame, kind: str, item: str, actual, state) -> bool:
+    """Whether a report row says its item is done: a value reaching its target (`targets`: the plan's, indexed by
+    target_id, as the plan stands), or a task reported 已完成."""
+    if kind == "task":
+        return state == DONE
+    if item not in targets.index:  # a row of a target the plan no longer has: nothing to complete
+        return False
+    target = targets.loc[item]
+    baseline = target.get("baseline")
+    done = completion(None if pd.isna(actual) else float(actual), float(target["target_value"]), target["direction"],
+                      None if baseline is None or pd.isna(baseline) else float(baseline))
+    return target_status(done, 1.0, False) == COMPLETED
+
+
+def unbacked(plan: Plan, rows: pd.DataFrame, held: dict[tuple[str, str], int], settings: dict[str, float],
+             backed: frozenset[tuple[str, str]] = frozenset()) -> pd.Series:
+    """For report rows (kind, item, actual, state): whether each says its item is completed while no evidence is
+    held for the item (`held`: evidence.counts; `backed`: items whose files come with the rows), with 完成需佐证 on."""
+    if not settings["evidence_required"] or rows.empty:
+        return pd.Series(False, index=rows.index, dtype=bool)
+    targets = plan.targets.set_index("target_id")
+    return pd.Series([not held.get((k, str(i))) and (k, str(i)) not in backed
+                      and says_completed(targets, k, str(i), a, s)
+                      for k, i, a, s in zip(rows["kind"], rows["item"], rows["actual"], rows["state"])],
+                     index=rows.index, dtype=bool)
+
+
+def _blocking(plan: Plan, store: Store, rows: pd.DataFrame, backed=frozenset()) -> list[str]:
+    lacking = rows[unbacked(plan, rows, evidence.counts(store, plan.id), resolve(store.settings()), backed)]
+    return list(dict.fromkeys(item_name(k, i) for k, i in zip(lacking["kind"], lacking["item"])))
+
+
+def arriving(targets: pd.DataFrame, tasks: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of an import as review sees them: kind, item, actual, state."""
+    tasks = tasks if tasks is not None else pd.DataFrame(columns=["task_id", "state"])
+    return pd.concat([pd.DataFrame({"kind": "target", "item": targets["target_id"].astype(str),
+                                    "actual": targets["actual"], "state": None}),
+                      pd.DataFrame({"kind": "task", "item": tasks["task_id"].astype(int).astype(str), "actual": None,
+                                    "state": tasks["state"]})], ignore_index=True)
+
+
+def check_approval_on_import(plan: Plan, store: Store, targets: pd.DataFrame, tasks: pd.DataFrame | None,
+                             switch: str, backed: frozenset[tuple[str, str]] = frozenset()) -> None:
+    """ValueError naming the rows of an import that say completed without evidence while 完成需佐证 is on: they
+    cannot be approved on import (`switch`: how the user asked for it, 导入时直接审核通过 or --approve)."""
+    blocked = _blocking(plan, store, arriving(targets, tasks), backed)
+    if blocked:
+        raise ValueError(f"{'、'.join(blocked)} 已完成但没有佐证材料，不能在导入时审核通过；请先上传佐证材料，"
+                         f"或不用“{switch}”导入（导入后待审核）。未导入任何数据")
 
 
 def returned(store: Store, plan_id: str, unit: str | None = None) -> pd.DataFrame:
@@ -104,8 +165,16 @@ def returned(store: Store, plan_id: str, unit: str | None = None) -> pd.DataFram
     return rows[[not f for f in fixed]].reset_index(drop=True)
 
 
-def approve(store: Store, rows: list[tuple[str, int]], by: str | None) -> int:
-    """Approve pending rows (审核通过); returns how many."""
+def approve(plan: Plan, store: Store, rows: list[tuple[str, int]], by: str | None) -> int:
+    """Approve pending rows (审核通过), all or none; returns how many. ValueError naming the rows that say completed
+    without evidence while 完成需佐证 is on: those must be returned or backed first, and nothing is approved."""
+    chosen = {(kind, int(report_id)) for kind, report_id in rows}
+    waiting = review_rows(store, plan.id, (PENDING,))
+    waiting = waiting[[(k, int(i)) in chosen for k, i in zip(waiting["kind"], waiting["report_id"])]]
+    blocked = _blocking(plan, store, waiting)
+    if blocked:
+        raise ValueError(f"{'、'.join(blocked)} 已完成但没有佐证材料，不能审核通过；请退回或待单位补充佐证"
+                         + ("（本次未审核通过任何一行）" if len(waiting) > 1 else ""))
     return decide(store, rows, APPROVED, "", by)
 
 

@@ -117,18 +117,20 @@ def evaluate_targets(plan: Plan, latest: pd.DataFrame, as_of: date,
 
 def evaluate_tasks(plan: Plan, targets: pd.DataFrame, task_reports: pd.DataFrame, as_of: date,
                    settings: dict[str, float] | None = None) -> pd.DataFrame:
-    """One row per task: its targets' statuses and its own reported state rolled up."""
+    """One row per task: its targets' statuses and its own reported state rolled up, the state judged against the
+    task's deadline (the plan's end unless an approved extension moved it, changes.in_force)."""
     reports = task_reports.set_index("task_id") if len(task_reports) else None
     by_task = targets.groupby("task_id")["status"].apply(list).to_dict()
     last_target_report = targets.dropna(subset=["reported_on"]).groupby("task_id")["reported_on"].max().to_dict()
-    progress = time_progress(plan.start, plan.end, as_of)
+    tasks = plan.tasks if "deadline" in plan.tasks else plan.tasks.assign(deadline=plan.end, change_note="")
     rows = []
-    for t in plan.tasks.itertuples(index=False):
+    for t in tasks.itertuples(index=False):
         report = reports.loc[t.task_id] if reports is not None and t.task_id in reports.index else None
         state = None if report is None or pd.isna(report["state"]) else report["state"] or None
         statuses = list(by_task.get(t.task_id, []))
         if state is not None or not statuses:
-            statuses.append(task_state_status(state, progress, as_of > plan.end, settings))
+            progress = time_progress(plan.start, t.deadline, as_of)
+            statuses.append(task_state_status(state, progress, as_of > t.deadline, settings))
         rows.append({
             "task_id": t.task_id,
             "targets": len(by_task.get(t.task_id, [])),
@@ -141,7 +143,7 @@ def evaluate_tasks(plan: Plan, targets: pd.DataFrame, task_reports: pd.DataFrame
             "next_steps": "" if report is None else report["next_steps"],
             "status": roll_up(statuses),
         })
-    result = plan.tasks.merge(pd.DataFrame(rows), on="task_id")
+    result = tasks.merge(pd.DataFrame(rows), on="task_id")
     # Missing values stay None (not NaN) so that pages and JSON can test them plainly.
     return result.astype({"state": object, "reported_on": object}).where(result.notna(), None)
 

@@ -53,7 +53,7 @@ def template_frame(plan: Plan, latest_targets: pd.DataFrame, latest_tasks: pd.Da
         reported = k.task_id in last_k.index
         state = last_k.at[k.task_id, "state"] if reported else None
         rows.append({"任务编号": k.task_id, "指标编号": None, "任务/指标": k.title, "目标值": None, "计量单位": None,
-                     "目标期限": plan.end, "上次上报值": None,
+                     "目标期限": getattr(k, "deadline", plan.end), "上次上报值": None,  # extended, or the plan's end
                      "上次上报日期": last_k.at[k.task_id, "as_of"] if reported else None,
                      "上次任务状态": TASK_STATE_LABELS[state][0] if state in TASK_STATE_LABELS else None,
                      "截至日期": as_of})

@@ -5,7 +5,7 @@ paint: charts and the first paint · tables: shared tables · frame: routing, th
 """
 from tracker import i18n
 from tracker.accounts import LOCAL_ADMIN
-from tracker.formats import day, number, visible
+from tracker.formats import day, item, number, visible
 from tracker.formats import percent as pct
 
 from .auth import accounts, allowed, current_user, keep_session_in_browser, login_page, logout, user
@@ -30,7 +30,7 @@ from .tables import problem_table, status_cells, status_column, status_css, stat
 from .text import T, lang, plain, remember_lang, status_text
 
 __all__ = [
-    "i18n", "LOCAL_ADMIN", "day", "number", "pct", "visible",  # what pages and the entry file use from tracker
+    "i18n", "LOCAL_ADMIN", "day", "item", "number", "pct", "visible",  # what pages and the entry file use from tracker
     "accounts", "allowed", "current_user", "keep_session_in_browser", "login_page", "logout", "user",
     "INCLUDE_UNREVIEWED", "reviewing", "after_write", "batches", "default_date", "latest", "memo", "memo_at", "memo_compare", "plan", "plans", "snapshot",
     "store",
