@@ -158,21 +158,20 @@ KILLED_IMPORT = """
 import sys, time
 import pandas as pd
 from datetime import date
+from tracker import db as database
 from tracker.store import Store
 
 db, signal = sys.argv[1], sys.argv[2]
 rows = pd.DataFrame([("T15-1", date(2023, 9, 30), float(i), "") for i in range(1000)],
                     columns=["target_id", "as_of", "actual", "note"])
-original = pd.DataFrame.itertuples
+original = database.insert_rows
 
-def slow(self, *args, **kwargs):
-    for i, row in enumerate(original(self, *args, **kwargs)):
-        if i == 10:
-            open(signal, "w").close()
-            time.sleep(120)
-        yield row
+def slow(conn, name, columns, rows):
+    original(conn, name, columns, rows[:10])  # written inside the transaction, then the process is killed
+    open(signal, "w").close()
+    time.sleep(120)
 
-pd.DataFrame.itertuples = slow
+database.insert_rows = slow
 Store(db).add_batch("hedong-2023", "big.csv", "sha-big", rows)
 """
 

@@ -114,17 +114,17 @@ class Store:
             write_audit(conn, by, *(("load_sample", f"{plan_id}: batch {batch_id}") if is_sample else
                                     ("upload", f"batch {batch_id}: {file_name} ({rows} rows)")))
             state = "pending" if review == "pending" else "approved"
-            _insert(conn, "INSERT INTO target_reports (batch_id, target_id, as_of, actual, note, review)"
-                          " VALUES (:batch_id, :target_id, :as_of, :actual, :note, :review)",
-                    [dict(batch_id=batch_id, target_id=r.target_id, as_of=_iso(r.as_of), actual=float(r.actual),
-                          note=str(getattr(r, "note", "") or ""), review=state)
-                     for r in target_rows.itertuples(index=False)])
-            _insert(conn, "INSERT INTO task_reports (batch_id, task_id, as_of, state, progress, problems, next_steps,"
-                          " review) VALUES (:batch_id, :task_id, :as_of, :state, :progress, :problems, :next_steps,"
-                          " :review)",
-                    [dict(batch_id=batch_id, task_id=int(r.task_id), as_of=_iso(r.as_of), state=r.state or None,
-                          progress=r.progress or "", problems=r.problems or "", next_steps=r.next_steps or "",
-                          review=state) for r in task_rows.itertuples(index=False)])
+            if count := len(target_rows):
+                notes = target_rows["note"].tolist() if "note" in target_rows else [""] * count
+                db.insert_rows(conn, "target_reports", ("batch_id", "target_id", "as_of", "actual", "note", "review"),
+                               list(zip([batch_id] * count, target_rows["target_id"].tolist(),
+                                        map(_iso, target_rows["as_of"].tolist()),
+                                        map(float, target_rows["actual"].tolist()), [str(n or "") for n in notes],
+                                        [state] * count)))
+            db.insert_rows(conn, "task_reports", ("batch_id", "task_id", "as_of", "state", "progress", "problems",
+                                                  "next_steps", "review"),
+                           [(batch_id, int(r.task_id), _iso(r.as_of), r.state or None, r.progress or "",
+                             r.problems or "", r.next_steps or "", state) for r in task_rows.itertuples(index=False)])
             if review == "approved":
                 for kind, table in REPORT_TABLES.items():
                     conn.execute(text(
@@ -545,11 +545,6 @@ REVERTED = "CASE WHEN b.reverted_at IS NULL THEN 0 ELSE 1 END AS reverted"
 def _active_batch(conn: Connection, plan_id: str, sha256: str) -> int | None:
     return conn.execute(text("SELECT id FROM batches WHERE plan_id = :plan_id AND sha256 = :sha256"
                              " AND reverted_at IS NULL"), dict(plan_id=plan_id, sha256=sha256)).scalar()
-
-
-def _insert(conn: Connection, sql: str, rows: list[dict]) -> None:
-    if rows:
-        conn.execute(text(sql), rows)
 
 
 def copy_store(source: Store, target: Store, by: str | None = None) -> dict[str, int]:
