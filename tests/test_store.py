@@ -14,7 +14,7 @@ from tracker.i18n import AUDIT_ACTION_LABELS
 from tracker.plan_import import save_plan
 from tracker.samples import load_sample, remove_sample
 from tracker.settings import DEFAULTS
-from tracker.store import SCHEMA_VERSION, Store
+from tracker.store import REVIEW_ANY, SCHEMA_VERSION, Store
 
 PLAN = "hedong-2023"
 
@@ -471,3 +471,16 @@ def test_a_plan_is_not_saved_over_an_existing_one(plan, store, tmp_path):
     with pytest.raises(ValueError, match="已存在"):
         DOORS["plan import"][0](plan, store, tmp_path)
     assert store.audit_log().empty and not any((tmp_path / "plans" / "qs").iterdir())
+
+
+@pytest.mark.parametrize("as_of", [date(2023, 6, 30), date(2023, 9, 30), date(2023, 12, 31)])
+def test_the_reports_in_force_read_from_what_counts_are_those_the_store_gives(store, as_of):
+    day = date(2023, 9, 30)
+    store.add_batch(PLAN, "a.csv", "sha-a", _rows(("T15-1", day, 50, "a"), ("T68-1", date(2023, 6, 30), 9, "")))
+    store.add_batch(PLAN, "b.csv", "sha-b", _rows(("T15-1", day, 55, "b")))  # the same date again: b wins
+    reverted = store.add_batch(PLAN, "c.csv", "sha-c", _rows(("T15-1", day, 99, "c"), ("T03-1", day, 1, "")))
+    store.revert_batch(reverted.batch_id)
+    store.add_batch(PLAN, "d.csv", "sha-d", _rows(("T03-1", day, 2, "d")), review="pending")
+    for states in (("approved",), REVIEW_ANY):
+        pd.testing.assert_frame_equal(store.latest_of(store.counted_target_reports(PLAN, as_of, states)),
+                                      store.latest_target_reports(PLAN, as_of, states))

@@ -118,13 +118,13 @@ def evaluate_targets(plan: Plan, latest: pd.DataFrame, as_of: date,
 def evaluate_tasks(plan: Plan, targets: pd.DataFrame, task_reports: pd.DataFrame, as_of: date,
                    settings: dict[str, float] | None = None) -> pd.DataFrame:
     """One row per task: its targets' statuses and its own reported state rolled up."""
-    reports = task_reports.set_index("task_id") if len(task_reports) else None
+    reports = task_reports.set_index("task_id").to_dict("index")  # plain dicts: a lookup per task
     by_task = targets.groupby("task_id")["status"].apply(list).to_dict()
     last_target_report = targets.dropna(subset=["reported_on"]).groupby("task_id")["reported_on"].max().to_dict()
     progress = time_progress(plan.start, plan.end, as_of)
     rows = []
     for t in plan.tasks.itertuples(index=False):
-        report = reports.loc[t.task_id] if reports is not None and t.task_id in reports.index else None
+        report = reports.get(t.task_id)
         state = None if report is None or pd.isna(report["state"]) else report["state"] or None
         statuses = list(by_task.get(t.task_id, []))
         if state is not None or not statuses:

@@ -291,11 +291,11 @@ class Store:
                                review: tuple[str, ...] = REVIEW_ANY) -> pd.DataFrame:
         """What counts at as_of of every target's history, oldest first: the newest report of each target and date
         on or before as_of among rows in the given review states, reverted batches left out (target_id, as_of,
-        actual, reverted; the projection's input)."""
+        actual, note, reverted; the projection's input, and with latest_of the reports in force)."""
         where, params = _review_filter(review)
         frame = self._frame(f"""
-            SELECT target_id, as_of, actual, 0 AS reverted FROM (
-                SELECT r.target_id, r.as_of, r.actual,
+            SELECT target_id, as_of, actual, note, 0 AS reverted FROM (
+                SELECT r.target_id, r.as_of, r.actual, r.note,
                        ROW_NUMBER() OVER (PARTITION BY r.target_id, r.as_of ORDER BY r.id DESC) AS rank
                 FROM target_reports r
                 WHERE r.batch_id IN (SELECT id FROM batches WHERE plan_id = :plan_id AND reverted_at IS NULL)
@@ -303,6 +303,13 @@ class Store:
             ) ranked WHERE rank = 1 ORDER BY target_id, as_of""", plan_id=plan_id, as_of=_iso(as_of), **params)
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         return frame
+
+    @staticmethod
+    def latest_of(counted: pd.DataFrame) -> pd.DataFrame:
+        """latest_target_reports at the same date and review states, read from counted_target_reports' frame
+        instead of the store: each target's newest date there (its newest batch on that date already won)."""
+        latest = counted.drop_duplicates("target_id", keep="last")
+        return latest[["target_id", "as_of", "actual", "note"]].reset_index(drop=True)
 
     def target_history(self, plan_id: str, target_ids: list[str] | None = None,
                        review: tuple[str, ...] = REVIEW_ANY) -> pd.DataFrame:
