@@ -484,3 +484,21 @@ def test_the_reports_in_force_read_from_what_counts_are_those_the_store_gives(st
     for states in (("approved",), REVIEW_ANY):
         pd.testing.assert_frame_equal(store.latest_of(store.counted_target_reports(PLAN, as_of, states)),
                                       store.latest_target_reports(PLAN, as_of, states))
+
+
+@pytest.mark.parametrize("unit, search, limit, expected", [
+    (None, "", None, [4, 3, 2, 1]),
+    (None, "", 2, [4, 3]),
+    ("区民政局", "", None, [3, 1]),
+    (None, "MONTH", None, [2, 1]),         # any case
+    (None, "_", None, [3]),                # the character itself, not LIKE's any-one-character
+    (None, "%", None, []),
+    (None, "4", None, [4]),                # a batch number
+    ("区民政局", "month", 1, [1]),
+])
+def test_batches_are_listed_by_unit_name_or_number_newest_first(store, unit, search, limit, expected):
+    for n, (name, by) in enumerate([("month-9.csv", "区民政局"), ("Month-10.csv", "区科学技术局"),
+                                    ("民政_10月.csv", "区民政局"), ("十一月.xlsx", None)], start=1):
+        store.add_batch(PLAN, name, f"sha-{n}", _rows(("T15-1", date(2023, 9, 30), n, "")), unit=by)
+    assert store.batches(PLAN, unit=unit, search=search, limit=limit)["id"].tolist() == expected
+    assert store.batch_count(PLAN, unit) == len(store.batches(PLAN, unit=unit))

@@ -344,9 +344,26 @@ class Store:
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         return frame
 
-    def batches(self, plan_id: str) -> pd.DataFrame:
-        """All batches of a plan, newest first."""
-        return self._frame("SELECT * FROM batches WHERE plan_id = :plan_id ORDER BY id DESC", plan_id=plan_id)
+    def batches(self, plan_id: str, *, unit: str | None = None, search: str = "",
+                limit: int | None = None) -> pd.DataFrame:
+        """The batches of a plan, newest first: all of them, or one unit's, or those whose file name holds `search`
+        (any case) or whose number it is, the newest `limit` of them when given."""
+        sql, params = "SELECT * FROM batches WHERE plan_id = :plan_id", {"plan_id": plan_id}
+        if unit is not None:
+            sql, params["unit"] = sql + " AND unit = :unit", unit
+        if search:
+            pattern = re.sub(r"([\\%_])", r"\\\1", search.lower())
+            sql += r" AND (LOWER(file_name) LIKE :pattern ESCAPE '\' OR CAST(id AS TEXT) = :search)"
+            params.update(pattern=f"%{pattern}%", search=search)
+        sql += " ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit is not None else "")
+        return self._frame(sql, **params)
+
+    def batch_count(self, plan_id: str, unit: str | None = None) -> int:
+        """How many batches the plan has (one unit's when given)."""
+        with self.connect() as conn:
+            return conn.execute(text("SELECT COUNT(*) FROM batches WHERE plan_id = :plan_id"
+                                     + (" AND unit = :unit" if unit is not None else "")),
+                                {"plan_id": plan_id, "unit": unit}).scalar_one()
 
     def batch_rows(self, batch_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The target and task reports of one batch, as stored."""

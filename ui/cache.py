@@ -83,14 +83,21 @@ def _latest(db: str, plan_id: str, version: tuple, review: tuple[str, ...]) -> t
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _batches(db: str, plan_id: str, version: tuple) -> pd.DataFrame:
-    return _store(db).batches(plan_id)
+def _batches(db: str, plan_id: str, version: tuple, unit: str | None, search: str,
+             limit: int | None) -> tuple[pd.DataFrame, int]:
+    return (_store(db).batches(plan_id, unit=unit, search=search, limit=limit),
+            _store(db).batch_count(plan_id, unit))
 
 
-def batches() -> pd.DataFrame:
-    """Every batch of the plan, newest first; cached until the store changes."""
+# The batches 上报记录 lists at most: a city's plan gathers a hundred thousand, which no table or list shows at once.
+BATCHES_SHOWN = 500
+
+
+def batches(unit: str | None = None, search: str = "", limit: int | None = None) -> tuple[pd.DataFrame, int]:
+    """The plan's batches as Store.batches gives them, and how many the plan (or the unit) has in all; cached
+    until the store changes."""
     p = plan()
-    return _batches(os.environ.get("TRACKER_DB", ""), p.id, store().version(p.id))
+    return _batches(os.environ.get("TRACKER_DB", ""), p.id, store().version(p.id), unit, search, limit)
 
 
 def latest(review: tuple[str, ...] = REVIEW_ANY) -> tuple[pd.DataFrame, pd.DataFrame]:
