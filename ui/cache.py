@@ -83,6 +83,18 @@ def _latest(db: str, plan_id: str, version: tuple, review: tuple[str, ...]) -> t
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def _returned(db: str, plan_id: str, version: tuple, unit: str | None) -> pd.DataFrame:
+    return review.returned(_store(db), plan_id, unit)
+
+
+def returned(unit: str | None = None) -> pd.DataFrame:
+    """review.returned for the plan (a unit's rows when given), cached until the store changes: 进度上报 shows them
+    on every run."""
+    p = plan()
+    return _returned(os.environ.get("TRACKER_DB", ""), p.id, store().version(p.id), unit)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def _batches(db: str, plan_id: str, version: tuple, unit: str | None, search: str,
              limit: int | None) -> tuple[pd.DataFrame, int]:
     return (_store(db).batches(plan_id, unit=unit, search=search, limit=limit),
