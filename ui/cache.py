@@ -11,7 +11,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from tracker import review
+from tracker import changes, evidence, review
 from tracker.plan import DATA_DIR, Plan, available_plans, load_plan
 from tracker.snapshot import Snapshot, default_board_date, take
 from tracker.store import REVIEW_ANY, Store
@@ -92,6 +92,22 @@ def returned(unit: str | None = None) -> pd.DataFrame:
     on every run."""
     p = plan()
     return _returned(os.environ.get("TRACKER_DB", ""), p.id, store().version(p.id), unit)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _queue(directory: str, stamp: tuple, db: str, as_of: date, version: tuple, held: tuple,
+           today: date) -> pd.DataFrame:
+    plan_ = changes.in_force(_load_plan(directory, stamp), _store(db), as_of)  # as the snapshot's plan is
+    return review.queue(plan_, _store(db), as_of, today)
+
+
+def review_queue(as_of: date) -> pd.DataFrame:
+    """review.queue for the plan at as_of, cached until the store or the evidence held changes (the store's version
+    does not follow evidence files) or the day turns (rows wait for working days)."""
+    p = plan()
+    held = tuple(sorted(evidence.counts(store(), p.id).items()))
+    return _queue(str(plan_dir()), _plan_stamp(plan_dir()), os.environ.get("TRACKER_DB", ""), as_of,
+                  store().version(p.id), held, date.today())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -190,6 +206,8 @@ def after_write() -> None:
     _cached_snapshot.clear()
     _history.clear()
     _latest.clear()
+    _returned.clear()
+    _queue.clear()
     _batches.clear()
     _memo.clear()
     _memo_compare.clear()
