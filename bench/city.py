@@ -6,17 +6,19 @@ reports with re-uploads (--rows in all, 1,000,000 by default) into a SQLite stor
 TRACKER_TEST_PG or --pg names a server. Then measures, in one run: the empty page's warm rerun (the floor), every
 page's warm rerun for one plan, the switch to another plan in the sidebar, a 100,000-row CSV imported into the city,
 and `python -m tracker status --json` for one plan.
-Usage: python bench/city.py [--rows N] [--reruns N] [--pg URL]
+Usage: python bench/city.py [--rows N] [--reruns N] [--pg URL] [--dir DIR]
 """
 from __future__ import annotations
 
 import argparse
 import calendar
 import csv
+import hashlib
 import importlib
 import io
 import logging
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -122,16 +124,20 @@ def fill(store: Store, plans: list[Plan], rows: int) -> int:
     return written
 
 
-def median_rerun(app, reruns: int) -> float:
-    """Median milliseconds of a plain rerun (no widget changed, as after a button), caches warm."""
+def timed(action) -> tuple[float, float]:
+    """Milliseconds an action takes: on the clock, and of this process's CPU time (all its threads, the AppTest's
+    script thread among them), which says more than the clock on a machine that other jobs load."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    action()
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
+def median_rerun(app, reruns: int) -> tuple[float, float]:
+    """Median milliseconds (clock, CPU) of a plain rerun (no widget changed, as after a button), caches warm."""
     app.run()
-    samples = []
-    for _ in range(reruns):
-        start = time.perf_counter()
-        app.run()
-        samples.append((time.perf_counter() - start) * 1000)
+    samples = [timed(app.run) for _ in range(reruns)]
     assert not app.exception, [e.value for e in app.exception]
-    return statistics.median(samples)
+    return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
 
 
 @contextmanager
@@ -157,6 +163,11 @@ def page_times(db: str, plans: list[Path], reruns: int, folder: Path) -> dict[st
     empty.write_text(EMPTY_PAGE, encoding="utf-8")
     results = {"empty page (floor)": median_rerun(AppTest.from_file(str(empty)), reruns)}
     with environment(TRACKER_DB=db, TRACKER_PLANS=str(plans[0].parent)):
+        app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+        app.session_state["plan_dir"] = str(plans[0])
+        # the process's caches still empty, as after a restart
+        results["汇报, first visit"] = timed(lambda: app.switch_page("pages/present.py").run())
+        assert not app.exception, [e.value for e in app.exception]
         for entry in PAGES:
             app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
             app.session_state["plan_dir"] = str(plans[0])  # the sidebar lists data/'s plan first
@@ -169,64 +180,84 @@ def page_times(db: str, plans: list[Path], reruns: int, folder: Path) -> dict[st
         app.selectbox(key="plan_dir").select(str(plans[0])).run()
         for label, target in (("plan switch, first visit", plans[1]), ("plan switch back", plans[0]),
                               ("plan switch, again", plans[1])):
-            start = time.perf_counter()
-            app.selectbox(key="plan_dir").select(str(target)).run()
-            results[label] = (time.perf_counter() - start) * 1000
+            results[label] = timed(lambda: app.selectbox(key="plan_dir").select(str(target)).run())
             assert not app.exception, [e.value for e in app.exception]
     return results
 
 
-def import_rate(store: Store, rows: int, folder: Path) -> float:
+def import_rate(store: Store, rows: int, folder: Path) -> tuple[float, float]:
     """Rows per second of a `rows`-row CSV read, validated and stored into the city's store (for the plan of
-    bench/import.py: 296 targets, so that every row is a distinct target and day)."""
+    bench/import.py: 296 targets, so that every row is a distinct target and day): on the clock, and of this
+    process's CPU time (PostgreSQL's own work is not in it)."""
     bench_import = importlib.import_module("import")
     directory = folder / "import-plan"
     directory.mkdir(exist_ok=True)
     bench_import.synthetic_plan(directory)
     plan = load_plan(directory)
     data = bench_import.progress_file(plan, rows)
-    start = time.perf_counter()
+    earlier = store.find_batch(plan.id, hashlib.sha256(data).hexdigest())
+    if earlier is not None:  # a city kept with --dir holds the last run's import: reverted, this one is stored anew
+        store.revert_batch(earlier)
+    start, cpu = time.perf_counter(), time.process_time()
     result = ingest(plan, data, "city.csv", previous=store.latest_target_reports(plan.id),
                     settings={"upload_max_rows": rows + 1})  # the office raises the 5,000-row limit for this
     assert result.ok, [p.message() for p in result.errors[:5]]
-    store.add_batch(plan.id, "city.csv", result.sha256, result.targets, result.tasks)
-    return rows / (time.perf_counter() - start)
+    assert not store.add_batch(plan.id, "city.csv", result.sha256, result.targets, result.tasks).duplicate
+    return rows / (time.perf_counter() - start), rows / (time.process_time() - cpu)
 
 
-def status_seconds(db: str, plan: Path, repeat: int = 3) -> tuple[float, float]:
+def status_seconds(db: str, plan: Path, repeat: int = 5) -> tuple[float, float, float, float]:
     """Median seconds of `python -m tracker status --json` for one plan: as a command (the interpreter's start and
-    the imports included), and the command's own work in a process that has imported it already."""
+    the imports included), on the clock and of the command's CPU time, then the same of the command's own work in a
+    process that has imported it already."""
     from tracker import cli
 
-    argv = ["status", "--json", "--db", db, "--plan", str(plan)]
-    command, work = [], []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "tracker", *argv], cwd=ROOT, check=True, capture_output=True)
-        command.append(time.perf_counter() - start)
-        start = time.perf_counter()
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def work() -> None:
         with redirect_stdout(io.StringIO()):
             assert cli.main(argv) == 0
-        work.append(time.perf_counter() - start)
-    return statistics.median(command), statistics.median(work)
+
+    argv = ["status", "--json", "--db", db, "--plan", str(plan)]
+    command, command_cpu, own = [], [], []
+    for _ in range(repeat):
+        start, cpu = time.perf_counter(), children_cpu()
+        subprocess.run([sys.executable, "-m", "tracker", *argv], cwd=ROOT, check=True, capture_output=True)
+        command.append(time.perf_counter() - start)
+        command_cpu.append(children_cpu() - cpu)
+        own.append(timed(work))
+    return (statistics.median(command), statistics.median(command_cpu),
+            statistics.median(o[0] for o in own) / 1000, statistics.median(o[1] for o in own) / 1000)
 
 
-def bench(db: str, plans: list[Path], rows: int, reruns: int, folder: Path) -> None:
-    """Build the city in the store db, then print every measurement."""
+def bench(db: str, plans: list[Path], rows: int, reruns: int, folder: Path, build: bool = True) -> None:
+    """Build the city in the store db (unless it is built already), then print every measurement."""
     store = Store(db)
     loaded = [load_plan(p) for p in plans]
     start = time.perf_counter()
-    written = fill(store, loaded, rows)
+    if build:
+        written = fill(store, loaded, rows)
+    else:
+        with store.connect() as conn:
+            written = sum(conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
+                          for t in ("target_reports", "task_reports"))
     print(f"\n== {'SQLite' if store.sqlite else 'PostgreSQL'}: {len(plans)} plans, "
-          f"{sum(len(p.targets) for p in loaded)} targets, {written:,} report rows, built in "
-          f"{time.perf_counter() - start:.0f} s")
+          f"{sum(len(p.targets) for p in loaded)} targets, {written:,} report rows, "
+          + (f"built in {time.perf_counter() - start:.0f} s" if build else "built before")
+          + f"; load average {os.getloadavg()[0]:.1f}")
     seconds = status_seconds(db, plans[0])
     times = page_times(db, plans, reruns, folder)
     floor = times["empty page (floor)"]
-    for name, ms in times.items():
-        print(f"{name:32} {ms:8.0f} ms  {ms - floor:+8.0f} ms over the floor")
-    print(f"{'status --json (one plan)':32} {seconds[0]:8.2f} s as a command, {seconds[1]:.2f} s of its own work")
-    print(f"{'import 100,000-row CSV':32} {import_rate(store, 100_000, folder):8,.0f} rows/s")
+    for name, (ms, cpu) in times.items():
+        print(f"{name:32} {ms:8.0f} ms {cpu:8.0f} ms CPU  {ms - floor[0]:+8.0f} ms over the floor")
+    print(f"{'status --json (one plan)':32} {seconds[0]:8.2f} s ({seconds[1]:.2f} s CPU) as a command, "
+          f"{seconds[2]:.2f} s ({seconds[3]:.2f} s CPU) of its own work")
+    rate = import_rate(store, 100_000, folder)
+    print(f"{'import 100,000-row CSV':32} {rate[0]:8,.0f} rows/s ({rate[1]:,.0f} rows/s of CPU time)")
+    print(f"{'peak memory of the process':32} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:8.0f} MB"
+          f"; load average {os.getloadavg()[0]:.1f}")
     store.close()
 
 
@@ -236,13 +267,18 @@ def main() -> None:
     parser.add_argument("--reruns", type=int, default=5, help="warm reruns per page (the median is shown)")
     parser.add_argument("--pg", default=os.environ.get("TRACKER_TEST_PG"),
                         help="an empty PostgreSQL database's URL (default $TRACKER_TEST_PG)")
+    parser.add_argument("--dir", type=Path, help="build the SQLite city (plans and city.db) in this directory and "
+                                                   "keep it; a city already built there is measured again as it is")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        plans = [district_plan(folder / "plans", n) for n in range(len(DISTRICTS))]
-        bench(str(folder / "city.db"), plans, args.rows, args.reruns, folder)
+        folder = args.dir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        built = (folder / "city.db").exists()
+        plans = (sorted((folder / "plans").glob("city-*")) if built else
+                 [district_plan(folder / "plans", n) for n in range(len(DISTRICTS))])
+        bench(str(folder / "city.db"), plans, args.rows, args.reruns, Path(tmp), build=not built)
         if args.pg:
-            bench(args.pg, plans, args.rows, args.reruns, folder)
+            bench(args.pg, plans, args.rows, args.reruns, Path(tmp))
 
 
 if __name__ == "__main__":

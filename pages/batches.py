@@ -9,11 +9,17 @@ snap = ui.page_header(ui.T("batches"), "batches")
 plan, store = snap.plan, ui.store()
 ui.flash(done="revert_done")
 
-batches = ui.batches()
-if ui.user().role == "reporter":  # a clerk sees its own unit's batches only
-    batches = batches[batches["unit"] == ui.user().unit]
+unit = ui.user().unit if ui.user().role == "reporter" else None  # a clerk sees its own unit's batches only
+batches, total = ui.batches(unit, limit=ui.cache.BATCHES_SHOWN)
+search = ""
+if total > ui.cache.BATCHES_SHOWN:  # the newest only, and the others found by name or number
+    search = st.text_input(ui.T("batch_search"), key="batch_search").strip()
+    if search:
+        batches, _ = ui.batches(unit, search, ui.cache.BATCHES_SHOWN)
+    st.caption(ui.T("batches_found", shown=len(batches), limit=ui.cache.BATCHES_SHOWN) if search else
+               ui.T("batches_newest", shown=len(batches), total=total))
 if batches.empty:
-    st.info(ui.T("no_batches"))
+    st.info(ui.T("no_batches") if not total else ui.T("no_batch_found"))
     st.stop()
 
 st.dataframe(pd.DataFrame({

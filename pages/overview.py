@@ -20,7 +20,7 @@ if not snap.reported_any:
     if ui.allowed("plan") and has_sample(plan):
         st.button(ui.T("load_sample"), type="primary", help=ui.T("sample_help"), on_click=_change_sample,
                   args=(load_sample,))
-elif ui.store().has_samples(plan.id) and ui.allowed("plan"):
+elif snap.has_samples and ui.allowed("plan"):
     st.button(ui.T("remove_sample"), help=ui.T("sample_help"), on_click=_change_sample, args=(remove_sample,))
 
 unit = ui.unit_filter()

@@ -34,7 +34,7 @@ latest = ui.latest(review.WITH_UNREVIEWED)
 
 
 reviewing = review.active(store, snap.settings)
-back = review.returned(store, plan.id, unit)
+back = ui.returned(unit)
 if len(back):
     st.warning(ui.T("returned_rows", n=len(back)))
     st.dataframe(pd.DataFrame({

@@ -15,7 +15,7 @@ ui.flash(done="review_done", error="review_error")
 if not review.active(store, snap.settings):
     st.info(ui.T("review_off"))
 
-queue = review.queue(plan, store, snap.as_of)
+queue = ui.review_queue(snap.as_of)
 left, right = st.columns(2)
 left.metric(ui.T("review_waiting"), len(queue))
 right.metric(ui.T("review_overdue"), int(queue["overdue"].sum()))

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 import tracker.cli
+import tracker.snapshot
 from tracker import charts, errors
 from tracker.charts import label
 from tracker.cli import main
@@ -185,7 +186,7 @@ def test_anything_unexpected_is_one_message_and_the_traceback_only_with_debug(ca
     def broken(*args):
         raise KeyError("inner detail")
 
-    monkeypatch.setattr(tracker.cli, "take", broken)
+    monkeypatch.setattr(tracker.snapshot, "take", broken)  # the command imports it when it runs
     code, out, err = run(capsys, "status", "--db", db)
     assert code == 1 and "意外错误（KeyError）" in err and "Traceback" not in err and "--debug" in err
     code, out, err = run(capsys, "status", "--db", db, "--debug")

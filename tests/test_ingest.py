@@ -185,3 +185,51 @@ def test_a_formula_whose_result_is_empty_text_is_an_empty_cell_not_an_error(plan
 def test_an_unknown_target_id_says_whether_it_is_malformed_or_just_not_in_the_plan(plan, typed, said):
     result = ingest(plan, f"target_id,as_of,actual\n{typed},2023-09-30,1\n".encode(), "p.csv")
     assert not result.ok and said in result.errors[0].message()
+
+
+PREVIOUS = pd.DataFrame({"target_id": ["T15-1", "T68-1"], "as_of": [date(2023, 6, 30), date(2023, 6, 30)],
+                         "actual": [40.0, 10.0], "note": ["", ""]})
+MIXED = [  # (file, keyword arguments, rows checked for the whole file at once)
+    (HEADER + "T15-1,2023-09-30,60,已认定\nT68-1,2023-09-30,120,\nT03-1, 2023-09-30 ,+5, 说明 \n", {}, 3),
+    (HEADER + "T15-1,2023-09-30,60,\nt15-1,2023-09-30,61,\nT03-1,2023-09-30,5,\n", {}, 2),  # typed id repeats
+    (HEADER + "t15-1,2023-09-30,61,\nT15-1,2023-09-30,60,\nT03-1,2023-09-30,5,\n", {}, 2),
+    (HEADER + "T15-1,2023-09-30,60,\nT15-1,2023-09-30,60,\nT15-1,2023-10-31,61,\nT03-1,2023/9/30,5,\n", {}, 1),
+    (HEADER + "T06-1,2023-09-30,0.5,\nT19-2,2023-09-30,101,\nT66-1,2023-09-30,-1,\nT03-1,2023-09-30,-1,\n"
+              "T40-1,2023-09-30,99.5,\nT03-2,2023-09-30,1e3,\nT03-3,2023-09-30,1，000,\n", {}, 2),
+    (HEADER + "T15-1,2023-09-30,500,\nT68-1,2023-09-30,5,\nT15-1,2023-05-31,30,\nT03-1,2023-09-30,5,\n",
+     {"previous": PREVIOUS}, 2),
+    (HEADER + "T15-1,2023-09-30,60,\nT03-1,2023-09-30,5,\nT68-1,2026-12-01,5,\nT68-1,2024-01-01,5,\n"
+              "T68-1,2023-02-30,5,\n", {"unit": "区科学技术局"}, 1),
+    ("target_id,task_id,as_of,actual,note\nT15-1,15,2023-09-30,60,\nT15-1,16,2023-10-31,61,\n"
+     "T03-1,3.0,2023-09-30,5,\nT03-2,合计,2023-09-30,5,\n,15,2023-09-30,,\nT05-1,,2023-09-30,,写了\n", {}, 2),
+    (HEADER + "T15-1,2023-09-30,60," + "长" * 5001 + "\nT03-1,2023-09-30,5,\n", {}, 1),
+]
+
+
+@pytest.mark.parametrize("text, kwargs, plain", MIXED)
+def test_rows_checked_at_once_give_what_the_row_by_row_checks_give(plan, monkeypatch, text, kwargs, plain):
+    import tracker.ingest as ingest_module
+
+    header = ingest_module._find_header([line.split(",") for line in text.splitlines()])
+    rows = [line.split(",") for line in text.splitlines()]
+    assert len(ingest_module._plain_target_rows(plan, rows, header, kwargs.get("unit"), TODAY,
+                                                kwargs.get("previous"))[1]) == plain
+    fast = _check(plan, text, **kwargs)
+    monkeypatch.setattr(ingest_module, "_plain_target_rows", lambda *args: ({}, []))
+    slow = _check(plan, text, **kwargs)
+    assert fast.problems == slow.problems
+    pd.testing.assert_frame_equal(fast.targets, slow.targets)
+    pd.testing.assert_frame_equal(fast.tasks, slow.tasks)
+
+
+def test_rows_checked_at_once_read_workbook_cells_as_the_row_checks_do(plan, monkeypatch):
+    import tracker.ingest as ingest_module
+
+    rows = [["指标编号", "任务编号", "截至日期", "完成值", "备注"],
+            ["T15-1", 15, date(2023, 9, 30), 60, 7], ["T03-1", 3.0, date(2023, 9, 30), 5.5, None],
+            ["T03-2", None, "2023-09-30", float("inf"), None], ["T68-1", None, "2023-09-30", True, None]]
+    fast = ingest_module.validate(plan, rows, "x.xlsx", "sha", today=TODAY)
+    monkeypatch.setattr(ingest_module, "_plain_target_rows", lambda *args: ({}, []))
+    slow = ingest_module.validate(plan, rows, "x.xlsx", "sha", today=TODAY)
+    assert fast.problems == slow.problems and len(fast.targets) == 2
+    pd.testing.assert_frame_equal(fast.targets, slow.targets)

@@ -609,3 +609,21 @@ def test_a_note_with_a_bidirectional_override_is_shown_with_the_control_visible(
     _open(app, "pages/batches.py")
     notes = next(d.value for d in app.dataframe if "备注" in d.value.columns)["备注"].tolist()
     assert notes == ["县⟨U+202E⟩局财政"]
+
+
+def test_the_batches_page_lists_the_newest_and_finds_the_others(app, plan, tmp_path, monkeypatch):
+    import ui.cache
+    from tracker.store import Store
+    store = Store(tmp_path / "progress.db")
+    for n in range(1, 5):
+        store.add_batch(plan.id, f"第{n}次.csv", f"sha-{n}", pd.DataFrame(
+            [("T15-1", datetime.date(2023, 9, 30), 60 + n, "")], columns=["target_id", "as_of", "actual", "note"]))
+    monkeypatch.setattr(ui.cache, "BATCHES_SHOWN", 2)
+    _open(app, "pages/batches.py")
+    assert app.dataframe[0].value["批次"].tolist() == [4, 3] and any("共 4 个" in c.value for c in app.caption)
+    app.text_input(key="batch_search").input("第1次").run()
+    assert app.dataframe[0].value["批次"].tolist() == [1] and app.selectbox(key="batch_choice").value == 1
+    app.text_input(key="batch_search").input("2").run()      # a batch number
+    assert app.dataframe[0].value["批次"].tolist() == [2]
+    app.text_input(key="batch_search").input("没有这个").run()
+    assert "没有符合的批次" in app.info[0].value

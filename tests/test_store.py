@@ -14,7 +14,7 @@ from tracker.i18n import AUDIT_ACTION_LABELS
 from tracker.plan_import import save_plan
 from tracker.samples import load_sample, remove_sample
 from tracker.settings import DEFAULTS
-from tracker.store import SCHEMA_VERSION, Store
+from tracker.store import REVIEW_ANY, SCHEMA_VERSION, Store
 
 PLAN = "hedong-2023"
 
@@ -158,21 +158,20 @@ KILLED_IMPORT = """
 import sys, time
 import pandas as pd
 from datetime import date
+from tracker import db as database
 from tracker.store import Store
 
 db, signal = sys.argv[1], sys.argv[2]
 rows = pd.DataFrame([("T15-1", date(2023, 9, 30), float(i), "") for i in range(1000)],
                     columns=["target_id", "as_of", "actual", "note"])
-original = pd.DataFrame.itertuples
+original = database.insert_rows
 
-def slow(self, *args, **kwargs):
-    for i, row in enumerate(original(self, *args, **kwargs)):
-        if i == 10:
-            open(signal, "w").close()
-            time.sleep(120)
-        yield row
+def slow(conn, name, columns, rows):
+    original(conn, name, columns, rows[:10])  # written inside the transaction, then the process is killed
+    open(signal, "w").close()
+    time.sleep(120)
 
-pd.DataFrame.itertuples = slow
+database.insert_rows = slow
 Store(db).add_batch("hedong-2023", "big.csv", "sha-big", rows)
 """
 
@@ -472,3 +471,34 @@ def test_a_plan_is_not_saved_over_an_existing_one(plan, store, tmp_path):
     with pytest.raises(ValueError, match="已存在"):
         DOORS["plan import"][0](plan, store, tmp_path)
     assert store.audit_log().empty and not any((tmp_path / "plans" / "qs").iterdir())
+
+
+@pytest.mark.parametrize("as_of", [date(2023, 6, 30), date(2023, 9, 30), date(2023, 12, 31)])
+def test_the_reports_in_force_read_from_what_counts_are_those_the_store_gives(store, as_of):
+    day = date(2023, 9, 30)
+    store.add_batch(PLAN, "a.csv", "sha-a", _rows(("T15-1", day, 50, "a"), ("T68-1", date(2023, 6, 30), 9, "")))
+    store.add_batch(PLAN, "b.csv", "sha-b", _rows(("T15-1", day, 55, "b")))  # the same date again: b wins
+    reverted = store.add_batch(PLAN, "c.csv", "sha-c", _rows(("T15-1", day, 99, "c"), ("T03-1", day, 1, "")))
+    store.revert_batch(reverted.batch_id)
+    store.add_batch(PLAN, "d.csv", "sha-d", _rows(("T03-1", day, 2, "d")), review="pending")
+    for states in (("approved",), REVIEW_ANY):
+        pd.testing.assert_frame_equal(store.latest_of(store.counted_target_reports(PLAN, as_of, states)),
+                                      store.latest_target_reports(PLAN, as_of, states))
+
+
+@pytest.mark.parametrize("unit, search, limit, expected", [
+    (None, "", None, [4, 3, 2, 1]),
+    (None, "", 2, [4, 3]),
+    ("区民政局", "", None, [3, 1]),
+    (None, "MONTH", None, [2, 1]),         # any case
+    (None, "_", None, [3]),                # the character itself, not LIKE's any-one-character
+    (None, "%", None, []),
+    (None, "4", None, [4]),                # a batch number
+    ("区民政局", "month", 1, [1]),
+])
+def test_batches_are_listed_by_unit_name_or_number_newest_first(store, unit, search, limit, expected):
+    for n, (name, by) in enumerate([("month-9.csv", "区民政局"), ("Month-10.csv", "区科学技术局"),
+                                    ("民政_10月.csv", "区民政局"), ("十一月.xlsx", None)], start=1):
+        store.add_batch(PLAN, name, f"sha-{n}", _rows(("T15-1", date(2023, 9, 30), n, "")), unit=by)
+    assert store.batches(PLAN, unit=unit, search=search, limit=limit)["id"].tolist() == expected
+    assert store.batch_count(PLAN, unit) == len(store.batches(PLAN, unit=unit))

@@ -13,24 +13,15 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.exc import OperationalError
 
-from . import changes, evidence, review
-from .accounts import ROLES, Accounts
+from .accounts import ROLES
 from .db import database_url, is_sqlite, shown
-from .deck import build as build_deck
-from .errors import user_message
-from .exports import ledger_xlsx
-from .extract import extract, write
-from .formats import item as item_name
-from .ingest import MAX_FILE_BYTES, ingest
 from .plan import DATA_DIR, load_plan
-from .pptx import to_pptx
-from .ranking import items, scores, weights
-from .samples import load_sample, remove_sample
-from .snapshot import status_records, take
-from .store import Store, copy_store
-from .template import default_report_date, template_csv, template_frame, template_title, template_xlsx
+from .store import Store
 from .validation import ProblemsError
 from .values import parse_date
+
+# Each command imports what only it uses (readers and openpyxl, Alembic, python-pptx, psycopg's errors, ...) inside
+# its function: `status --json` run from cron or a script would otherwise spend most of its time importing them.
 
 
 def _date(text: str) -> date:
@@ -188,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         print("已中断。", file=sys.stderr)
         return 130
     except Exception as exc:
+        from .errors import user_message
+
         print(user_message(exc), file=sys.stderr)
         if args.debug:
             traceback.print_exception(exc, file=sys.stderr)
@@ -243,6 +236,10 @@ def _unit(plan, name: str | None) -> tuple[bool, str | None]:
 
 
 def _import(args, plan, store) -> int:
+    from . import evidence, review
+    from .ingest import MAX_FILE_BYTES, ingest
+    from .snapshot import take
+
     if not args.file.is_file():
         print(f"{args.file}：文件不存在" if not args.file.exists() else f"{args.file}：是一个目录，应为文件",
               file=sys.stderr)
@@ -303,6 +300,9 @@ REVIEW_JSON_FIELDS = ["row", "kind", "item", "batch_id", "unit", "user", "create
 
 
 def _review(args, plan, store) -> int:
+    from . import review
+    from .snapshot import take
+
     if args.review_command == "list":
         known, unit = _unit(plan, args.unit)
         if not known:
@@ -353,6 +353,8 @@ def _review(args, plan, store) -> int:
 def _evidence_dir(folder: Path, targets: set[str]) -> tuple[dict[str, list[tuple[str, bytes]]], list[str]]:
     """The evidence folder's files by the target each backs, and every problem with them (checked before anything
     is stored)."""
+    from . import evidence
+
     if not folder.is_dir():
         return {}, [f"--evidence {folder}：不是一个目录"]
     paths = {p.name: p for p in folder.iterdir() if p.is_file()}
@@ -363,6 +365,8 @@ def _evidence_dir(folder: Path, targets: set[str]) -> tuple[dict[str, list[tuple
 
 
 def _evidence(args, plan, store) -> int:
+    from . import evidence
+
     target, task = getattr(args, "target", None), getattr(args, "task", None)  # get names a file by its number
     kind, item = ("target", target) if target else ("task", task) if task else (None, None)
     if args.evidence_command == "add":
@@ -398,6 +402,10 @@ def _evidence(args, plan, store) -> int:
 
 
 def _change(args, plan, store) -> int:
+    from . import changes
+    from .formats import item as item_name
+    from .snapshot import take
+
     try:
         if args.change_command == "request":
             known, unit = _unit(plan, args.unit)
@@ -448,6 +456,8 @@ def _emit(records: list[dict], as_json: bool, line) -> None:
 
 
 def _status(args, plan, store) -> int:
+    from .snapshot import status_records, take
+
     snapshot = take(plan, store, args.as_of)
     if args.tasks:
         records = [{"task_id": int(r.task_id), "chapter": int(r.chapter), "title": r.title,
@@ -465,6 +475,9 @@ def _status(args, plan, store) -> int:
 
 
 def _rank(args, plan, store) -> int:
+    from .ranking import items, scores, weights
+    from .snapshot import take
+
     snapshot = take(plan, store, args.as_of)
     table = scores(snapshot)
     parts = items(snapshot)
@@ -495,6 +508,8 @@ def _rank(args, plan, store) -> int:
 
 
 def _extract(args) -> int:
+    from .extract import extract, write
+
     if not args.notice.exists():
         print(f"{args.notice}：文件不存在", file=sys.stderr)
         return 1
@@ -513,6 +528,12 @@ def _extract(args) -> int:
 
 
 def _export(args, plan, store) -> int:
+    from . import review
+    from .deck import build as build_deck
+    from .exports import ledger_xlsx
+    from .pptx import to_pptx
+    from .snapshot import take
+
     snapshot = take(plan, store, args.as_of, include_unreviewed=args.include_unreviewed)
     if args.format == "xlsx":
         data = ledger_xlsx(snapshot, store.batches(plan.id), per_unit=args.per_unit, author=args.office)
@@ -527,6 +548,8 @@ def _export(args, plan, store) -> int:
 
 
 def _template(args, plan, store) -> int:
+    from .template import default_report_date, template_csv, template_frame, template_title, template_xlsx
+
     known, unit = _unit(plan, args.unit)
     if not known:
         return 1
@@ -552,6 +575,8 @@ def _password(args, confirm: bool = True) -> str:
 
 
 def _user(args, plan, store) -> int:
+    from .accounts import Accounts
+
     accounts = Accounts(store)
     try:
         if args.user_command == "add":
@@ -593,6 +618,8 @@ def _backup(args, plan, store) -> int:
     except OperationalError as exc:  # a read-only or full store can still be backed up
         if not args.out.is_file():
             raise
+        from .errors import user_message
+
         print(f"警告：备份已写出，但未能在审计日志中记下这次备份。{user_message(exc)}", file=sys.stderr)
     print(f"已备份到 {args.out}（{args.out.stat().st_size / 1024:.0f} KB）。")
     return 0
@@ -609,6 +636,8 @@ def _restore(args, plan, store) -> int:
 
 
 def _sample(args, plan, store) -> int:
+    from .samples import load_sample, remove_sample
+
     if args.action == "load":
         batch = load_sample(plan, store, by=_by(args))
         print("示例数据已载入过，未作改动。" if batch.duplicate else f"示例数据已载入为批次 {batch.batch_id}。")
@@ -623,6 +652,8 @@ def _migrate(args, plan, store) -> int:
 
 
 def _copy_store(args) -> int:
+    from .store import copy_store
+
     try:
         url = database_url(args.source)
         if is_sqlite(url) and not Path(url.database).is_file():

@@ -10,6 +10,7 @@ from typing import Iterator
 
 from sqlalchemy import Connection, Engine, column, create_engine, event, insert, select, table, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, StaticPool
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "progress.db"
@@ -93,6 +94,25 @@ def writing(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(write=True)
         with conn.begin():
             yield conn
+
+
+def insert_rows(conn: Connection, name: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Append many rows to one of the store's tables inside the caller's transaction at the driver's own speed:
+    PostgreSQL's COPY, SQLite's executemany (SQLAlchemy's per-row parameter handling would cost more than the
+    database's writing)."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if is_sqlite(conn):
+        conn.exec_driver_sql(f"INSERT INTO {name} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+        return
+    statement = f"COPY {name} ({names}) FROM STDIN"
+    try:
+        with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy wraps the driver's errors everywhere else
+        raise DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error) from exc
 
 
 def lock(conn: Connection, name: str, key: str = "") -> None:

@@ -431,6 +431,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "reverted_ok": ("批次 {batch} 已撤销。", "Batch {batch} reverted."),
     "no_batches": ("还没有任何上报批次。", "No uploads yet."),
     "choose_batch": ("查看批次", "Show batch"),
+    "batch_search": ("查找批次（文件名中的字或批次号）", "Find a batch (part of its file name, or its number)"),
+    "batches_newest": ("显示最近的 {shown} 个批次（共 {total} 个）；更早的批次请在上方按文件名或批次号查找。",
+                       "The newest {shown} of {total} batches; find an older one above by file name or number."),
+    "batches_found": ("找到 {shown} 个批次（最多显示最近的 {limit} 个）。",
+                      "{shown} batches found (the newest {limit} at most)."),
+    "no_batch_found": ("没有符合的批次。", "No batch matches."),
     "batch_rows": ("批次 {batch} 的内容", "Rows of batch {batch}"),
     # review (审核)
     "review_page": ("审核", "Review"),

@@ -3,11 +3,13 @@ problem."""
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from .plan import Plan
@@ -15,7 +17,7 @@ from .readers import MAX_FILE_BYTES, Limits, Unreadable, read_sheets  # noqa: F4
 from .settings import resolve
 from .status import DONE, IN_PROGRESS, NOT_STARTED
 from .validation import Problem, ProblemsError
-from .values import parse_date, to_target_unit
+from .values import parse_date, sane_limit, to_target_unit
 
 DEFAULT_LIMITS = Limits()  # the settings' defaults
 
@@ -101,6 +103,8 @@ def read_rows(data: bytes, file_name: str, limits: Limits = DEFAULT_LIMITS) -> l
     An instructions sheet may hold a small example table, so the data sheet is the one with the most filled rows
     under a header; the first sheet when none has a header."""
     sheets = read_sheets(data, file_name, limits)
+    if len(sheets) == 1:
+        return sheets[0]
     best, best_rows = None, -1
     for rows in sheets:
         header = _find_header(rows)
@@ -170,7 +174,7 @@ def validate(plan: Plan, rows: list[list], file_name: str, sha256: str, *, unit:
     if header is None:
         result.fail(None, None, None, f"找不到表头：{REQUIRED_HINT}")
         return result
-    col, label = header.columns, header.labels
+    col = header.columns
     if "as_of" not in col:
         result.fail(None, None, None, f"缺少必需的列“截至日期”（表头在第{header.row + 1}行）")
         return result
@@ -182,12 +186,138 @@ def validate(plan: Plan, rows: list[list], file_name: str, sha256: str, *, unit:
     if unit is not None:
         unit = plan.canonical(unit) or unit
     today = today or date.today()
+    skip, plain = _plain_target_rows(plan, rows, header, unit, today, previous)
+    target_rows, task_rows, seen = _check_rows(result, plan, rows, header, unit, today, previous, skip)
+    if seen and plain and not seen.keys().isdisjoint({(row[0], row[1]) for row in plain}):
+        # A row checked alone has the target and date of a plain row: which of the two is kept, or named, depends
+        # on their order, so every row is checked alone.
+        result = Ingested(file_name, sha256)
+        target_rows, task_rows, _ = _check_rows(result, plan, rows, header, unit, today, previous)
+        plain = []
+    if plain:
+        target_rows = sorted(plain + target_rows, key=lambda row: row[-1])  # as the file orders them
+    if not target_rows and not task_rows and not result.errors:
+        result.fail(None, None, None, "文件中没有任何填报内容（只有表头，或完成值和任务状态全部留空）")
+    result.targets = pd.DataFrame(target_rows, columns=TARGET_COLUMNS)
+    result.tasks = pd.DataFrame(task_rows, columns=TASK_COLUMNS)
+    return result
+
+
+PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?")
+PLAIN_TASK = re.compile(r"([0-9]+)(?:\.0+)?")
+TEXT_KEYS = ("note", "problems", "next_steps")
+
+
+def _plain_date(value) -> str | None:
+    if type(value) is str:
+        value = value.strip()
+        return value if PLAIN_DATE.fullmatch(value) else None
+    if type(value) is datetime:
+        return value.date().isoformat()
+    return value.isoformat() if type(value) is date else None
+
+
+def _plain_number(value) -> float:
+    if type(value) is str:
+        value = value.strip()
+        return float(value) if PLAIN_NUMBER.fullmatch(value) else math.nan  # float(): as the row checks read it
+    return float(value) if type(value) in (int, float) else math.nan
+
+
+def _plain_task(value) -> int:
+    """A task number cell: its number, -1 when blank, -2 when it is anything else."""
+    if value is None or (type(value) is float and value != value):
+        return -1
+    text = value.strip() if type(value) is str else str(value) if type(value) in (int, float) else None
+    if text == "":
+        return -1
+    match = PLAIN_TASK.fullmatch(text) if text is not None else None
+    return int(match.group(1)) if match else -2
+
+
+def _plain_target_rows(plan: Plan, rows: list[list], header: Header, unit: str | None, today: date,
+                       previous: pd.DataFrame | None) -> tuple[set[int], list[tuple]]:
+    """The rows checked for the whole file at once: target rows whose every cell is plainly right (a known target
+    id as the plan writes it, an ISO date inside the plan and not after today, a plain number the target allows,
+    nothing that gives an error or a warning), each of its target and date once. Every other row goes through the
+    row-by-row checks, which name what is wrong; these rows would give no message there. Returns the rows' indexes
+    and what they store."""
+    col = header.columns
+    start = header.row + 1
+    if "target_id" not in col or "actual" not in col or start >= len(rows):
+        return set(), []
+    data = rows[start:]
+
+    def cells(key: str) -> list:
+        j = col.get(key)
+        return [None] * len(data) if j is None else [r[j] if j < len(r) else None for r in data]
+
+    # What decides a row, per target: the plan's ids as written (a typed id is normalised by the row checks).
+    facts = plan.targets[[unicodedata.normalize("NFKC", t).upper() == t for t in plan.targets["target_id"]]]
+    facts = facts.set_index("target_id")
+    indicator = facts["indicator"].fillna("")
+    limit = facts["target_value"].map(sane_limit).to_numpy(float)
+    target_value = facts["target_value"].to_numpy(float)
+    percent = facts["unit"].eq("%").to_numpy()
+    growth = indicator.map(_is_growth).to_numpy(bool)
+    share = indicator.map(_is_share).to_numpy(bool)
+    cumulative = facts["kind"].eq("cumulative").to_numpy()
+    allowed = facts["lead_list"].map(lambda units: not unit or unit in units).to_numpy(bool)
+    last = (previous.drop_duplicates("target_id", keep="last").set_index("target_id")
+            if previous is not None and len(previous) else pd.DataFrame(columns=["as_of", "actual"]))
+    last_value = last["actual"].reindex(facts.index).to_numpy(float)
+    last_day = pd.to_datetime(last["as_of"].reindex(facts.index), errors="coerce").to_numpy("datetime64[ns]")
+    has_last = facts.index.isin(last.index)
+
+    ids = [v.strip() if type(v) is str else None for v in cells("target_id")]
+    found = facts.index.get_indexer(ids)
+    ok = found >= 0
+    at = np.where(ok, found, 0)  # unknown ids look at the first target, and are not kept
+    if "task_id" in col:
+        task = np.array([_plain_task(v) for v in cells("task_id")], dtype=np.int64)
+        ok &= (task == -1) | (task == facts["task_id"].to_numpy(np.int64)[at])
+    day = pd.to_datetime(pd.Series([_plain_date(v) for v in cells("as_of")], dtype=object), format="%Y-%m-%d",
+                         errors="coerce").to_numpy("datetime64[ns]")
+    ok &= ((day >= np.datetime64(plan.start)) & (day <= np.datetime64(plan.end))
+           & (day <= np.datetime64(today)))  # NaT compares false
+    value = np.array([_plain_number(v) for v in cells("actual")], dtype=float)
+    with np.errstate(invalid="ignore"):
+        ok &= np.abs(value) <= limit[at]  # NaN and infinity fail
+        ok &= ~(percent[at] & (value > 0) & (value <= 1) & (target_value[at] >= 5))  # read as a share: a warning
+        ok &= ~((value < 0) & ~growth[at])
+        ok &= ~(percent[at] & share[at] & (value > 100))
+        ok &= allowed[at]
+        ten_times = (last_value[at] != 0) & (value > 10 * last_value[at])
+        less = cumulative[at] & (day >= last_day[at]) & (value < last_value[at])
+        ok &= ~(has_last[at] & (ten_times | less))
+    for key in header.labels:  # what _unfaithful refuses
+        text = key in TEXT_KEYS
+        ok &= np.array([not (isinstance(v, Unreadable) or (text and v is not None and len(str(v)) > MAX_TEXT_CHARS))
+                        for v in cells(key)], dtype=bool)
+    # The same target and date twice: the row checks say which is kept, or that they differ.
+    ok &= ~pd.DataFrame({"at": found, "day": day}).duplicated(keep=False).to_numpy()
+    keep = ok.nonzero()[0].tolist()
+    notes = cells("note")
+    notes = [n.strip() if type(n) is str else "" if _blank(n) else str(n).strip() for n in (notes[i] for i in keep)]
+    return ({start + i for i in keep},
+            list(zip([ids[i] for i in keep], pd.DatetimeIndex(day[keep]).date.tolist(), value[keep].tolist(), notes,
+                     [start + i + 1 for i in keep])))
+
+
+def _check_rows(result: Ingested, plan: Plan, rows: list[list], header: Header, unit: str | None, today: date,
+                previous: pd.DataFrame | None, skip: set[int] = frozenset()) -> tuple[list, list, dict]:
+    """Check the rows one by one, but those in `skip`, writing every problem into `result`: the target and task rows
+    to store, and the target and date of each target row that reached the duplicate check."""
+    col, label = header.columns, header.labels
     targets = plan.targets.set_index("target_id").to_dict("index")  # plain dicts: a row lookup per line
     task_leads = dict(zip(plan.tasks["task_id"], plan.tasks["lead_list"]))
     last = {} if previous is None else {r.target_id: (r.as_of, r.actual) for r in previous.itertuples(index=False)}
     target_rows, task_rows, seen, seen_tasks = [], [], {}, {}
 
     for index in range(header.row + 1, len(rows)):
+        if index in skip:
+            continue
         cells = rows[index]
         excel = index + 1
 
@@ -225,11 +355,7 @@ def validate(plan: Plan, rows: list[list], file_name: str, sha256: str, *, unit:
                         target_rows)
         else:
             _task_row(result, task_leads, kid, excel, get, text, label, unit, as_of, seen_tasks, task_rows)
-    if not target_rows and not task_rows and not result.errors:
-        result.fail(None, None, None, "文件中没有任何填报内容（只有表头，或完成值和任务状态全部留空）")
-    result.targets = pd.DataFrame(target_rows, columns=TARGET_COLUMNS)
-    result.tasks = pd.DataFrame(task_rows, columns=TASK_COLUMNS)
-    return result
+    return target_rows, task_rows, seen
 
 
 def _unfaithful(result, excel: int, get, label: dict) -> bool:

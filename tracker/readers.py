@@ -227,6 +227,10 @@ def _text_lines(data: bytes) -> tuple[list[str], dict[int, str]]:
     A file is UTF-8 (with or without BOM) or GBK/GB18030 as Chinese Windows writes it; decided line by line so that
     one pasted line in the other encoding is named instead of turning the whole file into mojibake."""
     bom = data.startswith(b"\xef\xbb\xbf")
+    try:  # the usual file: UTF-8 throughout, as every line decoded alone would show
+        return _split_lines((data[3:] if bom else data).decode("utf-8")), {}
+    except UnicodeDecodeError:
+        pass
     pieces = _split_lines(data[3:] if bom else data)
     utf8, other = [], []
     for i, piece in enumerate(pieces):
@@ -285,7 +289,7 @@ def _csv_rows(lines: list[str], foreign: dict[int, str], limits: Limits) -> list
             raise _Refused("引号用法有误：以引号开头的单元格应在结尾的引号后紧跟分隔符；请检查该格的引号",
                            *where) from None
         end = reader.line_num
-        if any(i in foreign for i in range(start, end)):
+        if foreign and any(i in foreign for i in range(start, end)):
             name = next(foreign[i] for i in range(start, end) if i in foreign)
             rest = "GBK" if name == "UTF-8" else "UTF-8"
             odd += [(row, j + 1, _shown(cell)) for j, cell in enumerate(record) if not cell.isascii()] or [
@@ -293,9 +297,10 @@ def _csv_rows(lines: list[str], foreign: dict[int, str], limits: Limits) -> list
             expected = (f"这一行是 {name} 编码，而文件其余部分是 {rest}（可能是从别的文件粘贴的）；"
                         "请在 Excel 或 WPS 中把整个文件另存为“CSV UTF-8（逗号分隔）”后再上传")
         start = end
-        for j, cell in enumerate(record):
-            if cell.strip() and (row > limits.rows or j >= limits.columns):
-                raise _over_limit(row, j + 1, _shown(cell), limits)
+        if row > limits.rows or len(record) > limits.columns:
+            for j, cell in enumerate(record):
+                if cell.strip() and (row > limits.rows or j >= limits.columns):
+                    raise _over_limit(row, j + 1, _shown(cell), limits)
         if row <= limits.rows:
             rows.append(record[:limits.columns])
     if odd:

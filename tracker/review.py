@@ -156,9 +156,11 @@ def returned(store: Store, plan_id: str, unit: str | None = None) -> pd.DataFram
     """Returned rows not yet corrected (no later row for the same item from a batch that counts), with the reason:
     what a unit's clerk must fix."""
     rows = review_rows(store, plan_id, (RETURNED,))
-    later = review_rows(store, plan_id, (APPROVED, PENDING))
     if unit is not None:
         rows = rows[rows["unit"] == unit]
+    if rows.empty:  # the usual case, and the rows that count are the plan's whole history: not read for nothing
+        return rows.reset_index(drop=True)
+    later = review_rows(store, plan_id, (APPROVED, PENDING))
     newest = later.groupby(["kind", "item"])["report_id"].max() if len(later) else pd.Series(dtype=float)
     fixed = [(k, i) in newest.index and newest[(k, i)] > r for k, i, r in
              zip(rows["kind"], rows["item"], rows["report_id"])]

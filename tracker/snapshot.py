@@ -86,9 +86,9 @@ def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None
     settings = resolve(store.settings())
     reviewing = review.active(store, settings)
     states = review.counted(reviewing, include_unreviewed)
-    targets = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of, states), as_of, settings)
-    targets = add_projection(targets, store.counted_target_reports(plan.id, as_of, states), plan.start, as_of,
-                             settings)
+    counted = store.counted_target_reports(plan.id, as_of, states)  # one read of the plan's reports for both
+    targets = evaluate_targets(plan, store.latest_of(counted), as_of, settings)
+    targets = add_projection(targets, counted, plan.start, as_of, settings)
     tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of, states), as_of, settings)
     targets, tasks = _flag_late(targets, plan, as_of, today), _flag_late(tasks, plan, as_of, today)
     targets, tasks = _canonical_units(targets, plan), _canonical_units(tasks, plan)

@@ -119,13 +119,13 @@ def evaluate_tasks(plan: Plan, targets: pd.DataFrame, task_reports: pd.DataFrame
                    settings: dict[str, float] | None = None) -> pd.DataFrame:
     """One row per task: its targets' statuses and its own reported state rolled up, the state judged against the
     task's deadline (the plan's end unless an approved extension moved it, changes.in_force)."""
-    reports = task_reports.set_index("task_id") if len(task_reports) else None
+    reports = task_reports.set_index("task_id").to_dict("index")  # plain dicts: a lookup per task
     by_task = targets.groupby("task_id")["status"].apply(list).to_dict()
     last_target_report = targets.dropna(subset=["reported_on"]).groupby("task_id")["reported_on"].max().to_dict()
     tasks = plan.tasks if "deadline" in plan.tasks else plan.tasks.assign(deadline=plan.end, change_note="")
     rows = []
     for t in tasks.itertuples(index=False):
-        report = reports.loc[t.task_id] if reports is not None and t.task_id in reports.index else None
+        report = reports.get(t.task_id)
         state = None if report is None or pd.isna(report["state"]) else report["state"] or None
         statuses = list(by_task.get(t.task_id, []))
         if state is not None or not statuses:

@@ -114,17 +114,17 @@ class Store:
             write_audit(conn, by, *(("load_sample", f"{plan_id}: batch {batch_id}") if is_sample else
                                     ("upload", f"batch {batch_id}: {file_name} ({rows} rows)")))
             state = "pending" if review == "pending" else "approved"
-            _insert(conn, "INSERT INTO target_reports (batch_id, target_id, as_of, actual, note, review)"
-                          " VALUES (:batch_id, :target_id, :as_of, :actual, :note, :review)",
-                    [dict(batch_id=batch_id, target_id=r.target_id, as_of=_iso(r.as_of), actual=float(r.actual),
-                          note=str(getattr(r, "note", "") or ""), review=state)
-                     for r in target_rows.itertuples(index=False)])
-            _insert(conn, "INSERT INTO task_reports (batch_id, task_id, as_of, state, progress, problems, next_steps,"
-                          " review) VALUES (:batch_id, :task_id, :as_of, :state, :progress, :problems, :next_steps,"
-                          " :review)",
-                    [dict(batch_id=batch_id, task_id=int(r.task_id), as_of=_iso(r.as_of), state=r.state or None,
-                          progress=r.progress or "", problems=r.problems or "", next_steps=r.next_steps or "",
-                          review=state) for r in task_rows.itertuples(index=False)])
+            if count := len(target_rows):
+                notes = target_rows["note"].tolist() if "note" in target_rows else [""] * count
+                db.insert_rows(conn, "target_reports", ("batch_id", "target_id", "as_of", "actual", "note", "review"),
+                               list(zip([batch_id] * count, target_rows["target_id"].tolist(),
+                                        map(_iso, target_rows["as_of"].tolist()),
+                                        map(float, target_rows["actual"].tolist()), [str(n or "") for n in notes],
+                                        [state] * count)))
+            db.insert_rows(conn, "task_reports", ("batch_id", "task_id", "as_of", "state", "progress", "problems",
+                                                  "next_steps", "review"),
+                           [(batch_id, int(r.task_id), _iso(r.as_of), r.state or None, r.progress or "",
+                             r.problems or "", r.next_steps or "", state) for r in task_rows.itertuples(index=False)])
             if review == "approved":
                 for kind, table in REPORT_TABLES.items():
                     conn.execute(text(
@@ -246,7 +246,9 @@ class Store:
         events = "FROM problem_events e JOIN problems p ON p.id = e.problem_id WHERE p.plan_id = :plan_id"
         reviews = "FROM review_events e JOIN batches b ON b.id = e.batch_id WHERE b.plan_id = :plan_id"
         changes = "FROM change_requests WHERE plan_id = :plan_id"
-        columns = [f"COUNT(*) {batches}", f"MAX(id) {batches}", f"COUNT(reverted_at) {batches}",
+        # Batches through their (plan_id, reverted_at, id) index, never counting them all (a city's plan has a
+        # hundred thousand): a new batch raises the newest counted id, a revert the reverted ones' count and time.
+        columns = [f"MAX(id) {batches} AND reverted_at IS NULL", f"COUNT(*) {batches} AND reverted_at IS NOT NULL",
                    f"MAX(reverted_at) {batches}", "COUNT(*) FROM settings", "MAX(updated_at) FROM settings",
                    "SUM(value) FROM settings", f"COUNT(*) {events}", f"MAX(e.id) {events}", f"COUNT(*) {reviews}",
                    f"MAX(e.id) {reviews}", f"COUNT(*) {changes}", f"MAX(decided_at) {changes}",
@@ -291,11 +293,11 @@ class Store:
                                review: tuple[str, ...] = REVIEW_ANY) -> pd.DataFrame:
         """What counts at as_of of every target's history, oldest first: the newest report of each target and date
         on or before as_of among rows in the given review states, reverted batches left out (target_id, as_of,
-        actual, reverted; the projection's input)."""
+        actual, note, reverted; the projection's input, and with latest_of the reports in force)."""
         where, params = _review_filter(review)
         frame = self._frame(f"""
-            SELECT target_id, as_of, actual, 0 AS reverted FROM (
-                SELECT r.target_id, r.as_of, r.actual,
+            SELECT target_id, as_of, actual, note, 0 AS reverted FROM (
+                SELECT r.target_id, r.as_of, r.actual, r.note,
                        ROW_NUMBER() OVER (PARTITION BY r.target_id, r.as_of ORDER BY r.id DESC) AS rank
                 FROM target_reports r
                 WHERE r.batch_id IN (SELECT id FROM batches WHERE plan_id = :plan_id AND reverted_at IS NULL)
@@ -303,6 +305,13 @@ class Store:
             ) ranked WHERE rank = 1 ORDER BY target_id, as_of""", plan_id=plan_id, as_of=_iso(as_of), **params)
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         return frame
+
+    @staticmethod
+    def latest_of(counted: pd.DataFrame) -> pd.DataFrame:
+        """latest_target_reports at the same date and review states, read from counted_target_reports' frame
+        instead of the store: each target's newest date there (its newest batch on that date already won)."""
+        latest = counted.drop_duplicates("target_id", keep="last")
+        return latest[["target_id", "as_of", "actual", "note"]].reset_index(drop=True)
 
     def target_history(self, plan_id: str, target_ids: list[str] | None = None,
                        review: tuple[str, ...] = REVIEW_ANY) -> pd.DataFrame:
@@ -337,9 +346,26 @@ class Store:
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         return frame
 
-    def batches(self, plan_id: str) -> pd.DataFrame:
-        """All batches of a plan, newest first."""
-        return self._frame("SELECT * FROM batches WHERE plan_id = :plan_id ORDER BY id DESC", plan_id=plan_id)
+    def batches(self, plan_id: str, *, unit: str | None = None, search: str = "",
+                limit: int | None = None) -> pd.DataFrame:
+        """The batches of a plan, newest first: all of them, or one unit's, or those whose file name holds `search`
+        (any case) or whose number it is, the newest `limit` of them when given."""
+        sql, params = "SELECT * FROM batches WHERE plan_id = :plan_id", {"plan_id": plan_id}
+        if unit is not None:
+            sql, params["unit"] = sql + " AND unit = :unit", unit
+        if search:
+            pattern = re.sub(r"([\\%_])", r"\\\1", search.lower())
+            sql += r" AND (LOWER(file_name) LIKE :pattern ESCAPE '\' OR CAST(id AS TEXT) = :search)"
+            params.update(pattern=f"%{pattern}%", search=search)
+        sql += " ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit is not None else "")
+        return self._frame(sql, **params)
+
+    def batch_count(self, plan_id: str, unit: str | None = None) -> int:
+        """How many batches the plan has (one unit's when given)."""
+        with self.connect() as conn:
+            return conn.execute(text("SELECT COUNT(*) FROM batches WHERE plan_id = :plan_id"
+                                     + (" AND unit = :unit" if unit is not None else "")),
+                                {"plan_id": plan_id, "unit": unit}).scalar_one()
 
     def batch_rows(self, batch_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The target and task reports of one batch, as stored."""
@@ -545,11 +571,6 @@ REVERTED = "CASE WHEN b.reverted_at IS NULL THEN 0 ELSE 1 END AS reverted"
 def _active_batch(conn: Connection, plan_id: str, sha256: str) -> int | None:
     return conn.execute(text("SELECT id FROM batches WHERE plan_id = :plan_id AND sha256 = :sha256"
                              " AND reverted_at IS NULL"), dict(plan_id=plan_id, sha256=sha256)).scalar()
-
-
-def _insert(conn: Connection, sql: str, rows: list[dict]) -> None:
-    if rows:
-        conn.execute(text(sql), rows)
 
 
 def copy_store(source: Store, target: Store, by: str | None = None) -> dict[str, int]:

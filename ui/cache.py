@@ -11,7 +11,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from tracker import review
+from tracker import changes, evidence, review
 from tracker.plan import DATA_DIR, Plan, available_plans, load_plan
 from tracker.snapshot import Snapshot, default_board_date, take
 from tracker.store import REVIEW_ANY, Store
@@ -83,14 +83,49 @@ def _latest(db: str, plan_id: str, version: tuple, review: tuple[str, ...]) -> t
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _batches(db: str, plan_id: str, version: tuple) -> pd.DataFrame:
-    return _store(db).batches(plan_id)
+def _returned(db: str, plan_id: str, version: tuple, unit: str | None) -> pd.DataFrame:
+    return review.returned(_store(db), plan_id, unit)
 
 
-def batches() -> pd.DataFrame:
-    """Every batch of the plan, newest first; cached until the store changes."""
+def returned(unit: str | None = None) -> pd.DataFrame:
+    """review.returned for the plan (a unit's rows when given), cached until the store changes: 进度上报 shows them
+    on every run."""
     p = plan()
-    return _batches(os.environ.get("TRACKER_DB", ""), p.id, store().version(p.id))
+    return _returned(os.environ.get("TRACKER_DB", ""), p.id, store().version(p.id), unit)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _queue(directory: str, stamp: tuple, db: str, as_of: date, version: tuple, held: tuple,
+           today: date) -> pd.DataFrame:
+    plan_ = changes.in_force(_load_plan(directory, stamp), _store(db), as_of)  # as the snapshot's plan is
+    return review.queue(plan_, _store(db), as_of, today)
+
+
+def review_queue(as_of: date) -> pd.DataFrame:
+    """review.queue for the plan at as_of, cached until the store or the evidence held changes (the store's version
+    does not follow evidence files) or the day turns (rows wait for working days)."""
+    p = plan()
+    held = tuple(sorted(evidence.counts(store(), p.id).items()))
+    return _queue(str(plan_dir()), _plan_stamp(plan_dir()), os.environ.get("TRACKER_DB", ""), as_of,
+                  store().version(p.id), held, date.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _batches(db: str, plan_id: str, version: tuple, unit: str | None, search: str,
+             limit: int | None) -> tuple[pd.DataFrame, int]:
+    return (_store(db).batches(plan_id, unit=unit, search=search, limit=limit),
+            _store(db).batch_count(plan_id, unit))
+
+
+# The batches 上报记录 lists at most: a city's plan gathers a hundred thousand, which no table or list shows at once.
+BATCHES_SHOWN = 500
+
+
+def batches(unit: str | None = None, search: str = "", limit: int | None = None) -> tuple[pd.DataFrame, int]:
+    """The plan's batches as Store.batches gives them, and how many the plan (or the unit) has in all; cached
+    until the store changes."""
+    p = plan()
+    return _batches(os.environ.get("TRACKER_DB", ""), p.id, store().version(p.id), unit, search, limit)
 
 
 def latest(review: tuple[str, ...] = REVIEW_ANY) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -171,6 +206,8 @@ def after_write() -> None:
     _cached_snapshot.clear()
     _history.clear()
     _latest.clear()
+    _returned.clear()
+    _queue.clear()
     _batches.clear()
     _memo.clear()
     _memo_compare.clear()

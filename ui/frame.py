@@ -12,7 +12,7 @@ from tracker.periods import newly_moved
 from tracker.snapshot import Snapshot
 
 from .auth import user
-from .cache import snapshot, store
+from .cache import snapshot
 from .paint import watch_touches
 from .tables import PRINT_COPIES
 from .text import T, plain
@@ -102,7 +102,7 @@ def page_header(title: str, page: str) -> Snapshot:
     number = p.meta.get("document_number")
     st.caption(f"{plain(p.title)}{f'（{plain(number)}）' if number else ''} · {T('as_of')} {snap.as_of:%Y-%m-%d} · "
                f"{T('time_progress')} {snap.time_progress:.0%}")
-    if store().has_samples(p.id):
+    if snap.has_samples:  # the snapshot's, cached: the store would look through every batch of the plan
         st.warning(T("sample_banner"), icon="⚠️")
     if snap.unreviewed:  # the leader chose to see where things are heading: say so on every page
         st.warning(T("unreviewed_banner", n=snap.pending), icon=":material/pending_actions:")
