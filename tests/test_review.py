@@ -585,3 +585,22 @@ def test_the_slides_on_screen_say_they_include_unreviewed_rows(app_db):
     assert not leader.exception, [e.value for e in leader.exception]
     line = next(c.value for c in leader.caption if "统计截至" in c.value)
     assert line.startswith(":red[**含未审核数据，仅供研判进展，不作考核依据**] · 1/")
+
+
+def test_a_unit_whose_report_waits_for_review_is_neither_late_nor_chased(plan, reviewed):
+    """The wait is the office's, not the unit's: a report sent in time is on time while it waits, though its figure
+    does not count yet; a returned report is not (the unit has to send a corrected one)."""
+    from tracker import chase
+    today = date(2023, 10, 20)  # the September report was due by now
+    batch = upload(plan, reviewed, "a", ("T68-1", AS_OF, 150))
+    snapshot = take(plan, reviewed, AS_OF, today=today)
+    target = snapshot.targets.set_index("target_id").loc["T68-1"]
+    assert pd.isna(target["actual"]) and target["reported_on"] is None   # the figure waits
+    assert target["submitted_on"] == AS_OF and not target["late"]
+    since = chase.period_start(snapshot)
+    assert "T68-1" not in chase.overdue(snapshot, since)["target_id"].tolist()
+    assert "T68-1" not in chase.notice(snapshot, "区民政局", since, date(2023, 10, 25))
+    review.send_back(reviewed, review.batch_rows(reviewed, plan.id, batch), "口径不符", "check")
+    snapshot = take(plan, reviewed, AS_OF, today=today)
+    assert snapshot.targets.set_index("target_id").loc["T68-1", "late"]
+    assert "T68-1" in chase.overdue(snapshot, chase.period_start(snapshot))["target_id"].tolist()

@@ -12,17 +12,17 @@ from .status import COMPLETED
 
 
 def items_led(snapshot: Snapshot) -> pd.DataFrame:
-    """One row per lead unit and item still open (its targets, and its tasks without targets) with the last report
-    date; a completed item owes no more reports."""
+    """One row per lead unit and item still open (its targets, and its tasks without targets) with the date of the
+    last report sent (counted or waiting for review); a completed item owes no more reports."""
     rows = []
     for t in snapshot.targets[snapshot.targets["status"] != COMPLETED].itertuples(index=False):
-        reported = t.reported_on
+        reported = t.submitted_on
         for unit in t.lead_list:
             rows.append((unit, t.task_id, t.target_id, f"{t.indicator}（目标{t.target_value:g}{t.unit}）", reported))
     open_tasks = snapshot.tasks[(snapshot.tasks["targets"] == 0) & (snapshot.tasks["status"] != COMPLETED)]
     for k in open_tasks.itertuples(index=False):
         for unit in k.lead_list:
-            rows.append((unit, k.task_id, "", k.title, k.reported_on))
+            rows.append((unit, k.task_id, "", k.title, k.submitted_on))
     return pd.DataFrame(rows, columns=["unit", "task_id", "target_id", "name", "reported_on"])
 
 

@@ -14,7 +14,7 @@ from .plan import Plan, is_open_list
 from .projection import add_projection
 from .settings import fixed_board_date, resolve
 from .status import COMPLETED, evaluate_targets, evaluate_tasks, time_progress
-from .store import Store
+from .store import Store, review_rows
 
 
 @dataclass
@@ -62,7 +62,29 @@ def _flag_late(items: pd.DataFrame, plan: Plan, as_of: date, today: date | None)
     # Nothing is late before the report for the board's period is due.
     due = period_of(plan, as_of).due <= (today or date.today())
     return items.assign(late=[due and late(day, as_of, plan, status == COMPLETED)
-                              for day, status in zip(items["reported_on"], items["status"])])
+                              for day, status in zip(items["submitted_on"], items["status"])])
+
+
+_NONE_WAITING = pd.DataFrame({"kind": [], "item": [], "as_of": []})
+
+
+def _submitted(targets: pd.DataFrame, tasks: pd.DataFrame, waiting: pd.DataFrame,
+               as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each item's submitted_on: the date of its newest report that counts or waits for review. A report waiting for
+    the office is the unit's report sent: neither 未按期上报 nor chased, though its figure does not count yet."""
+    waiting = waiting[waiting["as_of"] <= as_of]
+    newest = waiting.groupby(["kind", "item"])["as_of"].max().to_dict()
+
+    def later(day, kind: str, item) -> date | None:
+        sent = newest.get((kind, str(item)))
+        return max((d for d in (day, sent) if d is not None), default=None)
+
+    targets = targets.assign(submitted_on=[later(d, "target", t) for d, t in
+                                           zip(targets["reported_on"], targets["target_id"])])
+    by_task = targets.dropna(subset=["submitted_on"]).groupby("task_id")["submitted_on"].max().to_dict()
+    tasks = tasks.assign(submitted_on=[max((d for d in (later(day, "task", t), by_task.get(t)) if d is not None),
+                                           default=None) for day, t in zip(tasks["reported_on"], tasks["task_id"])])
+    return targets, tasks.astype({"submitted_on": object})
 
 
 def _canonical_units(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
@@ -90,11 +112,14 @@ def take(plan: Plan, store: Store, as_of: date | None = None, today: date | None
     targets = evaluate_targets(plan, store.latest_of(counted), as_of, settings)
     targets = add_projection(targets, counted, plan.start, as_of, settings)
     tasks = evaluate_tasks(plan, targets, store.latest_task_reports(plan.id, as_of, states), as_of, settings)
+    pending = review.pending(store, plan.id) if reviewing else 0
+    waiting = review_rows(store, plan.id, (review.PENDING,)) if pending and not include_unreviewed else _NONE_WAITING
+    targets, tasks = _submitted(targets, tasks, waiting, as_of)
     targets, tasks = _flag_late(targets, plan, as_of, today), _flag_late(tasks, plan, as_of, today)
     targets, tasks = _canonical_units(targets, plan), _canonical_units(tasks, plan)
     history = cache(lambda: (store.target_history(plan.id, review=states), store.task_history(plan.id, review=states)))
     return Snapshot(plan, as_of, targets, tasks, settings, store.problems(plan.id), store.has_samples(plan.id),
-                    review.pending(store, plan.id) if reviewing else 0, reviewing and include_unreviewed, history)
+                    pending, reviewing and include_unreviewed, history)
 
 
 STATUS_JSON_FIELDS = ["target_id", "task_id", "indicator", "target_value", "target_max", "unit", "direction",
