@@ -3,12 +3,17 @@ kept in the store and never overwritten; the CLI's evidence add|list|get and imp
 import io
 import json
 import zipfile
+from datetime import date
 
 import openpyxl
+import pandas as pd
 import pytest
 from conftest import dump
+from PIL import Image
+from sqlalchemy import LargeBinary, bindparam, text
 
-from tracker import evidence
+from tracker import db, evidence, migrations, review
+from tracker.accounts import Accounts
 from tracker.cli import main
 from tracker.settings import DEFAULTS
 from tracker.store import Store
@@ -31,6 +36,13 @@ def _xlsx() -> bytes:
     book = openpyxl.Workbook()
     book.active["A1"] = "台账"
     book.save(out)
+    return out.getvalue()
+
+
+def picture(width: int, height: int, kind: str = "PNG", mode: str = "RGB", **options) -> bytes:
+    """An image of that size, encoded as a real camera or scanner would."""
+    out = io.BytesIO()
+    Image.new(mode, (width, height), "red").save(out, kind, **options)
     return out.getvalue()
 
 
@@ -181,3 +193,123 @@ def test_a_clerk_attaches_evidence_on_the_report_page_and_the_reviewer_sees_it(t
     assert reviewer.selectbox(key="review_evidence").options == ["清单.pdf · target T68-1"]
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def _rotated_photo() -> bytes:
+    """A JPEG 400 wide and 200 high whose EXIF says the camera was turned (orientation 6: show it rotated)."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return picture(400, 200, "JPEG", exif=exif.tobytes())
+
+
+THUMBNAILS = [
+    ("a landscape PNG", picture(1600, 1200), (240, 180)),
+    ("a PNG with transparency", picture(300, 600, mode="RGBA"), (120, 240)),
+    ("a small JPEG is not enlarged", picture(100, 50, "JPEG"), (100, 50)),
+    ("a turned photo is shown upright", _rotated_photo(), (120, 240)),
+    ("a damaged PNG", PNG, None),
+    ("a PDF", PDF, None),
+]
+
+
+@pytest.mark.parametrize("data, size", [t[1:] for t in THUMBNAILS], ids=[t[0] for t in THUMBNAILS])
+def test_an_image_gets_a_small_jpeg_thumbnail_when_it_is_stored(store, data, size):
+    [number] = evidence.add(store, "hedong-2023", "target", "T15-1", [("f", data)], "zhang")
+    thumb = evidence.thumbnail(store, number)
+    assert evidence.listing(store, "hedong-2023")["has_thumbnail"].tolist() == [size is not None]
+    if size is None:
+        assert thumb is None
+    else:
+        assert thumb.startswith(b"\xff\xd8\xff") and Image.open(io.BytesIO(thumb)).size == size
+        assert evidence.get(store, number)[2] == data  # the file itself is kept as it was sent
+
+
+def test_a_picture_too_large_to_decode_safely_is_kept_without_a_thumbnail(store, monkeypatch):
+    monkeypatch.setattr(evidence, "THUMBNAIL_MAX_PIXELS", 100 * 100)
+    [number] = evidence.add(store, "hedong-2023", "target", "T15-1", [("poster.png", picture(200, 200))], "zhang")
+    assert evidence.thumbnail(store, number) is None and evidence.get(store, number)[0] == "poster.png"
+
+
+def test_images_stored_before_thumbnails_existed_get_theirs_on_upgrade(tmp_path):
+    path = tmp_path / "progress.db"
+    engine = db.engine_for(db.database_url(str(path)))
+    with db.writing(engine) as conn:
+        migrations.upgrade(conn, "0007")
+        for number, data in enumerate([picture(480, 480), PDF], 1):
+            conn.execute(text("INSERT INTO evidence (plan_id, kind, item, file_name, media_type, size, sha256, content,"
+                              " uploaded_at) VALUES ('p', 'target', 'T15-1', :name, :media, 1, :sha, :content, 'now')")
+                         .bindparams(bindparam("content", type_=LargeBinary)),
+                         dict(name=f"f{number}", media=evidence.MEDIA_TYPES[evidence.sniff(data)], sha=str(number),
+                              content=data))
+    engine.dispose()
+    store = Store(path)
+    assert evidence.listing(store, "p")["has_thumbnail"].tolist() == [True, False]
+    assert Image.open(io.BytesIO(evidence.thumbnail(store, 1))).size == (240, 240)
+
+
+def _batch(plan, store, sha, *targets, tasks=(), state=None):
+    rows = pd.DataFrame([{"target_id": t, "as_of": date(2023, 9, 30), "actual": v, "note": ""} for t, v in targets])
+    task_rows = pd.DataFrame([{"task_id": t, "as_of": date(2023, 9, 30), "state": s, "progress": "", "problems": "",
+                               "next_steps": ""} for t, s in tasks]) if tasks else None
+    return store.add_batch(plan.id, f"{sha}.csv", sha, rows, task_rows, unit="区民政局", by="zhang",
+                           review=state).batch_id
+
+
+def test_a_file_for_a_whole_batch_is_stored_with_the_batch_and_listed_with_it(store, plan):
+    batch = _batch(plan, store, "a", ("T68-1", 300), ("T67-1", 100))
+    [number] = evidence.add(store, plan.id, "batch", str(batch), [("汇总表（签字）.pdf", PDF)], "zhang")
+    listed = evidence.listing(store, plan.id, "batch", str(batch))
+    assert listed[["id", "batch_id", "file_name", "uploaded_by"]].values.tolist() == [
+        [number, batch, "汇总表（签字）.pdf", "zhang"]]
+    assert evidence.counts(store, plan.id) == {("batch", str(batch)): 1}
+
+
+@pytest.mark.parametrize("kind, item, message", [("batch", "99", "批次 99 不存在于本计划"),
+                                                 ("unit", "区民政局", "应属于指标、任务或批次")])
+def test_evidence_for_something_that_is_not_there_is_refused_with_the_store_unchanged(store, plan, kind, item,
+                                                                                      message):
+    before = dump(store)
+    with pytest.raises(ValueError, match=message):
+        evidence.add(store, plan.id, kind, item, [("scan.pdf", PDF)], "zhang")
+    assert dump(store) == before
+
+
+def test_a_batch_file_is_held_to_the_same_checks_as_a_rows(store, plan):
+    batch = _batch(plan, store, "a", ("T68-1", 300))
+    with pytest.raises(ValueError, match="page.pdf：不是可接受的佐证材料"):
+        evidence.add(store, plan.id, "batch", str(batch), [("page.pdf", b"<html></html>")], "zhang")
+    assert evidence.listing(store, plan.id).empty
+
+
+def test_a_batch_file_backs_every_row_of_its_batch_and_satisfies_completion_needs_evidence(store, plan):
+    Accounts(store).add("office", "admin", "admin-pass-1")
+    store.set_settings({**DEFAULTS, "evidence_required": 1})
+    first = _batch(plan, store, "a", ("T68-1", 300), ("T67-1", 100), state="pending")
+    other = _batch(plan, store, "b", ("T15-1", 100), state="pending")
+    evidence.add(store, plan.id, "target", "T68-1", [("照片.png", picture(10, 10))], "zhang")
+    queue = review.queue(plan, store, date(2023, 9, 30)).set_index("item")
+    assert queue["evidence"].to_dict() == {"T68-1": 1, "T67-1": 0, "T15-1": 0}
+    assert queue["lacks_evidence"].to_dict() == {"T68-1": False, "T67-1": True, "T15-1": True}
+    evidence.add(store, plan.id, "batch", str(first), [("汇总表.pdf", PDF)], "zhang")
+    queue = review.queue(plan, store, date(2023, 9, 30)).set_index("item")
+    assert queue["evidence"].to_dict() == {"T68-1": 2, "T67-1": 1, "T15-1": 0}  # the other batch's row is not backed
+    assert queue["lacks_evidence"].to_dict() == {"T68-1": False, "T67-1": False, "T15-1": True}
+    assert other != first
+
+
+def test_the_files_backing_a_target_or_task_are_its_own_and_those_of_the_batches_that_reported_it(store, plan):
+    first = _batch(plan, store, "a", ("T68-1", 300), tasks=[(66, "doing")])
+    second = _batch(plan, store, "b", ("T15-1", 100))
+    evidence.add(store, plan.id, "target", "T68-1", [("照片.png", picture(10, 10))], "zhang")
+    evidence.add(store, plan.id, "task", "66", [("纪要.pdf", PDF)], "zhang")
+    evidence.add(store, plan.id, "batch", str(first), [("汇总表.pdf", PDF + b"1")], "zhang")
+    evidence.add(store, plan.id, "batch", str(second), [("另一表.pdf", PDF + b"2")], "zhang")
+    names = lambda frame: frame["file_name"].tolist()  # noqa: E731
+    assert names(evidence.backing(store, plan.id, targets=["T68-1"])) == ["照片.png", "汇总表.pdf"]
+    assert names(evidence.backing(store, plan.id, tasks=[66])) == ["纪要.pdf", "汇总表.pdf"]
+    assert names(evidence.backing(store, plan.id, targets=["T15-1", "T68-1"])) == ["照片.png", "汇总表.pdf",
+                                                                                  "另一表.pdf"]
+    assert names(evidence.backing(store, plan.id, targets=["T01-1"], tasks=[1])) == []
+    store.revert_batch(first, "office")  # its rows stop counting, and so does its file as their backing
+    assert names(evidence.backing(store, plan.id, targets=["T68-1"])) == ["照片.png"]
+    assert "content" not in evidence.backing(store, plan.id, targets=["T68-1"]).columns

@@ -67,8 +67,9 @@ def working_days(start: date, end: date) -> int:
 
 def queue(plan: Plan, store: Store, as_of: date, today: date | None = None) -> pd.DataFrame:
     """The rows waiting for review, oldest first, each with the value that counts now (previous), the change, the
-    target's status now and once approved (at as_of), its age in working days and whether it is overdue, its
-    evidence files and whether it lacks the evidence a completion needs (完成需佐证)."""
+    target's status now and once approved (at as_of), its age in working days and whether it is overdue, how many
+    evidence files back it (its own and its batch's) and whether it lacks the evidence a completion needs
+    (完成需佐证)."""
     settings = resolve(store.settings())
     rows = review_rows(store, plan.id, (PENDING,))
     now = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of, COUNTED), as_of, settings)
@@ -85,7 +86,9 @@ def queue(plan: Plan, store: Store, as_of: date, today: date | None = None) -> p
     rows["waiting_days"] = [working_days(datetime.fromisoformat(at).date(), today) for at in rows["created_at"]]
     rows["overdue"] = rows["waiting_days"] >= settings["review_overdue_days"]
     held = evidence.counts(store, plan.id)
-    rows["evidence"] = [held.get((k, str(i)), 0) for k, i in zip(rows["kind"], rows["item"])]
+    # a batch's own files (a signed table covering the upload) back every row of it
+    rows["evidence"] = [held.get((k, str(i)), 0) + held.get(("batch", str(b)), 0)
+                        for k, i, b in zip(rows["kind"], rows["item"], rows["batch_id"])]
     completed = (rows["status_after"] == COMPLETED) | (rows["state"] == DONE)
     rows["lacks_evidence"] = bool(settings["evidence_required"]) & completed & (rows["evidence"] == 0)
     return rows

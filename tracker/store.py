@@ -246,7 +246,8 @@ class Store:
         events = "FROM problem_events e JOIN problems p ON p.id = e.problem_id WHERE p.plan_id = :plan_id"
         reviews = "FROM review_events e JOIN batches b ON b.id = e.batch_id WHERE b.plan_id = :plan_id"
         changes = "FROM change_requests WHERE plan_id = :plan_id"
-        columns = [f"COUNT(*) {batches}", f"MAX(id) {batches}", f"COUNT(reverted_at) {batches}",
+        files = "FROM evidence WHERE plan_id = :plan_id"  # what the review queue says lacks evidence
+        columns = [f"COUNT(*) {files}", f"MAX(id) {files}", f"COUNT(*) {batches}", f"MAX(id) {batches}", f"COUNT(reverted_at) {batches}",
                    f"MAX(reverted_at) {batches}", "COUNT(*) FROM settings", "MAX(updated_at) FROM settings",
                    "SUM(value) FROM settings", f"COUNT(*) {events}", f"MAX(e.id) {events}", f"COUNT(*) {reviews}",
                    f"MAX(e.id) {reviews}", f"COUNT(*) {changes}", f"MAX(decided_at) {changes}",
