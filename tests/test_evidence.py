@@ -230,12 +230,13 @@ def test_a_picture_too_large_to_decode_safely_is_kept_without_a_thumbnail(store,
     assert evidence.thumbnail(store, number) is None and evidence.get(store, number)[0] == "poster.png"
 
 
-def test_images_stored_before_thumbnails_existed_get_theirs_on_upgrade(tmp_path):
+def test_files_stored_before_keep_their_contents_apart_and_images_get_thumbnails_on_upgrade(tmp_path):
     path = tmp_path / "progress.db"
     engine = db.engine_for(db.database_url(str(path)))
+    files = [picture(480, 480), PDF]
     with db.writing(engine) as conn:
         migrations.upgrade(conn, "0007")
-        for number, data in enumerate([picture(480, 480), PDF], 1):
+        for number, data in enumerate(files, 1):
             conn.execute(text("INSERT INTO evidence (plan_id, kind, item, file_name, media_type, size, sha256, content,"
                               " uploaded_at) VALUES ('p', 'target', 'T15-1', :name, :media, 1, :sha, :content, 'now')")
                          .bindparams(bindparam("content", type_=LargeBinary)),
@@ -245,6 +246,7 @@ def test_images_stored_before_thumbnails_existed_get_theirs_on_upgrade(tmp_path)
     store = Store(path)
     assert evidence.listing(store, "p")["has_thumbnail"].tolist() == [True, False]
     assert Image.open(io.BytesIO(evidence.thumbnail(store, 1))).size == (240, 240)
+    assert [evidence.get(store, number)[2] for number in (1, 2)] == files
 
 
 def _batch(plan, store, sha, *targets, tasks=(), state=None):

@@ -129,20 +129,26 @@ def add(store: Store, plan_id: str, kind: str, item: str, files: list[tuple[str,
             if held is not None:
                 ids.append(held)
                 continue
-            ids.append(conn.execute(text(
-                "INSERT INTO evidence (plan_id, kind, item, batch_id, file_name, media_type, size, sha256, content,"
-                " thumbnail, uploaded_at, uploaded_by) VALUES (:plan_id, :kind, :item, :batch_id, :name, :media,"
-                " :size, :sha, :content, :thumb, :at, :by) RETURNING id").bindparams(
-                    bindparam("content", type_=LargeBinary), bindparam("thumb", type_=LargeBinary)),
+            number = conn.execute(text(
+                "INSERT INTO evidence (plan_id, kind, item, batch_id, file_name, media_type, size, sha256,"
+                " uploaded_at, uploaded_by) VALUES (:plan_id, :kind, :item, :batch_id, :name, :media, :size, :sha,"
+                " :at, :by) RETURNING id"),
                 dict(plan_id=plan_id, kind=kind, item=str(item), batch_id=batch_id, name=name,
-                     media=MEDIA_TYPES[sniff(data)], size=len(data), sha=digest, content=data, thumb=thumb, at=at,
-                     by=by)).scalar_one())
+                     media=MEDIA_TYPES[sniff(data)], size=len(data), sha=digest, at=at, by=by)).scalar_one()
+            conn.execute(text("INSERT INTO evidence_content (id, content) VALUES (:id, :content)")
+                         .bindparams(bindparam("content", type_=LargeBinary)), dict(id=number, content=data))
+            if thumb is not None:
+                conn.execute(text("INSERT INTO evidence_thumbnails (id, thumbnail) VALUES (:id, :thumb)")
+                             .bindparams(bindparam("thumb", type_=LargeBinary)), dict(id=number, thumb=thumb))
+            ids.append(number)
         write_audit(conn, by, "evidence_add", f"{kind} {item}: " + "、".join(name for name, _ in files))
     return ids
 
 
+# The list of files never touches their contents: whether an image has a thumbnail is read from its key alone.
 LISTED = ("id, kind, item, batch_id, file_name, media_type, size, sha256, uploaded_at, uploaded_by,"
-          " CASE WHEN thumbnail IS NULL THEN 0 ELSE 1 END AS has_thumbnail")
+          " CASE WHEN EXISTS (SELECT 1 FROM evidence_thumbnails t WHERE t.id = evidence.id) THEN 1 ELSE 0 END"
+          " AS has_thumbnail")
 
 
 def _listed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -150,14 +156,19 @@ def _listed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def listing(store: Store, plan_id: str, kind: str | None = None, item: str | None = None) -> pd.DataFrame:
-    """The evidence of a plan (or of one target, task or batch), oldest first, without the contents: id, kind,
-    item, batch_id, file_name, media_type, size, sha256, uploaded_at, uploaded_by, has_thumbnail."""
+def listing(store: Store, plan_id: str, kind: str | None = None, item: str | None = None,
+            batch_id: int | None = None) -> pd.DataFrame:
+    """The evidence of a plan (or of one target, task or batch; or sent with one batch, its own and its rows'),
+    oldest first, without the contents: id, kind, item, batch_id, file_name, media_type, size, sha256, uploaded_at,
+    uploaded_by, has_thumbnail."""
     sql = f"SELECT {LISTED} FROM evidence WHERE plan_id = :plan_id"
     params = {"plan_id": plan_id}
     if kind is not None:
         sql += " AND kind = :kind AND item = :item"
         params.update(kind=kind, item=str(item))
+    if batch_id is not None:
+        sql += " AND batch_id = :batch_id"
+        params.update(batch_id=int(batch_id))
     return _listed(store._frame(sql + " ORDER BY id", **params))
 
 
@@ -183,14 +194,16 @@ def backing(store: Store, plan_id: str, targets: list[str] = (), tasks: list[int
 def thumbnail(store: Store, evidence_id: int) -> bytes | None:
     """The stored thumbnail of one image (a few kilobytes), None when it has none."""
     with store.connect() as conn:
-        row = conn.execute(text("SELECT thumbnail FROM evidence WHERE id = :id"), {"id": int(evidence_id)}).first()
-    return None if row is None or row[0] is None else bytes(row[0])
+        row = conn.execute(text("SELECT thumbnail FROM evidence_thumbnails WHERE id = :id"),
+                           {"id": int(evidence_id)}).first()
+    return None if row is None else bytes(row[0])
 
 
 def get(store: Store, evidence_id: int) -> tuple[str, str, bytes]:
     """One file's name, media type and content; ValueError when there is none with that number."""
     with store.connect() as conn:
-        row = conn.execute(text("SELECT file_name, media_type, content FROM evidence WHERE id = :id"),
+        row = conn.execute(text("SELECT e.file_name, e.media_type, c.content FROM evidence e"
+                                " JOIN evidence_content c ON c.id = e.id WHERE e.id = :id"),
                            {"id": int(evidence_id)}).first()
     if row is None:
         raise ValueError(f"没有编号为 {evidence_id} 的佐证材料")
