@@ -60,6 +60,7 @@ def _store(ingested, source: str) -> None:
                                        + (ui.T("review_imported_pending") if state == "pending" else ""))
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
     st.session_state.pop("pending_edit", None)
+    st.session_state["evidence_for"] = ("batch", str(batch.batch_id))  # ready for a table covering the whole upload
     ui.after_write()
 
 
@@ -161,23 +162,41 @@ with edit_tab:
     if "pending_edit" in st.session_state:
         show(st.session_state["pending_edit"], "edit", "edit")
 
-with st.expander(ui.T("evidence_attach")):
+with st.expander(ui.T("evidence_attach"), expanded=st.session_state.get("evidence_for", ("",))[0] == "batch"):
     mine = frame[frame["指标编号"].notna()]
-    choices = [("target", t) for t in mine["指标编号"]] + [("task", str(int(t))) for t in
-                                                          frame.loc[frame["指标编号"].isna(), "任务编号"]]
-    st.selectbox(ui.T("evidence_for"), choices, key="evidence_for", format_func=lambda c: c[1] if c[0] == "target"
-                 else f"{ui.T('task_id')} {c[1]}")
-    st.file_uploader(ui.T("evidence_attach"), accept_multiple_files=True, key="evidence_files")
+    recent = ui.batches()
+    recent = recent[recent["reverted_at"].isna() & ((recent["unit"] == unit) if unit else True)].head(10)
+    uploads = dict(zip(recent["id"].astype(str), recent["file_name"]))
+    choices = ([("target", t) for t in mine["指标编号"]]
+               + [("task", str(int(t))) for t in frame.loc[frame["指标编号"].isna(), "任务编号"]]
+               + [("batch", b) for b in uploads])
+    if st.session_state.get("evidence_for") not in choices:
+        st.session_state.pop("evidence_for", None)
+
+    def _label(choice: tuple[str, str]) -> str:
+        kind, item = choice
+        if kind == "batch":
+            return ui.T("evidence_whole_batch", batch=item, name=uploads[item])
+        return item if kind == "target" else f"{ui.T('task_id')} {item}"
+
+    kind, item = st.selectbox(ui.T("evidence_for"), choices, key="evidence_for", format_func=_label)
+    st.file_uploader(ui.T("evidence_attach"), accept_multiple_files=True,
+                     key=f"evidence_files_{st.session_state.get('evidence_round', 0)}")
 
     def _attach() -> None:
         kind, item = st.session_state["evidence_for"]
-        files = [(f.name, f.getvalue()) for f in st.session_state.get("evidence_files") or []]
+        round_ = st.session_state.get("evidence_round", 0)
+        files = [(f.name, f.getvalue()) for f in st.session_state.get(f"evidence_files_{round_}") or []]
         try:
             n = len(evidence.add(store, plan.id, kind, item, files, ui.user().name))
-            st.session_state["report_done"] = ui.T("evidence_saved", n=n)
         except ValueError as exc:
             st.session_state["evidence_error"] = str(exc)
+            return
+        st.session_state["report_done"] = ui.T("evidence_saved", n=n)
+        st.session_state["evidence_round"] = round_ + 1  # an empty uploader for the next files
+        ui.after_write()
 
     st.button(ui.T("evidence_save"), key="evidence_save", on_click=_attach)
     if "evidence_error" in st.session_state:
         st.error(st.session_state.pop("evidence_error"))
+    ui.evidence_files(evidence.listing(store, plan.id, kind, item), "report_evidence")

@@ -77,14 +77,16 @@ for unit, rows in queue.groupby(queue["unit"].fillna(""), sort=False):
     c.button(ui.T("review_approve_unit"), key=f"review_all_{unit}", type="primary",
              on_click=_decide, args=(refs, unit, "all"))
 
-files = evidence.listing(store, plan.id).set_index("id")  # names and types only, never the contents
-if len(files):
+backed = queue[queue["evidence"] > 0]
+if len(backed):
     st.subheader(ui.T("evidence"))
-    names = {i: f"{name} · {kind} {item}" for i, name, kind, item in
-             zip(files.index, files["file_name"], files["kind"], files["item"])}
-    chosen = st.selectbox(ui.T("evidence"), list(names), key="review_evidence", format_func=names.get)
-    st.download_button(ui.T("evidence_download"), lambda: evidence.get(store, chosen)[2], on_click="ignore",
-                       file_name=files.loc[chosen, "file_name"], mime=files.loc[chosen, "media_type"])
+    shown = {r: ui.T("evidence_row_n", row=r, item=f"{i} {names.get(i) or titles.get(i, '')}", n=n)
+             for r, i, n in zip(backed["row"], backed["item"], backed["evidence"])}
+    row = backed.set_index("row").loc[st.selectbox(ui.T("evidence_of_row"), list(shown), key="review_evidence",
+                                                   format_func=shown.get)]
+    files = evidence.listing(store, plan.id)  # names only; the contents are read for a download clicked
+    ui.evidence_files(files[((files["kind"] == row["kind"]) & (files["item"] == str(row["item"])))
+                            | ((files["kind"] == "batch") & (files["batch_id"] == row["batch_id"]))], "review_evidence")
 
 requests = changes.listing(store, plan.id, "pending")
 if len(requests):

@@ -2,6 +2,7 @@
 kept in the store and never overwritten; the CLI's evidence add|list|get and import --evidence."""
 import io
 import json
+import re
 import zipfile
 from datetime import date
 
@@ -15,6 +16,7 @@ from sqlalchemy import LargeBinary, bindparam, text
 from tracker import db, evidence, migrations, review
 from tracker.accounts import Accounts
 from tracker.cli import main
+from tracker.plan import load_plan
 from tracker.settings import DEFAULTS
 from tracker.store import Store
 
@@ -153,48 +155,6 @@ def test_cli_import_with_an_evidence_folder_refuses_all_for_one_bad_file(capsys,
                                                                           ("T68-1", "T68-1.png", 1)]
 
 
-def test_a_clerk_attaches_evidence_on_the_report_page_and_the_reviewer_sees_it(tmp_path, monkeypatch):
-    from datetime import datetime
-
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    from tracker.accounts import Accounts, User
-    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    store = Store(tmp_path / "progress.db")
-    Accounts(store).add("office", "admin", "admin-pass-1")
-    Accounts(store).add("zhang", "reporter", "correct-horse", unit="区民政局")
-    store.set_settings({**DEFAULTS, "evidence_required": 1})
-
-    def as_user(user, page):
-        app = AppTest.from_file("../dashboard.py", default_timeout=60)
-        app.session_state["user"], app.session_state["last_seen"] = user, datetime.now()
-        app.run()
-        app.switch_page(f"pages/{page}.py").run()
-        assert not app.exception, [e.value for e in app.exception]
-        return app
-
-    clerk = as_user(User("zhang", "reporter", "区民政局"), "report")
-    clerk.file_uploader[0].upload("p.csv", b"target_id,as_of,actual\nT68-1,2023-12-31,300\nT67-1,2023-12-31,100\n",
-                                  "text/csv").run()
-    clerk.button(key="import_upload").click().run()
-    clerk.selectbox(key="evidence_for").select(("target", "T68-1")).run()
-    clerk.file_uploader(key="evidence_files").upload("page.pdf", b"<html></html>", "application/pdf").run()
-    clerk.button(key="evidence_save").click().run()
-    assert "page.pdf：不是可接受的佐证材料" in clerk.error[0].value
-    clerk.file_uploader(key="evidence_files").upload("清单.pdf", PDF, "application/pdf").run()
-    clerk.button(key="evidence_save").click().run()
-    assert clerk.success[0].value == "已保存 1 份佐证材料。"
-    reviewer = as_user(User("office", "admin"), "review")
-    waiting = reviewer.dataframe[0].value.set_index("行号")
-    assert waiting["佐证"].tolist() == ["1", "0 缺佐证"]  # both complete; only T68-1 has its evidence
-    assert reviewer.selectbox(key="review_evidence").options == ["清单.pdf · target T68-1"]
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 def _rotated_photo() -> bytes:
     """A JPEG 400 wide and 200 high whose EXIF says the camera was turned (orientation 6: show it rotated)."""
     exif = Image.Exif()
@@ -315,3 +275,124 @@ def test_the_files_backing_a_target_or_task_are_its_own_and_those_of_the_batches
     store.revert_batch(first, "office")  # its rows stop counting, and so does its file as their backing
     assert names(evidence.backing(store, plan.id, targets=["T68-1"])) == ["照片.png"]
     assert "content" not in evidence.backing(store, plan.id, targets=["T68-1"]).columns
+
+
+# --- the pages -------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def app_store(tmp_path, monkeypatch):
+    """A store with an administrator, a reviewer and 区民政局's clerk, with 完成需佐证 on; fresh Streamlit caches."""
+    import streamlit as st
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store = Store(tmp_path / "progress.db")
+    Accounts(store).add("office", "admin", "admin-pass-1")
+    Accounts(store).add("check", "reviewer", "review-pass-1")
+    Accounts(store).add("zhang", "reporter", "correct-horse", unit="区民政局")
+    store.set_settings({**DEFAULTS, "evidence_required": 1, "board_date": 20231231})
+    yield store
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def as_user(name, role, page, unit=None):
+    from datetime import datetime
+
+    from streamlit.testing.v1 import AppTest
+
+    from tracker.accounts import User
+    app = AppTest.from_file("../dashboard.py", default_timeout=60)
+    app.session_state["user"], app.session_state["last_seen"] = User(name, role, unit), datetime.now()
+    app.run()
+    app.switch_page(f"pages/{page}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def clerk_uploads(rows: bytes):
+    clerk = as_user("zhang", "reporter", "report", "区民政局")
+    clerk.file_uploader[0].upload("p.csv", rows, "text/csv").run()
+    clerk.button(key="import_upload").click().run()
+    assert not clerk.exception, [e.value for e in clerk.exception]
+    return clerk
+
+
+def downloads(app) -> list[str]:
+    """The evidence download buttons' labels as shown (their Markdown escapes taken out); each sends its file only
+    when clicked (a deferred file)."""
+    buttons = [b for b in app.get("download_button") if "_get_" in b.proto.id]
+    assert all(b.proto.deferred_file_id for b in buttons)
+    return [re.sub(r"\\(.)", r"\1", b.label) for b in buttons]
+
+
+def images(app) -> int:
+    return len(app.get("image"))
+
+
+def test_a_clerk_attaches_evidence_to_a_row_and_the_reviewer_sees_it_with_its_thumbnail(app_store):
+    clerk = clerk_uploads(b"target_id,as_of,actual\nT68-1,2023-12-31,300\nT67-1,2023-12-31,100\n")
+    clerk.selectbox(key="evidence_for").select(("target", "T68-1")).run()
+    clerk.file_uploader(key="evidence_files_0").upload("page.pdf", b"<html></html>", "application/pdf").run()
+    clerk.button(key="evidence_save").click().run()
+    assert "page.pdf：不是可接受的佐证材料" in clerk.error[0].value
+    clerk.file_uploader(key="evidence_files_0").upload("现场.png", picture(800, 600), "image/png").run()
+    clerk.button(key="evidence_save").click().run()
+    assert clerk.success[0].value == "已保存 1 份佐证材料。"
+    assert clerk.selectbox(key="evidence_for").value == ("target", "T68-1")
+    assert downloads(clerk) == ["下载 现场.png"] and images(clerk) == 1          # listed under the choice
+    reviewer = as_user("check", "reviewer", "review")
+    waiting = reviewer.dataframe[0].value.set_index("行号")
+    assert waiting["佐证"].tolist() == ["1", "0 缺佐证"]  # both complete; only T68-1 has its evidence
+    [row] = reviewer.selectbox(key="review_evidence").options
+    assert row.startswith("target:") and "T68-1" in row and row.endswith("（1 份）")
+    files = reviewer.dataframe[1].value
+    assert files[["文件", "佐证对象", "上传人"]].values.tolist() == [["现场.png", "T68-1", "zhang"]]
+    assert downloads(reviewer) == ["下载 现场.png"] and images(reviewer) == 1
+
+
+def test_a_clerk_attaches_a_signed_table_to_the_whole_batch_and_it_backs_every_row(app_store):
+    clerk = clerk_uploads(b"target_id,as_of,actual\nT68-1,2023-12-31,300\nT67-1,2023-12-31,100\n")
+    assert clerk.selectbox(key="evidence_for").value == ("batch", "1")   # the upload just made, chosen already
+    assert clerk.selectbox(key="evidence_for").format_func(("batch", "1")) == "批次 1 · p.csv（整批）"
+    clerk.file_uploader(key="evidence_files_0").upload("汇总表（签字）.pdf", PDF, "application/pdf").run()
+    clerk.button(key="evidence_save").click().run()
+    assert clerk.success[0].value == "已保存 1 份佐证材料。"
+    assert evidence.listing(app_store, "hedong-2023", "batch", "1")["uploaded_by"].tolist() == ["zhang"]
+    reviewer = as_user("check", "reviewer", "review")
+    assert reviewer.dataframe[0].value["佐证"].tolist() == ["1", "1"]         # 完成需佐证 met by the batch's file
+    assert len(reviewer.selectbox(key="review_evidence").options) == 2
+    assert reviewer.dataframe[1].value["佐证对象"].tolist() == ["批次 1（整批）"]
+    batches = as_user("zhang", "reporter", "batches", "区民政局")
+    assert batches.dataframe[-1].value[["文件", "上传人"]].values.tolist() == [["汇总表（签字）.pdf", "zhang"]]
+    assert downloads(batches) == ["下载 汇总表（签字）.pdf"]
+
+
+def test_the_task_and_target_views_list_their_evidence_with_thumbnails_without_reading_a_file(app_store, monkeypatch):
+    plan = load_plan()
+    batch = _batch(plan, app_store, "a", ("T68-1", 300), tasks=[(66, "doing")])
+    evidence.add(app_store, plan.id, "target", "T68-1", [("现场.jpg", picture(640, 480, "JPEG"))], "zhang")
+    evidence.add(app_store, plan.id, "task", "66", [("纪要.pdf", PDF)], "zhang")
+    evidence.add(app_store, plan.id, "batch", str(batch), [("汇总表.pdf", PDF + b"1")], "zhang")
+    evidence.add(app_store, plan.id, "target", "T15-1", [("别的.pdf", PDF + b"2")], "zhang")
+
+    def unread(*args):
+        raise AssertionError("a page read a file's content to draw itself")
+    monkeypatch.setattr(evidence, "get", unread)  # only a download clicked may read one
+
+    tasks = as_user("office", "admin", "tasks")
+    task = plan.targets.set_index("target_id").loc["T68-1", "task_id"]
+    tasks.selectbox(key="task_choice").select(task).run()
+    assert not tasks.exception, [e.value for e in tasks.exception]
+    listed = tasks.dataframe[-1].value
+    assert listed["文件"].tolist() == ["现场.jpg", "汇总表.pdf"] + (["纪要.pdf"] if task == 66 else [])
+    assert listed["大小"].iloc[0].endswith("KB") and images(tasks) == 1
+    assert downloads(tasks)[:2] == ["下载 现场.jpg", "下载 汇总表.pdf"]
+
+    targets = as_user("office", "admin", "targets")
+    assert not downloads(targets) and images(targets) == 0                   # nothing until a target is chosen
+    targets.selectbox(key="target_evidence").select("T68-1").run()
+    assert not targets.exception, [e.value for e in targets.exception]
+    assert targets.dataframe[-1].value[["文件", "佐证对象", "上传人"]].values.tolist() == [
+        ["现场.jpg", "T68-1", "zhang"], ["汇总表.pdf", f"批次 {batch}（整批）", "zhang"]]
+    assert downloads(targets) == ["下载 现场.jpg", "下载 汇总表.pdf"] and images(targets) == 1

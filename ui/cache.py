@@ -11,7 +11,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from tracker import review
+from tracker import evidence, review
 from tracker.plan import DATA_DIR, Plan, available_plans, load_plan
 from tracker.snapshot import Snapshot, default_board_date, take
 from tracker.store import REVIEW_ANY, Store
@@ -91,6 +91,17 @@ def batches() -> pd.DataFrame:
     """Every batch of the plan, newest first; cached until the store changes."""
     p = plan()
     return _batches(os.environ.get("TRACKER_DB", ""), p.id, store().version(p.id))
+
+
+# A stored file never changes; its digest stands for it should a restored backup hold another under the same number.
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _thumbnail(db: str, evidence_id: int, sha256: str) -> bytes | None:
+    return evidence.thumbnail(_store(db), evidence_id)
+
+
+def thumbnail(evidence_id: int, sha256: str) -> bytes | None:
+    """An evidence image's stored thumbnail (a few kilobytes), read once."""
+    return _thumbnail(os.environ.get("TRACKER_DB", ""), evidence_id, sha256)
 
 
 def latest(review: tuple[str, ...] = REVIEW_ANY) -> tuple[pd.DataFrame, pd.DataFrame]:
