@@ -438,6 +438,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "review_waiting": ("待审核", "Waiting"),
     "review_waiting_n": ("待审核 {n} 条", "{n} rows waiting for review"),
     "review_unit": ("{unit}（{n} 条）", "{unit} ({n} rows)"),
+    "review_units_page": ("单位分页（每页 {n} 个单位）", "Units, {n} a page"),
+    "page_n_of": ("第 {n} 页，共 {of} 页", "Page {n} of {of}"),
     "review_pick": ("选择要处理的行", "Rows to decide"),
     "review_reason": ("退回理由（退回时必填，单位可见）", "Reason for returning (required; the unit sees it)"),
     "review_approve_picked": ("通过所选", "Approve selected"),

@@ -21,6 +21,7 @@ from .cache import (
     memo_compare,
     plan,
     plans,
+    review_queue,
     reviewing,
     snapshot,
     store,
@@ -35,7 +36,7 @@ from .text import T, lang, plain, remember_lang, status_text
 __all__ = [
     "i18n", "LOCAL_ADMIN", "day", "number", "pct", "size", "visible",  # what pages and the entry file use from tracker
     "accounts", "allowed", "current_user", "keep_session_in_browser", "login_page", "logout", "user",
-    "INCLUDE_UNREVIEWED", "reviewing", "after_write", "batches", "default_date", "latest", "memo", "memo_at", "memo_compare", "plan", "plans", "snapshot",
+    "INCLUDE_UNREVIEWED", "review_queue", "reviewing", "after_write", "batches", "default_date", "latest", "memo", "memo_at", "memo_compare", "plan", "plans", "snapshot",
     "store", "thumbnail", "evidence_files",
     "ALL_UNITS", "flash", "guard", "page_header", "run_page", "unit_filter",
     "ask_when_painted", "chart", "hold_charts_until_painted",
