@@ -61,6 +61,7 @@ def _store(ingested, source: str) -> None:
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
     st.session_state.pop("pending_edit", None)
     st.session_state["evidence_for"] = ("batch", str(batch.batch_id))  # ready for a table covering the whole upload
+    st.session_state["evidence_open"] = True  # and open from now on: a changed choice must not fold it away
     ui.after_write()
 
 
@@ -162,7 +163,7 @@ with edit_tab:
     if "pending_edit" in st.session_state:
         show(st.session_state["pending_edit"], "edit", "edit")
 
-with st.expander(ui.T("evidence_attach"), expanded=st.session_state.get("evidence_for", ("",))[0] == "batch"):
+with st.expander(ui.T("evidence_attach"), expanded=st.session_state.get("evidence_open", False)):
     mine = frame[frame["指标编号"].notna()]
     recent = ui.batches()
     recent = recent[recent["reverted_at"].isna() & ((recent["unit"] == unit) if unit else True)].head(10)
@@ -180,13 +181,18 @@ with st.expander(ui.T("evidence_attach"), expanded=st.session_state.get("evidenc
         return item if kind == "target" else f"{ui.T('task_id')} {item}"
 
     kind, item = st.selectbox(ui.T("evidence_for"), choices, key="evidence_for", format_func=_label)
-    st.file_uploader(ui.T("evidence_attach"), accept_multiple_files=True,
-                     key=f"evidence_files_{st.session_state.get('evidence_round', 0)}")
+    chosen = st.file_uploader(ui.T("evidence_attach"), accept_multiple_files=True,
+                              key=f"evidence_files_{st.session_state.get('evidence_round', 0)}")
+    if chosen:  # what the server holds, so that nobody saves before the upload has arrived
+        st.caption(ui.T("evidence_ready", n=len(chosen), names=ui.plain("、".join(f.name for f in chosen))))
 
     def _attach() -> None:
         kind, item = st.session_state["evidence_for"]
         round_ = st.session_state.get("evidence_round", 0)
         files = [(f.name, f.getvalue()) for f in st.session_state.get(f"evidence_files_{round_}") or []]
+        if not files:
+            st.session_state["evidence_error"] = ui.T("evidence_no_file")
+            return
         try:
             n = len(evidence.add(store, plan.id, kind, item, files, ui.user().name))
         except ValueError as exc:

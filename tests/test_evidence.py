@@ -132,6 +132,19 @@ def test_cli_evidence_add_list_get(capsys, tmp_path):
     (tmp_path / "page.pdf").write_bytes(b"<html></html>")
     code, out, err = run(capsys, "evidence", "add", tmp_path / "page.pdf", "--task", 66, "--db", db)
     assert code == 1 and "page.pdf：不是可接受的佐证材料" in err, out + err
+    code, out, err = run(capsys, "evidence", "add", tmp_path / "scan.pdf", "--batch", 3, "--db", db)
+    assert code == 1 and "批次 3 不存在于本计划" in err, out + err
+
+
+def test_cli_evidence_for_a_whole_batch(capsys, tmp_path):
+    db = tmp_path / "progress.db"
+    (tmp_path / "p.csv").write_text("target_id,as_of,actual\nT15-1,2023-09-30,60\n")
+    (tmp_path / "汇总表.pdf").write_bytes(PDF)
+    assert run(capsys, "import", tmp_path / "p.csv", "--db", db)[0] == 0
+    code, out, err = run(capsys, "evidence", "add", tmp_path / "汇总表.pdf", "--batch", 1, "--db", db, "--by", "li")
+    assert code == 0 and "已保存 1 份" in out, out + err
+    [listed] = json.loads(run(capsys, "evidence", "list", "--batch", 1, "--db", db, "--json")[1])
+    assert (listed["kind"], listed["item"], listed["batch_id"], listed["uploaded_by"]) == ("batch", "1", 1, "li")
 
 
 def test_cli_import_with_an_evidence_folder_refuses_all_for_one_bad_file(capsys, tmp_path):

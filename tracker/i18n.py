@@ -468,6 +468,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "evidence_for": ("佐证的指标、任务或批次", "Target, task or batch it backs"),
     "evidence_whole_batch": ("批次 {batch} · {name}（整批）", "Batch {batch} · {name} (whole batch)"),
     "evidence_none": ("暂无佐证材料。", "No evidence yet."),
+    "evidence_ready": ("待保存 {n} 份：{names}", "{n} to save: {names}"),
+    "evidence_no_file": ("请先选择要上传的佐证文件，再保存。", "Choose the evidence files first, then save."),
     "evidence_backs": ("佐证对象", "Backs"),
     "evidence_of_batch": ("整批", "whole batch"),
     "evidence_size": ("大小", "Size"),

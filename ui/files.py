@@ -12,7 +12,7 @@ from tracker.formats import size
 from .cache import store, thumbnail
 from .text import T, plain
 
-THUMBNAIL_WIDTH = 120  # on the page; the stored thumbnail is twice as wide, sharp on a high-density screen
+THUMBNAIL_WIDTH = 120  # on the page; Streamlit scales the stored thumbnail (240 px) down to it
 
 
 def backs(kind: str, item: str) -> str:
