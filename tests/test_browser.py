@@ -350,12 +350,7 @@ def test_a_reporters_figure_with_a_photo_is_reviewed_and_only_then_shows(browser
             .every(input => input.value === 'T68-1')""", timeout=30000)
         wait_idle(page)
         page.locator('.st-key-evidence_files_0 [data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(photo))
-        try:
-            page.get_by_text("待保存 1 份：现场.png").wait_for(timeout=30000)   # the server has the photo
-        except Exception:
-            page.screenshot(path="/tmp/fail.png", full_page=True)
-            Path("/tmp/fail.html").write_text(page.content())
-            raise
+        page.get_by_text("待保存 1 份：现场.png").wait_for(timeout=30000)   # the server has the photo
         wait_idle(page)
         page.locator(".st-key-evidence_save button").click()
         page.get_by_text("已保存 1 份佐证材料。").wait_for(timeout=30000)

@@ -346,7 +346,10 @@ def images(app) -> int:
 def test_a_clerk_attaches_evidence_to_a_row_and_the_reviewer_sees_it_with_its_thumbnail(app_store):
     clerk = clerk_uploads(b"target_id,as_of,actual\nT68-1,2023-12-31,300\nT67-1,2023-12-31,100\n")
     clerk.selectbox(key="evidence_for").select(("target", "T68-1")).run()
+    clerk.button(key="evidence_save").click().run()
+    assert clerk.error[0].value == "请先选择要上传的佐证文件，再保存。"
     clerk.file_uploader(key="evidence_files_0").upload("page.pdf", b"<html></html>", "application/pdf").run()
+    assert any(c.value == "待保存 1 份：page\\.pdf" for c in clerk.caption)
     clerk.button(key="evidence_save").click().run()
     assert "page.pdf：不是可接受的佐证材料" in clerk.error[0].value
     clerk.file_uploader(key="evidence_files_0").upload("现场.png", picture(800, 600), "image/png").run()

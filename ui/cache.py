@@ -106,8 +106,7 @@ def thumbnail(evidence_id: int, sha256: str) -> bytes | None:
 
 # Held, not pickled: a thousand waiting rows would be copied on every rerun of 审核.
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _review_queue(directory: str, stamp: tuple, db: str, plan_id: str, as_of: date, version: tuple,
-                  today: date) -> pd.DataFrame:
+def _review_queue(directory: str, stamp: tuple, db: str, as_of: date, version: tuple, today: date) -> pd.DataFrame:
     return review.queue(_load_plan(directory, stamp), _store(db), as_of, today)
 
 
@@ -115,7 +114,7 @@ def review_queue(as_of: date) -> pd.DataFrame:
     """The rows waiting for review (tracker.review.queue) at an as-of date; cached until the store changes (its
     version counts evidence files too) or the day turns. Shared between sessions: read it, never change it."""
     p = plan()
-    return _review_queue(str(plan_dir()), _plan_stamp(plan_dir()), os.environ.get("TRACKER_DB", ""), p.id, as_of,
+    return _review_queue(str(plan_dir()), _plan_stamp(plan_dir()), os.environ.get("TRACKER_DB", ""), as_of,
                          store().version(p.id), date.today())
 
 
