@@ -344,13 +344,14 @@ def test_a_reporters_figure_with_a_photo_is_reviewed_and_only_then_shows(browser
         page.locator("button:visible").filter(has_text="确认导入").first.click()
         page.get_by_text("已提交审核").wait_for(timeout=30000)
         wait_idle(page)
+        page.locator('.st-key-evidence_files_0 [data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(photo))
+        page.get_by_text("待保存 1 份：现场.png").wait_for(timeout=30000)   # the server has the photo
+        wait_idle(page)
         page.locator(".st-key-evidence_for").click()              # the batch is chosen; the photo is of one row
         page.get_by_role("option", name="T68-1", exact=True).click()
         page.wait_for_function("""() => [...document.querySelectorAll('.st-key-evidence_for input')]
             .every(input => input.value === 'T68-1')""", timeout=30000)
-        wait_idle(page)
-        page.locator('.st-key-evidence_files_0 [data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(photo))
-        page.get_by_text("待保存 1 份：现场.png").wait_for(timeout=30000)   # the server has the photo
+        page.get_by_text("待保存 1 份：现场.png").wait_for(timeout=30000)   # still held after the choice's run
         wait_idle(page)
         page.locator(".st-key-evidence_save button").click()
         page.get_by_text("已保存 1 份佐证材料。").wait_for(timeout=30000)
