@@ -203,9 +203,8 @@ def test_a_picture_too_large_to_decode_safely_is_kept_without_a_thumbnail(store,
     assert evidence.thumbnail(store, number) is None and evidence.get(store, number)[0] == "poster.png"
 
 
-def test_files_stored_before_keep_their_contents_apart_and_images_get_thumbnails_on_upgrade(tmp_path):
-    path = tmp_path / "progress.db"
-    engine = db.engine_for(db.database_url(str(path)))
+def test_files_stored_before_keep_their_contents_apart_and_images_get_thumbnails_on_upgrade(db_url):
+    engine = db.engine_for(db.database_url(db_url))
     files = [picture(480, 480), PDF]
     with db.writing(engine) as conn:
         migrations.upgrade(conn, "0007")
@@ -216,10 +215,11 @@ def test_files_stored_before_keep_their_contents_apart_and_images_get_thumbnails
                          dict(name=f"f{number}", media=evidence.MEDIA_TYPES[evidence.sniff(data)], sha=str(number),
                               content=data))
     engine.dispose()
-    store = Store(path)
+    store = Store(db_url)
     assert evidence.listing(store, "p")["has_thumbnail"].tolist() == [True, False]
     assert Image.open(io.BytesIO(evidence.thumbnail(store, 1))).size == (240, 240)
     assert [evidence.get(store, number)[2] for number in (1, 2)] == files
+    store.close()
 
 
 def _batch(plan, store, sha, *targets, tasks=(), state=None):
