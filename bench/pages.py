@@ -12,6 +12,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,8 +25,9 @@ from tracker.store import Store  # noqa: E402
 from year_of_reports import fill  # noqa: E402
 
 
-def rerun_times(reruns: int) -> dict[str, float]:
-    """Median milliseconds of a warm AppTest rerun per page (after a widget change, caches warm).
+def rerun_times(reruns: int, entries=PAGES, user=None) -> dict[str, float]:
+    """Median milliseconds of a warm AppTest rerun per page (after a widget change, caches warm), for every page or
+    the entries given, in the local-administrator mode or logged in as `user` (a tracker.accounts.User).
 
     AppTest starts every run in Streamlit's legacy pages/ mode, which a live server leaves for good at its first
     st.navigation: each measured rerun therefore also includes the page handing the run over to the entry file
@@ -37,8 +39,10 @@ def rerun_times(reruns: int) -> dict[str, float]:
     # not an import: if Streamlit renames it, the warnings only come back).
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(lambda record: False)
     results = {}
-    for entry in PAGES:
+    for entry in entries:
         app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        if user is not None:
+            app.session_state["user"], app.session_state["last_seen"] = user, datetime.now()
         app.run()
         app.switch_page(entry.file).run()
         assert not app.exception, [e.value for e in app.exception]

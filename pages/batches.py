@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from tracker import evidence
 from tracker.i18n import TASK_STATE_LABELS, label
 
 snap = ui.page_header(ui.T("batches"), "batches")
@@ -56,6 +57,9 @@ if not tasks.empty:
         ui.T("progress_text"): tasks["progress"].map(ui.visible), ui.T("problem"): tasks["problems"].map(ui.visible),
         ui.T("next_steps"): tasks["next_steps"].map(ui.visible),
     }), hide_index=True, width="stretch")
+
+st.markdown(f"#### {ui.T('evidence')}")  # the batch's own files, and its rows' files sent with it
+ui.evidence_files(evidence.listing(store, plan.id, batch_id=int(choice)), "batch_evidence")
 
 
 def _revert() -> None:

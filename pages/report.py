@@ -66,6 +66,8 @@ def _store(ingested, source: str) -> None:
                                        + (ui.T("review_imported_pending") if state == "pending" else ""))
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
     st.session_state.pop("pending_edit", None)
+    st.session_state["evidence_for"] = ("batch", str(batch.batch_id))  # ready for a table covering the whole upload
+    st.session_state["evidence_open"] = True  # and open from now on: a changed choice must not fold it away
     ui.after_write()
 
 
@@ -177,22 +179,44 @@ def _choice(c: tuple[str, str]) -> str:
     return c[1] if c[0] == "target" else f"{ui.T('task_id')} {c[1]}"
 
 
-with st.expander(ui.T("evidence_attach")):
-    st.selectbox(ui.T("evidence_for"), choices, key="evidence_for", format_func=_choice)
-    st.file_uploader(ui.T("evidence_attach"), accept_multiple_files=True, key="evidence_files")
+with st.expander(ui.T("evidence_attach"), expanded=st.session_state.get("evidence_open", False)):
+    recent, _ = ui.batches(unit, limit=20)  # the unit's newest uploads, for files that back a whole batch
+    recent = recent[recent["reverted_at"].isna()].head(10)
+    uploads = dict(zip(recent["id"].astype(str), recent["file_name"]))
+    evidence_choices = choices + [("batch", b) for b in uploads]
+    if st.session_state.get("evidence_for") not in evidence_choices:
+        st.session_state.pop("evidence_for", None)
+
+    def _label(choice: tuple[str, str]) -> str:
+        kind, item = choice
+        return ui.T("evidence_whole_batch", batch=item, name=uploads[item]) if kind == "batch" else _choice(choice)
+
+    kind, item = st.selectbox(ui.T("evidence_for"), evidence_choices, key="evidence_for", format_func=_label)
+    chosen = st.file_uploader(ui.T("evidence_attach"), accept_multiple_files=True,
+                              key=f"evidence_files_{st.session_state.get('evidence_round', 0)}")
+    if chosen:  # what the server holds, so that nobody saves before the upload has arrived
+        st.caption(ui.T("evidence_ready", n=len(chosen), names=ui.plain("、".join(f.name for f in chosen))))
 
     def _attach() -> None:
         kind, item = st.session_state["evidence_for"]
-        files = [(f.name, f.getvalue()) for f in st.session_state.get("evidence_files") or []]
+        round_ = st.session_state.get("evidence_round", 0)
+        files = [(f.name, f.getvalue()) for f in st.session_state.get(f"evidence_files_{round_}") or []]
+        if not files:
+            st.session_state["evidence_error"] = ui.T("evidence_no_file")
+            return
         try:
             n = len(evidence.add(store, plan.id, kind, item, files, ui.user().name))
-            st.session_state["report_done"] = ui.T("evidence_saved", n=n)
         except ValueError as exc:
             st.session_state["evidence_error"] = str(exc)
+            return
+        st.session_state["report_done"] = ui.T("evidence_saved", n=n)
+        st.session_state["evidence_round"] = round_ + 1  # an empty uploader for the next files
+        ui.after_write()
 
     st.button(ui.T("evidence_save"), key="evidence_save", on_click=_attach)
     if "evidence_error" in st.session_state:
         st.error(st.session_state.pop("evidence_error"))
+    ui.evidence_files(evidence.listing(store, plan.id, kind, item), "report_evidence")
 
 with st.expander(ui.T("change_request")):
     st.caption(ui.T("change_request_help"))

@@ -1,5 +1,5 @@
-"""审核: the rows waiting for review, oldest first, grouped by unit; approve or return a row, a selection or a unit's
-rows."""
+"""审核: the rows waiting for review, oldest first, grouped by unit, a few units a page; approve or return a row, a
+selection or a unit's rows."""
 from datetime import date
 
 import pandas as pd
@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from tracker import changes, evidence, review
 from tracker.i18n import TASK_STATE_LABELS, label
+from tracker.status import STATUSES
 
 snap = ui.page_header(ui.T("review_page"), "review")
 plan, store = snap.plan, ui.store()
@@ -22,6 +23,7 @@ right.metric(ui.T("review_overdue"), int(queue["overdue"].sum()))
 if queue.empty:
     st.info(ui.T("review_none"))
 
+UNITS_PER_PAGE = 5
 names = dict(zip(plan.targets["target_id"], plan.targets["indicator"]))
 titles = {str(t): title for t, title in zip(plan.tasks["task_id"], plan.tasks["title"])}
 
@@ -43,31 +45,49 @@ def _decide(refs: dict[str, tuple[str, int]], unit: str, action: str) -> None:
     ui.after_write()
 
 
-def _value(row) -> str:
-    if row.kind == "task":
-        return label(TASK_STATE_LABELS, row.state, ui.lang())
-    return ui.number(row.actual)
-
-
-# Units in the order their oldest waiting row arrived, so that the longest wait is seen first.
-for unit, rows in queue.groupby(queue["unit"].fillna(""), sort=False):
-    st.subheader(ui.T("review_unit", unit=ui.plain(unit or ui.T("office_all")), n=len(rows)))
+# Units in the order their oldest waiting row arrived, so that the longest wait is seen first; a page shows a few of
+# them in full (each unit's table and buttons are what a rerun spends its time on), a table sums up all.
+units = queue.groupby(queue["unit"].fillna(""), sort=False)
+if units.ngroups > UNITS_PER_PAGE:
     st.dataframe(pd.DataFrame({
-        ui.T("review_row"): rows["row"],
-        ui.T("review_item"): [f"{i} {names.get(i) or titles.get(i, '')}" for i in rows["item"]],
-        ui.T("new_on"): rows["as_of"].astype(str),
-        ui.T("previous"): rows["previous"].map(ui.number),
-        ui.T("new_value"): [_value(r) for r in rows.itertuples(index=False)],
-        ui.T("review_status_now"): rows["status_now"].map(lambda s: ui.status_text(s) if isinstance(s, str) else ""),
-        ui.T("review_status_after"): rows["status_after"].map(lambda s: ui.status_text(s) if isinstance(s, str) else ""),
-        ui.T("note"): rows["note"].map(ui.visible),
-        ui.T("user"): rows["user"].fillna(""),
-        ui.T("created_at"): rows["created_at"].str.replace("T", " "),
-        ui.T("review_waiting_days"): rows["waiting_days"],
-        ui.T("review_overdue"): rows["overdue"].map(lambda o: "⚠" if o else ""),
-        ui.T("evidence_n"): [f"{n}" + (f" {ui.T('evidence_missing')}" if lack else "")
-                             for n, lack in zip(rows["evidence"], rows["lacks_evidence"])],
+        ui.T("unit"): [ui.visible(u or ui.T("office_all")) for u in units.groups],
+        ui.T("review_waiting"): units.size().to_numpy(),
+        ui.T("review_waiting_days"): units["waiting_days"].max().to_numpy(),
+        ui.T("review_overdue"): units["overdue"].sum().to_numpy(),
+        ui.T("evidence_missing"): units["lacks_evidence"].sum().to_numpy(),
     }), hide_index=True, width="stretch")
+pages = -(-units.ngroups // UNITS_PER_PAGE)
+first = UNITS_PER_PAGE * (st.selectbox(ui.T("review_units_page", n=UNITS_PER_PAGE), range(pages),
+                                       key="review_units_page",
+                                       format_func=lambda n: ui.T("page_n_of", n=n + 1, of=pages))
+                          if pages > 1 else 0)
+shown_units = list(units.groups)[first:first + UNITS_PER_PAGE]
+page = queue[queue["unit"].fillna("").isin(shown_units)]
+# the page's rows written out once, column by column, then cut by unit
+statuses = {s: ui.status_text(s) for s in STATUSES}
+states = {s: label(TASK_STATE_LABELS, s, ui.lang()) for s in TASK_STATE_LABELS}
+missing = ui.T("evidence_missing")
+table = pd.DataFrame({
+    ui.T("review_row"): page["row"],
+    ui.T("review_item"): [f"{i} {names.get(i) or titles.get(i, '')}" for i in page["item"]],
+    ui.T("new_on"): page["as_of"].astype(str),
+    ui.T("previous"): page["previous"].map(ui.number),
+    ui.T("new_value"): [states.get(s, "") if k == "task" else ui.number(a)
+                        for k, s, a in zip(page["kind"], page["state"], page["actual"])],
+    ui.T("review_status_now"): page["status_now"].map(statuses).fillna(""),
+    ui.T("review_status_after"): page["status_after"].map(statuses).fillna(""),
+    ui.T("note"): page["note"].map(ui.visible),
+    ui.T("user"): page["user"].fillna(""),
+    ui.T("created_at"): page["created_at"].str.replace("T", " "),
+    ui.T("review_waiting_days"): page["waiting_days"],
+    ui.T("review_overdue"): page["overdue"].map({True: "⚠", False: ""}),
+    ui.T("evidence_n"): [f"{n} {missing}" if lack else f"{n}"
+                         for n, lack in zip(page["evidence"], page["lacks_evidence"])],
+})
+for unit in shown_units:
+    rows = page[page["unit"].fillna("") == unit]
+    st.subheader(ui.T("review_unit", unit=ui.plain(unit or ui.T("office_all")), n=len(rows)))
+    st.dataframe(table.loc[rows.index], hide_index=True, width="stretch")
     refs = dict(zip(rows["row"], zip(rows["kind"], rows["report_id"].astype(int))))
     picked = st.multiselect(ui.T("review_pick"), list(refs), key=f"review_pick_{unit}", placeholder=ui.T("choose"))
     st.text_input(ui.T("review_reason"), key=f"review_reason_{unit}")
@@ -79,14 +99,17 @@ for unit, rows in queue.groupby(queue["unit"].fillna(""), sort=False):
     c.button(ui.T("review_approve_unit"), key=f"review_all_{unit}", type="primary",
              on_click=_decide, args=(refs, unit, "all"))
 
-files = evidence.listing(store, plan.id).set_index("id")  # names and types only, never the contents
-if len(files):
+backed = queue[queue["evidence"] > 0]
+if len(backed):
     st.subheader(ui.T("evidence"))
-    names = {i: f"{name} · {kind} {item}" for i, name, kind, item in
-             zip(files.index, files["file_name"], files["kind"], files["item"])}
-    chosen = st.selectbox(ui.T("evidence"), list(names), key="review_evidence", format_func=names.get)
-    st.download_button(ui.T("evidence_download"), lambda: evidence.get(store, chosen)[2], on_click="ignore",
-                       file_name=files.loc[chosen, "file_name"], mime=files.loc[chosen, "media_type"])
+    shown = {r: ui.T("evidence_row_n", row=r, item=f"{i} {names.get(i) or titles.get(i, '')}", n=n)
+             for r, i, n in zip(backed["row"], backed["item"], backed["evidence"])}
+    row = backed.set_index("row").loc[st.selectbox(ui.T("evidence_of_row"), list(shown), key="review_evidence",
+                                                   format_func=shown.get)]
+    # names only, the row's own and its batch's; a file's content is read for a download clicked
+    ui.evidence_files(pd.concat([evidence.listing(store, plan.id, row["kind"], row["item"]),
+                                 evidence.listing(store, plan.id, "batch", str(row["batch_id"]))], ignore_index=True),
+                      "review_evidence")
 
 requests = changes.listing(store, plan.id, "pending")
 if len(requests):

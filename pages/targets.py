@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker import views
+from tracker import evidence, views
 from tracker.status import STATUSES
 
 snap = ui.page_header(ui.T("targets"), "targets")
@@ -45,3 +45,9 @@ table = pd.DataFrame({
 if "change_note" in targets and targets["change_note"].astype(bool).any():  # approved extensions and changes
     table[ui.T("target_change")] = targets["change_note"].to_numpy()
 ui.status_table(table, ui.T("status"))
+
+indicators = dict(zip(targets["target_id"], targets["indicator"]))
+shown = st.selectbox(ui.T("evidence_of_target"), list(indicators), index=None, key="target_evidence",
+                     format_func=lambda t: f"{t} {indicators[t]}", placeholder=ui.T("choose"))
+if shown is not None:
+    ui.evidence_files(evidence.backing(ui.store(), plan.id, targets=[shown]), "target_evidence")

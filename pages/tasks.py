@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from tracker import views
+from tracker import evidence, views
 from tracker.i18n import TASK_STATE_LABELS, label
 from tracker.plan import is_open_list
 from tracker.status import STATUSES
@@ -98,3 +98,6 @@ if not task_history.empty:
         ui.T("progress_text"): task_history["progress"].map(ui.visible), ui.T("reverted"): task_history["reverted"].map(
             lambda r: "✓" if r else ""),
     }), hide_index=True, width="stretch")
+
+st.markdown(f"#### {ui.T('evidence')}")
+ui.evidence_files(evidence.backing(ui.store(), plan.id, targets["target_id"].tolist(), [int(choice)]), "task_evidence")

@@ -291,3 +291,94 @@ def test_nothing_is_clipped_at_a_projectors_a_laptops_and_a_phones_width(sample_
     labels = [i18n.status_label(s, lang) for s in STATUSES] + [i18n.t("late", lang)]
     assert page.evaluate(WIDEST_PAIR, labels) <= STATUS_WIDTH[lang], (width, lang)
     page.close()
+
+
+def test_a_reporters_figure_with_a_photo_is_reviewed_and_only_then_shows(browser, tmp_path):
+    """The review loop in chromium: a clerk uploads the unit's template with a figure and attaches a photo to its
+    row; the reviewer sees the row with the photo's thumbnail, downloads the photo and approves; the gauge shows the
+    figure only then."""
+    import io
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from tracker.accounts import Accounts
+    from tracker.store import Store
+    from tracker.template import template_frame, template_title, template_xlsx
+
+    db = tmp_path / "progress.db"
+    store = Store(db)
+    Accounts(store).add("office", "admin", "admin-pass-1")
+    Accounts(store).add("check", "reviewer", "review-pass-1")
+    Accounts(store).add("zhang", "reporter", "correct-horse", unit="区民政局")
+    plan = load_plan()
+    book = load_workbook(io.BytesIO(template_xlsx(template_frame(plan, store.latest_target_reports(plan.id),
+                                                                 store.latest_task_reports(plan.id), "区民政局",
+                                                                 date(2023, 9, 30)), template_title(plan, "区民政局"))))
+    book["填报"]["K7"] = 270                                        # T68-1, 300 households in the year
+    filled = tmp_path / "民政局.xlsx"
+    book.save(filled)
+    photo = tmp_path / "现场.png"
+    Image.new("RGB", (800, 600), "teal").save(photo)
+
+    def log_in(page, url, name, password):
+        page.goto(url)
+        page.get_by_label("账户名").fill(name)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="总览").wait_for(timeout=30000)
+        wait_idle(page)
+
+    def gauge_of_t68(page, url):
+        page.goto(f"{url}/targets")
+        wait_idle(page)
+        page.get_by_label("搜索（指标名称、原文或单位）").fill("适老化改造")
+        page.keyboard.press("Enter")
+        page.get_by_text("共 1 项").wait_for(timeout=30000)
+        wait_idle(page)
+        return page.locator(".js-plotly-plot").first.inner_text()
+
+    with streamlit_server("dashboard.py", db) as url:
+        page = browser.new_page(viewport={"width": 1600, "height": 1400})
+        log_in(page, url, "zhang", "correct-horse")
+        page.locator(PAGE_LIST).get_by_text("进度上报", exact=True).click()
+        page.get_by_role("heading", name="进度上报").wait_for(timeout=30000)
+        page.locator(PROGRESS_UPLOADER).set_input_files(str(filled))
+        page.get_by_text("导入前预览").wait_for(timeout=30000)
+        page.locator("button:visible").filter(has_text="确认导入").first.click()
+        page.get_by_text("已提交审核").wait_for(timeout=30000)
+        wait_idle(page)
+        page.locator('.st-key-evidence_files_0 [data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(photo))
+        page.get_by_text("待保存 1 份：现场.png").wait_for(timeout=30000)   # the server has the photo
+        wait_idle(page)
+        page.locator(".st-key-evidence_for").click()              # the batch is chosen; the photo is of one row
+        page.get_by_role("option", name="T68-1", exact=True).click()
+        page.wait_for_function("""() => [...document.querySelectorAll('.st-key-evidence_for input')]
+            .every(input => input.value === 'T68-1')""", timeout=30000)
+        page.get_by_text("待保存 1 份：现场.png").wait_for(timeout=30000)   # still held after the choice's run
+        wait_idle(page)
+        page.locator(".st-key-evidence_save button").click()
+        page.get_by_text("已保存 1 份佐证材料。").wait_for(timeout=30000)
+        page.get_by_role("button", name="退出登录").click()
+        page.get_by_label("账户名").wait_for(timeout=30000)
+
+        log_in(page, url, "check", "review-pass-1")
+        assert "270 / 300" not in gauge_of_t68(page, url)           # waiting: not counted yet
+        page.locator(PAGE_LIST).get_by_text("审核", exact=True).click()
+        page.get_by_role("heading", name="审核").wait_for(timeout=30000)
+        page.get_by_role("heading", name="区民政局（1 条）").wait_for(timeout=30000)
+        wait_idle(page)
+        thumbnail = page.locator('[data-testid="stImage"] img').first
+        thumbnail.wait_for(timeout=30000)
+        page.wait_for_function("() => document.querySelector('[data-testid=\"stImage\"] img')?.naturalWidth > 0",
+                               timeout=30000)
+        assert thumbnail.evaluate("img => img.naturalWidth") == 120   # a thumbnail, never the 800-pixel photo
+        with page.expect_download() as download:
+            page.get_by_role("button", name="下载 现场.png").click()
+        assert Path(download.value.path()).read_bytes() == photo.read_bytes()
+        page.get_by_role("button", name="通过本单位全部").click()   # the only unit waiting
+        page.get_by_text("已审核通过 1 行。").wait_for(timeout=30000)
+        gauge_of_t68(page, url)
+        page.wait_for_function("() => document.querySelector('.js-plotly-plot')?.innerText.includes('270 / 300')",
+                               timeout=30000)
+        page.close()

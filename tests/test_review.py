@@ -604,3 +604,20 @@ def test_a_unit_whose_report_waits_for_review_is_neither_late_nor_chased(plan, r
     snapshot = take(plan, reviewed, AS_OF, today=today)
     assert snapshot.targets.set_index("target_id").loc["T68-1", "late"]
     assert "T68-1" in chase.overdue(snapshot, chase.period_start(snapshot))["target_id"].tolist()
+
+
+def test_the_queue_shows_five_units_a_page_and_sums_up_every_unit_above_them(app_db):
+    plan = load_plan()
+    units = plan.units[:7]
+    for n, unit in enumerate(units):
+        app_db.add_batch(plan.id, f"{n}.csv", f"sha{n}", rows(("T15-1", AS_OF, 10 + n)), unit=unit, by="zhang",
+                         review="pending")
+    reviewer = as_user("check", "reviewer", page="review")
+    summary = reviewer.dataframe[0].value
+    assert summary["单位"].tolist() == units and summary["待审核"].tolist() == [1] * 7
+    assert [s.value for s in reviewer.subheader] == [f"{u}（1 条）" for u in units[:5]]
+    reviewer.selectbox(key="review_units_page").select(1).run()
+    assert [s.value for s in reviewer.subheader] == [f"{u}（1 条）" for u in units[5:]]
+    reviewer.button(key=f"review_all_{units[6]}").click().run()
+    assert reviewer.success[0].value == "已审核通过 1 行。"
+    assert reviewer.dataframe[0].value["单位"].tolist() == units[:6]

@@ -126,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         which = one.add_mutually_exclusive_group(required=one is ev_add)
         which.add_argument("--target", help="a target id (T15-1)")
         which.add_argument("--task", type=int, help="a task number")
+        which.add_argument("--batch", type=int, help="a batch's number: a file covering every row of it")
     ev_get = ev_sub.add_parser("get", parents=[common], help="write one evidence file out")
     ev_get.add_argument("id", type=int)
     ev_get.add_argument("--out", type=Path, required=True)
@@ -367,8 +368,10 @@ def _evidence_dir(folder: Path, targets: set[str]) -> tuple[dict[str, list[tuple
 def _evidence(args, plan, store) -> int:
     from . import evidence
 
-    target, task = getattr(args, "target", None), getattr(args, "task", None)  # get names a file by its number
-    kind, item = ("target", target) if target else ("task", task) if task else (None, None)
+    # get names a file by its number
+    target, task, batch = (getattr(args, name, None) for name in ("target", "task", "batch"))
+    kind, item = (("target", target) if target else ("task", task) if task else ("batch", batch) if batch
+                  else (None, None))
     if args.evidence_command == "add":
         missing = [str(p) for p in args.files if not p.is_file()]
         if missing:

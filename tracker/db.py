@@ -19,7 +19,7 @@ BUSY_TIMEOUT_S = 30
 
 # The store's own tables, each after those it refers to: the order to copy them in (and the reverse to empty them).
 TABLES = ("users", "batches", "target_reports", "task_reports", "settings", "problems", "problem_events", "audit",
-          "sessions", "review_events", "evidence", "change_requests")
+          "sessions", "review_events", "evidence", "evidence_content", "evidence_thumbnails", "change_requests")
 IDENTITY_TABLES = ("batches", "target_reports", "task_reports", "problems", "problem_events", "audit", "review_events",
                    "evidence", "change_requests")
 

@@ -34,6 +34,15 @@ def item(kind: str, item_id) -> str:
     return str(item_id) if kind == "target" else f"任务 {item_id}"
 
 
+def size(n_bytes) -> str:
+    """A file's size in the unit that suits it (812 B, 356 KB, 1.2 MB)."""
+    if n_bytes < 1024:
+        return f"{int(n_bytes)} B"
+    if n_bytes < 2**20:
+        return f"{n_bytes / 1024:.0f} KB"
+    return f"{n_bytes / 2**20:.1f} MB"
+
+
 # Characters that reorder the text around them (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM):
 # 县‮局财政‬ would read as another unit's name.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")

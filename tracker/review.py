@@ -78,8 +78,9 @@ def working_days(start: date, end: date) -> int:
 
 def queue(plan: Plan, store: Store, as_of: date, today: date | None = None) -> pd.DataFrame:
     """The rows waiting for review, oldest first, each with the value that counts now (previous), the change, the
-    target's status now and once approved (at as_of), its age in working days and whether it is overdue, its
-    evidence files and whether it lacks the evidence a completion needs (完成需佐证)."""
+    target's status now and once approved (at as_of), its age in working days and whether it is overdue, how many
+    evidence files back it (its own and its batch's) and whether it lacks the evidence a completion needs
+    (完成需佐证)."""
     settings = resolve(store.settings())
     rows = review_rows(store, plan.id, (PENDING,))
     now = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of, COUNTED), as_of, settings)
@@ -96,7 +97,9 @@ def queue(plan: Plan, store: Store, as_of: date, today: date | None = None) -> p
     rows["waiting_days"] = [working_days(datetime.fromisoformat(at).date(), today) for at in rows["created_at"]]
     rows["overdue"] = rows["waiting_days"] >= settings["review_overdue_days"]
     held = evidence.counts(store, plan.id)
-    rows["evidence"] = [held.get((k, str(i)), 0) for k, i in zip(rows["kind"], rows["item"])]
+    # a batch's own files (a signed table covering the upload) back every row of it
+    rows["evidence"] = [held.get((k, str(i)), 0) + held.get(("batch", str(b)), 0)
+                        for k, i, b in zip(rows["kind"], rows["item"], rows["batch_id"])]
     rows["lacks_evidence"] = unbacked(plan, rows, held, settings)
     return rows
 
@@ -117,14 +120,17 @@ def says_completed(targets: pd.DataFrame, kind: str, item: str, actual, state) -
 
 def unbacked(plan: Plan, rows: pd.DataFrame, held: dict[tuple[str, str], int], settings: dict[str, float],
              backed: frozenset[tuple[str, str]] = frozenset()) -> pd.Series:
-    """For report rows (kind, item, actual, state): whether each says its item is completed while no evidence is
-    held for the item (`held`: evidence.counts; `backed`: items whose files come with the rows), with 完成需佐证 on."""
+    """For report rows (kind, item, actual, state, and batch_id once stored): whether each says its item is
+    completed while no evidence is held for the item or for the row's batch (`held`: evidence.counts; `backed`: items
+    whose files come with the rows), with 完成需佐证 on."""
     if not settings["evidence_required"] or rows.empty:
         return pd.Series(False, index=rows.index, dtype=bool)
     targets = plan.targets.set_index("target_id")
+    batches = rows["batch_id"] if "batch_id" in rows else pd.Series(None, index=rows.index, dtype=object)
     return pd.Series([not held.get((k, str(i))) and (k, str(i)) not in backed
+                      and (pd.isna(b) or not held.get(("batch", str(int(b)))))
                       and says_completed(targets, k, str(i), a, s)
-                      for k, i, a, s in zip(rows["kind"], rows["item"], rows["actual"], rows["state"])],
+                      for k, i, a, s, b in zip(rows["kind"], rows["item"], rows["actual"], rows["state"], batches)],
                      index=rows.index, dtype=bool)
 
 

@@ -246,9 +246,11 @@ class Store:
         events = "FROM problem_events e JOIN problems p ON p.id = e.problem_id WHERE p.plan_id = :plan_id"
         reviews = "FROM review_events e JOIN batches b ON b.id = e.batch_id WHERE b.plan_id = :plan_id"
         changes = "FROM change_requests WHERE plan_id = :plan_id"
+        files = "FROM evidence WHERE plan_id = :plan_id"  # what the review queue says lacks evidence
         # Batches through their (plan_id, reverted_at, id) index, never counting them all (a city's plan has a
         # hundred thousand): a new batch raises the newest counted id, a revert the reverted ones' count and time.
-        columns = [f"MAX(id) {batches} AND reverted_at IS NULL", f"COUNT(*) {batches} AND reverted_at IS NOT NULL",
+        columns = [f"COUNT(*) {files}", f"MAX(id) {files}",
+                   f"MAX(id) {batches} AND reverted_at IS NULL", f"COUNT(*) {batches} AND reverted_at IS NOT NULL",
                    f"MAX(reverted_at) {batches}", "COUNT(*) FROM settings", "MAX(updated_at) FROM settings",
                    "SUM(value) FROM settings", f"COUNT(*) {events}", f"MAX(e.id) {events}", f"COUNT(*) {reviews}",
                    f"MAX(e.id) {reviews}", f"COUNT(*) {changes}", f"MAX(decided_at) {changes}",

@@ -95,22 +95,6 @@ def returned(unit: str | None = None) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _queue(directory: str, stamp: tuple, db: str, as_of: date, version: tuple, held: tuple,
-           today: date) -> pd.DataFrame:
-    plan_ = changes.in_force(_load_plan(directory, stamp), _store(db), as_of)  # as the snapshot's plan is
-    return review.queue(plan_, _store(db), as_of, today)
-
-
-def review_queue(as_of: date) -> pd.DataFrame:
-    """review.queue for the plan at as_of, cached until the store or the evidence held changes (the store's version
-    does not follow evidence files) or the day turns (rows wait for working days)."""
-    p = plan()
-    held = tuple(sorted(evidence.counts(store(), p.id).items()))
-    return _queue(str(plan_dir()), _plan_stamp(plan_dir()), os.environ.get("TRACKER_DB", ""), as_of,
-                  store().version(p.id), held, date.today())
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
 def _batches(db: str, plan_id: str, version: tuple, unit: str | None, search: str,
              limit: int | None) -> tuple[pd.DataFrame, int]:
     return (_store(db).batches(plan_id, unit=unit, search=search, limit=limit),
@@ -126,6 +110,32 @@ def batches(unit: str | None = None, search: str = "", limit: int | None = None)
     until the store changes."""
     p = plan()
     return _batches(os.environ.get("TRACKER_DB", ""), p.id, store().version(p.id), unit, search, limit)
+
+
+# A stored file never changes; its digest stands for it should a restored backup hold another under the same number.
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _thumbnail(db: str, evidence_id: int, sha256: str) -> bytes | None:
+    return evidence.thumbnail(_store(db), evidence_id)
+
+
+def thumbnail(evidence_id: int, sha256: str) -> bytes | None:
+    """An evidence image's stored thumbnail (a few kilobytes), read once."""
+    return _thumbnail(os.environ.get("TRACKER_DB", ""), evidence_id, sha256)
+
+
+# Held, not pickled: a thousand waiting rows would be copied on every rerun of 审核.
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _review_queue(directory: str, stamp: tuple, db: str, as_of: date, version: tuple, today: date) -> pd.DataFrame:
+    plan_ = changes.in_force(_load_plan(directory, stamp), _store(db), as_of)  # as the snapshot's plan is
+    return review.queue(plan_, _store(db), as_of, today)
+
+
+def review_queue(as_of: date) -> pd.DataFrame:
+    """The rows waiting for review (tracker.review.queue) at an as-of date; cached until the store changes (its
+    version counts evidence files too) or the day turns. Shared between sessions: read it, never change it."""
+    p = plan()
+    return _review_queue(str(plan_dir()), _plan_stamp(plan_dir()), os.environ.get("TRACKER_DB", ""), as_of,
+                         store().version(p.id), date.today())
 
 
 def latest(review: tuple[str, ...] = REVIEW_ANY) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -207,8 +217,8 @@ def after_write() -> None:
     _history.clear()
     _latest.clear()
     _returned.clear()
-    _queue.clear()
     _batches.clear()
+    _review_queue.clear()
     _memo.clear()
     _memo_compare.clear()
     st.session_state.pop("as_of", None)
