@@ -252,7 +252,7 @@ def test_two_servers_behind_nginx_share_the_login_and_the_import(browser, shared
         page.get_by_label("搜索（指标名称、原文或单位）").fill("适老化改造")
         page.keyboard.press("Enter")
         page.get_by_text("共 1 项").wait_for(timeout=30000)
-        page.wait_for_function("() => document.querySelector('.js-plotly-plot').innerText.includes('270 / 300')",
+        page.wait_for_function("() => document.querySelector('.js-plotly-plot')?.innerText.includes('270 / 300')",
                                timeout=30000)
         page.close()
 
