@@ -74,6 +74,10 @@ def test_every_page_opens_without_an_error_before_and_after_loading_the_sample(s
             wait_idle(page)
             page.locator("button:visible").filter(has_text="载入示例数据").first.click()
             page.get_by_text("当前显示的是示例数据").wait_for(timeout=30000)
+    page.goto(f"{server}/overview")                         # the home page's own name, as an old bookmark has it
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text().strip() == PAGES[""]
+    assert page.get_by_text("Page not found").count() == 0
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="已完成")
     page.goto(server)
     wait_idle(page)

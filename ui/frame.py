@@ -20,6 +20,7 @@ from .text import T, plain
 ROOT = Path(__file__).resolve().parent.parent  # the entry file's folder, which holds pages/
 ALL_UNITS = ""  # the unit filter's "all units": a text value, because Streamlit shows None as an empty choice
 _HANDED = "handed_to_entry"
+_ALIAS = "home_alias"
 # Whether the page running in this thread was started by the entry file (each session runs its script in a thread of
 # its own), so that a page can tell when Streamlit has run it on its own.
 _run = threading.local()
@@ -32,8 +33,7 @@ def run_page(user: User, page_list) -> None:
     Streamlit's own page list is hidden (client.showSidebarNavigation = false): every page is registered, so that the
     address of a page a role may not open shows the page's own refusal rather than "page not found".
     """
-    pages = {entry.name: st.Page(ROOT / entry.file, title=T(entry.title), icon=f":material/{entry.icon}:",
-                                 url_path=entry.name, default=entry is HOME) for entry in PAGES}
+    pages = _pages()
     current = st.navigation(list(pages.values()), position="hidden")
     with page_list:
         watch_touches()  # before any link
@@ -44,7 +44,8 @@ def run_page(user: User, page_list) -> None:
                 for entry in shown:
                     st.page_link(pages[entry.name])
         # the link to the page shown stands out, as in Streamlit's own list (a style only: it takes no space)
-        current_link = f'.st-key-page_list a[href="{current.url_path}"]'
+        marked = pages[HOME.name] if current is pages[_ALIAS] else current
+        current_link = f'.st-key-page_list a[href="{marked.url_path}"]'
         st.html(f"<style>{current_link}, {current_link} p, {current_link} [data-testid='stIconMaterial'] {{"
                 " font-weight: 600; color: rgb(47, 45, 43); }"
                 f" {current_link} {{ background-color: rgba(169, 169, 162, 0.25); }}</style>")
@@ -54,6 +55,16 @@ def run_page(user: User, page_list) -> None:
         current.run()
     finally:
         _run.by_entry = False
+
+
+def _pages() -> dict[str, st.Page]:
+    """Every page of the table by name, the home page served at the root; and the home page again at its own name
+    (/overview: an old bookmark, a typed address), instead of Streamlit's "page not found" there."""
+    # Streamlit tells pages apart by url_path, even the root's: the home page's own name is left to the second one.
+    pages = {entry.name: st.Page(ROOT / entry.file, title=T(entry.title), icon=f":material/{entry.icon}:",
+                                 url_path="home" if entry is HOME else entry.name, default=entry is HOME)
+             for entry in PAGES}
+    return pages | {_ALIAS: st.Page(ROOT / HOME.file, title=T(HOME.title), url_path=HOME.name)}
 
 
 def _hand_to_entry() -> None:
@@ -68,8 +79,7 @@ def _hand_to_entry() -> None:
         st.error(T("not_allowed"))
         st.stop()
     st.session_state[_HANDED] = True
-    st.navigation([st.Page(ROOT / entry.file, url_path=entry.name, default=entry is HOME) for entry in PAGES],
-                  position="hidden")
+    st.navigation(list(_pages().values()), position="hidden")
     st.rerun()
 
 
