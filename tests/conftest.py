@@ -183,13 +183,3 @@ def pytest_runtest_makereport(item, call):
                 lines += [f"--- {log.name}", *log.read_text(errors="replace").splitlines()[-40:]]
         report.sections.append(("browser", "\n".join(lines)))
     return report
-
-
-def pytest_collection_modifyitems(config, items):
-    """Under CI a browser test that fails is run once more. A stopgap, not a fix: the browser tests still fail about
-    one full run in five (see the closing note of stop 10), and a flake must not keep a whole change from landing."""
-    if os.environ.get("CI") != "true":
-        return
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.flaky(reruns=1))
