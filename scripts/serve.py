@@ -13,6 +13,7 @@ from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download cannot work here
+SERVER_LOGS = "TRACKER_SERVER_LOGS"  # a folder: each server started here writes its output there
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -23,10 +24,12 @@ def streamlit_server(script: str | Path, db: str | Path) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    # The tests name a folder for the servers' output, so that a failure can show what the server said.
+    logs = os.environ.get(SERVER_LOGS)
+    output = open(Path(logs) / f"streamlit-{port}.log", "wb") if logs else subprocess.DEVNULL
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
                                 "--server.port", str(port), "--server.address", "127.0.0.1"], cwd=ROOT,
-                               env=dict(os.environ, TRACKER_DB=str(db)), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                               env=dict(os.environ, TRACKER_DB=str(db)), stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60
@@ -42,6 +45,8 @@ def streamlit_server(script: str | Path, db: str | Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+        if logs:
+            output.close()
 
 
 def wait_idle(page) -> None:

@@ -152,11 +152,34 @@ def refuse_inserts(store, table: str, message: str) -> None:
                                  f" FOR EACH ROW EXECUTE FUNCTION refuse_{table}()")
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under CI a browser test that fails is run once more. A stopgap, not a fix: the browser tests still fail about
-    one full run in five (see the closing note of stop 10), and a flake must not keep a whole change from landing."""
-    if os.environ.get("CI") != "true":
-        return
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.flaky(reruns=1))
+@pytest.fixture(scope="session", autouse=True)
+def _server_logs(tmp_path_factory):
+    """A folder where every Streamlit server the tests start writes its output (scripts/serve.py)."""
+    from scripts.serve import SERVER_LOGS
+    os.environ[SERVER_LOGS] = str(tmp_path_factory.mktemp("server_logs"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report shows what each open page showed (and keeps a screenshot) and the end of the
+    output of every server started during the test, so that a failure seen once in CI can be understood."""
+    report = yield
+    if report.when == "call" and report.failed and item.get_closest_marker("browser"):
+        from scripts.serve import SERVER_LOGS
+        logs = Path(os.environ[SERVER_LOGS])
+        lines = []
+        browser = item.funcargs.get("browser")
+        for context in browser.contexts if browser else []:
+            for n, page in enumerate(context.pages):
+                try:
+                    shot = logs / f"{item.name}-{len(lines)}-{n}.png"
+                    page.screenshot(path=shot, full_page=True)
+                    lines += [f"--- page {page.url} (screenshot {shot})", page.inner_text("body")[-3000:]]
+                except Exception as exc:  # the page may be gone; the report must still be written
+                    lines.append(f"--- page {page.url}: {exc}")
+        started = call.start - 1
+        for log in sorted(logs.glob("streamlit-*.log")):
+            if log.stat().st_mtime >= started:
+                lines += [f"--- {log.name}", *log.read_text(errors="replace").splitlines()[-40:]]
+        report.sections.append(("browser", "\n".join(lines)))
+    return report
