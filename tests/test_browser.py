@@ -328,14 +328,6 @@ def test_a_reporters_figure_with_a_photo_is_reviewed_and_only_then_shows(browser
     photo = tmp_path / "现场.png"
     Image.new("RGB", (800, 600), "teal").save(photo)
 
-    def log_in(page, url, name, password):
-        page.goto(url)
-        page.get_by_label("账户名").fill(name)
-        page.get_by_label("密码").fill(password)
-        page.get_by_role("button", name="登录").click()
-        page.get_by_role("heading", name="总览").wait_for(timeout=30000)
-        wait_idle(page)
-
     def gauge_of_t68(page, url):
         page.goto(f"{url}/targets")
         wait_idle(page)
@@ -347,11 +339,11 @@ def test_a_reporters_figure_with_a_photo_is_reviewed_and_only_then_shows(browser
 
     with streamlit_server("dashboard.py", db) as url:
         page = browser.new_page(viewport={"width": 1600, "height": 1400})
-        log_in(page, url, "zhang", "correct-horse")
+        page.goto(url)
+        log_in(page, "zhang", "correct-horse", "总览")
         page.locator(PAGE_LIST).get_by_text("进度上报", exact=True).click()
         page.get_by_role("heading", name="进度上报").wait_for(timeout=30000)
-        page.locator(PROGRESS_UPLOADER).set_input_files(str(filled))
-        page.get_by_text("导入前预览").wait_for(timeout=30000)
+        upload_progress(page, filled)
         page.locator("button:visible").filter(has_text="确认导入").first.click()
         page.get_by_text("已提交审核").wait_for(timeout=30000)
         wait_idle(page)
@@ -369,7 +361,8 @@ def test_a_reporters_figure_with_a_photo_is_reviewed_and_only_then_shows(browser
         page.get_by_role("button", name="退出登录").click()
         page.get_by_label("账户名").wait_for(timeout=30000)
 
-        log_in(page, url, "check", "review-pass-1")
+        page.goto(url)
+        log_in(page, "check", "review-pass-1", "总览")
         assert "270 / 300" not in gauge_of_t68(page, url)           # waiting: not counted yet
         page.locator(PAGE_LIST).get_by_text("审核", exact=True).click()
         page.get_by_role("heading", name="审核").wait_for(timeout=30000)
