@@ -16,7 +16,6 @@ import csv
 import hashlib
 import importlib
 import io
-import logging
 import os
 import resource
 import statistics
@@ -175,7 +174,9 @@ def page_times(db: str, plans: list[Path], reruns: int, folder: Path) -> dict[st
     """The empty page's warm rerun, every page's for the first plan, and the plan switch (first and warm)."""
     from streamlit.testing.v1 import AppTest
 
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(lambda record: False)
+    from scripts.st_client import quiet_apptest
+
+    quiet_apptest()
     empty = folder / "empty.py"
     empty.write_text(EMPTY_PAGE, encoding="utf-8")
     results = {"empty page (floor)": median_rerun(AppTest.from_file(str(empty)), reruns)}

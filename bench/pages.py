@@ -6,7 +6,6 @@ Usage: python bench/pages.py [--reruns N] [--no-browser]
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import statistics
 import sys
@@ -35,9 +34,9 @@ def rerun_times(reruns: int, entries=PAGES, user=None) -> dict[str, float]:
     """
     from streamlit.testing.v1 import AppTest
 
-    # AppTest's own calls from the main thread each log a harmless "missing ScriptRunContext" warning (a logger's name,
-    # not an import: if Streamlit renames it, the warnings only come back).
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(lambda record: False)
+    from scripts.st_client import quiet_apptest
+
+    quiet_apptest()
     results = {}
     for entry in entries:
         app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)

@@ -14,11 +14,14 @@ installed package (python -c "import streamlit, os; print(os.path.dirname(stream
   the app set), delta.new_element (elements; a widget's proto has its id), script_finished (the end of a run, with
   FINISHED_EARLY_FOR_RERUN when st.rerun starts another run at once);
 - runtime/state/common.py: user_key_from_element_id reads a widget's key from its id ("$$ID-<hash>-<key>");
-- elements/widgets/selectbox.py: a selectbox's state is a string_value, the option as its format_func writes it.
+- elements/widgets/selectbox.py: a selectbox's state is a string_value, the option as its format_func writes it;
+- runtime/scriptrunner_utils/script_run_context.py: the logger quiet_apptest silences (if it is renamed, AppTest's
+  harmless warnings only come back in the benchmarks' output).
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -30,6 +33,12 @@ from websockets.asyncio.client import ClientConnection, connect
 
 _DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
          ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+
+
+def quiet_apptest() -> None:
+    """Silence the "missing ScriptRunContext" warning that each of AppTest's own calls from the main thread logs:
+    the benchmarks that drive pages through AppTest would print it thousands of times."""
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(lambda record: False)
 
 
 @dataclass
