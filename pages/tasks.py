@@ -76,8 +76,7 @@ else:
     ui.status_table(table, ui.T("status"))
 
 st.markdown(f"#### {ui.T('history')}")
-history = snap.history[snap.history["target_id"].isin(targets["target_id"]) & (snap.history["as_of"] <= snap.as_of)]
-task_history = snap.task_history[(snap.task_history["task_id"] == choice) & (snap.task_history["as_of"] <= snap.as_of)]
+history, task_history = ui.memo(views.task_history, choice)
 if history.empty and task_history.empty:
     st.write(ui.T("no_history"))
 for target in targets.itertuples(index=False):

@@ -115,6 +115,15 @@ def gauges(snapshot: Snapshot, unit: str | None, query: str, chapters: tuple, st
     return [charts.gauge_grid(frame.iloc[i:i + step], lang) for i in range(0, len(frame), step)]
 
 
+def task_history(snapshot: Snapshot, task_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reports up to the as-of date of one task's targets and of the task itself (the ledger's detail): read
+    once per snapshot and task, not on every run, since a city's plan holds a long history."""
+    targets = snapshot.plan.targets.loc[snapshot.plan.targets["task_id"] == task_id, "target_id"]
+    history, tasks = snapshot.history, snapshot.task_history
+    return (history[history["target_id"].isin(targets) & (history["as_of"] <= snapshot.as_of)],
+            tasks[(tasks["task_id"] == task_id) & (tasks["as_of"] <= snapshot.as_of)])
+
+
 def history_figure(snapshot: Snapshot, target_id: str, lang: str) -> go.Figure | None:
     """The reported history of one target as a line with its target, or None before any report."""
     history = snapshot.history
