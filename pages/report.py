@@ -138,10 +138,12 @@ with edit_tab:
     fill = ("完成值", "任务状态", "进展情况", "存在问题", "下步计划")
     rows = frame.assign(截至日期=default_report_date(plan)).astype({c: "string" for c in fill})
     rows["截至日期"] = pd.to_datetime(rows["截至日期"])
-    # empty reference cells shown empty, not "None" (put back before checking); on a phone the id, the name and the
-    # target come first, then what there is to fill, then the rest
+    # empty cells shown empty, not "None" (the reference columns are put back before checking, and an empty text
+    # to fill is a blank cell as an empty cell is); on a phone the id, the name and the target come first, then what
+    # there is to fill, then the rest
     reference = rows[[c for c in rows.columns if c not in ("截至日期", *fill)]]
-    shown = rows.assign(**{c: reference[c].astype("string").fillna("") for c in reference})
+    shown = rows.assign(**{c: reference[c].astype("string").fillna("") for c in reference},
+                        **{c: rows[c].fillna("") for c in fill})
     first = ["指标编号", "任务编号", "任务/指标", "目标值", "计量单位", *fill[:3], "截至日期", *fill[3:]]
     edited = st.data_editor(
         shown, hide_index=True, width="stretch", key=f"editor_{unit}_{st.session_state.get('upload_round', 0)}",
@@ -198,6 +200,8 @@ with st.expander(ui.T("evidence_attach"), expanded=st.session_state.get("evidenc
         st.caption(ui.T("evidence_ready", n=len(chosen), names=ui.plain("、".join(f.name for f in chosen))))
 
     def _attach() -> None:
+        # the message above moves the panel down a place, which Streamlit draws as a new, folded one: keep it open
+        st.session_state["evidence_open"] = True
         kind, item = st.session_state["evidence_for"]
         round_ = st.session_state.get("evidence_round", 0)
         files = [(f.name, f.getvalue()) for f in st.session_state.get(f"evidence_files_{round_}") or []]
@@ -218,7 +222,7 @@ with st.expander(ui.T("evidence_attach"), expanded=st.session_state.get("evidenc
         st.error(st.session_state.pop("evidence_error"))
     ui.evidence_files(evidence.listing(store, plan.id, kind, item), "report_evidence")
 
-with st.expander(ui.T("change_request")):
+with st.expander(ui.T("change_request"), expanded=st.session_state.get("change_open", False)):
     st.caption(ui.T("change_request_help"))
     if not choices:
         st.stop()
@@ -232,11 +236,12 @@ with st.expander(ui.T("change_request")):
     st.text_area(ui.T("change_reason"), key="change_reason")
 
     def _ask() -> None:
+        st.session_state["change_open"] = True  # as the evidence panel: open after a request, right or wrong
         try:
             number = changes.request(store, plan, item, field, st.session_state.get("change_value", ""),
                                      st.session_state.get("change_reason", ""), ui.user().name, unit, kind)
-        except ValueError as exc:
-            st.session_state["report_error"] = str(exc)
+        except ValueError as exc:  # said under the form, where the clerk is looking
+            st.session_state["change_error"] = str(exc)
             return
         st.session_state["report_done"] = ui.T("change_requested", n=number)
         for key in ("change_value", "change_reason"):
@@ -244,3 +249,4 @@ with st.expander(ui.T("change_request")):
         ui.after_write()
 
     st.button(ui.T("change_submit"), key="change_submit", on_click=_ask)
+    ui.flash(error="change_error")

@@ -37,8 +37,8 @@ def _decide(refs: dict[str, tuple[str, int]], unit: str, action: str) -> None:
             st.session_state["review_done"] = ui.T("review_returned_done", n=n)
         else:
             st.session_state["review_done"] = ui.T("review_done", n=review.approve(plan, store, rows, ui.user().name))
-    except ValueError as exc:
-        st.session_state["review_error"] = str(exc)
+    except ValueError as exc:  # said beside the unit's buttons, where the reviewer is looking
+        st.session_state[f"review_error_{unit}"] = str(exc)
         return
     st.session_state.pop(f"review_pick_{unit}", None)
     st.session_state.pop(f"review_reason_{unit}", None)
@@ -63,7 +63,8 @@ first = UNITS_PER_PAGE * (st.selectbox(ui.T("review_units_page", n=UNITS_PER_PAG
                           if pages > 1 else 0)
 shown_units = list(units.groups)[first:first + UNITS_PER_PAGE]
 page = queue[queue["unit"].fillna("").isin(shown_units)]
-# the page's rows written out once, column by column, then cut by unit
+# the page's rows written out once, column by column, then cut by unit; what decides an approval (the status it
+# leads to, the evidence) comes before what explains it, so that a projector's width shows it
 statuses = {s: ui.status_text(s) for s in STATUSES}
 states = {s: label(TASK_STATE_LABELS, s, ui.lang()) for s in TASK_STATE_LABELS}
 missing = ui.T("evidence_missing")
@@ -76,13 +77,13 @@ table = pd.DataFrame({
                         for k, s, a in zip(page["kind"], page["state"], page["actual"])],
     ui.T("review_status_now"): page["status_now"].map(statuses).fillna(""),
     ui.T("review_status_after"): page["status_after"].map(statuses).fillna(""),
+    ui.T("evidence_n"): [f"{n} {missing}" if lack else f"{n}"
+                         for n, lack in zip(page["evidence"], page["lacks_evidence"])],
     ui.T("note"): page["note"].map(ui.visible),
     ui.T("user"): page["user"].fillna(""),
     ui.T("created_at"): page["created_at"].str.replace("T", " "),
     ui.T("review_waiting_days"): page["waiting_days"],
     ui.T("review_overdue"): page["overdue"].map({True: "⚠", False: ""}),
-    ui.T("evidence_n"): [f"{n} {missing}" if lack else f"{n}"
-                         for n, lack in zip(page["evidence"], page["lacks_evidence"])],
 })
 for unit in shown_units:
     rows = page[page["unit"].fillna("") == unit]
@@ -98,6 +99,7 @@ for unit in shown_units:
              on_click=_decide, args=(refs, unit, "return"))
     c.button(ui.T("review_approve_unit"), key=f"review_all_{unit}", type="primary",
              on_click=_decide, args=(refs, unit, "all"))
+    ui.flash(error=f"review_error_{unit}")
 
 backed = queue[queue["evidence"] > 0]
 if len(backed):
@@ -134,7 +136,7 @@ if len(requests):
             st.session_state["review_done"] = ui.T("change_approved" if approve else "change_refused",
                                                    n=st.session_state["change_pick"])
         except ValueError as exc:
-            st.session_state["review_error"] = str(exc)
+            st.session_state["change_error"] = str(exc)
             return
         st.session_state.pop("change_note", None)
         ui.after_write()
@@ -142,3 +144,4 @@ if len(requests):
     a, b = st.columns(2)
     a.button(ui.T("change_approve"), key="change_approve", on_click=_change, args=(True,))
     b.button(ui.T("change_refuse"), key="change_refuse", on_click=_change, args=(False,))
+    ui.flash(error="change_error")

@@ -281,6 +281,8 @@ def test_a_clerk_asks_for_a_task_extension_the_office_approves_it_and_the_pages_
     clerk.text_input(key="change_value").input("2024-03-31").run()
     clerk.button(key="change_submit").click().run()
     assert clerk.error[0].value == "申请须写明理由"
+    form = next(e for e in clerk.expander if e.label == "申请延期或调整目标")
+    assert form.proto.expanded and form.error[0].value == "申请须写明理由"  # said in the form, which stays open
     clerk.text_area(key="change_reason").input("低保扩围需待市级政策出台").run()
     clerk.button(key="change_submit").click().run()
     assert clerk.success[0].value == "已提交申请 1，待督办室审批。"

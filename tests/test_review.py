@@ -621,3 +621,25 @@ def test_the_queue_shows_five_units_a_page_and_sums_up_every_unit_above_them(app
     reviewer.button(key=f"review_all_{units[6]}").click().run()
     assert reviewer.success[0].value == "已审核通过 1 行。"
     assert reviewer.dataframe[0].value["单位"].tolist() == units[:6]
+
+
+def test_a_clerk_is_told_of_the_units_own_rows_waiting_not_the_other_units(app_db, plan):
+    app_db.add_batch(plan.id, "科技局.csv", "kj", rows(("T15-1", AS_OF, 80)), unit="区科学技术局", by="li",
+                     review="pending")
+    waiting = lambda app: [c.value for c in app.caption if "待审核" in c.value]  # noqa: E731
+    assert waiting(as_user("leader", "leader", page="overview")) == ["待审核 1 条"]
+    assert waiting(as_user("zhang", "reporter", "区民政局", "report")) == []
+    reporter_uploads(b"target_id,as_of,actual\nT68-1,2023-09-30,150\n", "mine.csv")
+    assert waiting(as_user("zhang", "reporter", "区民政局", "report")) == ["待审核 1 条"]
+
+
+def test_a_decision_refused_on_the_review_page_is_said_beside_the_units_buttons(app_db):
+    reporter_uploads(b"target_id,as_of,actual\nT68-1,2023-09-30,150\n", "p.csv")
+    reviewer = as_user("check", "reviewer", page="review")
+    reviewer.multiselect(key="review_pick_区民政局").select(reviewer.dataframe[0].value["行号"].iloc[0]).run()
+    reviewer.button(key="review_return_区民政局").click().run()             # no reason given
+    assert [e.value for e in reviewer.error] == ["退回须写明理由，单位据此修改后重新上报"]
+    # drawn after the unit's buttons, where the reviewer is looking, not at the top of the page
+    order = [getattr(node, "key", None) or node.type for node in reviewer.main]
+    assert order.index("review_all_区民政局") < order.index("error")
+    assert not reviewer.success

@@ -66,9 +66,9 @@ def row_ref(kind: str, report_id: int) -> str:
     return f"{kind}:{int(report_id)}"
 
 
-def pending(store: Store, plan_id: str) -> int:
-    """How many rows wait for review (待审核 N 条)."""
-    return pending_count(store, plan_id)
+def pending(store: Store, plan_id: str, unit: str | None = None) -> int:
+    """How many rows wait for review (待审核 N 条), of one unit's uploads when given."""
+    return pending_count(store, plan_id, unit)
 
 
 def working_days(start: date, end: date) -> int:

@@ -508,12 +508,14 @@ def _review_filter(review: tuple[str, ...]) -> tuple[str, dict]:
     return f" AND r.review IN ({', '.join(':' + name for name in names)})", names
 
 
-def pending_count(store: Store, plan_id: str) -> int:
-    """How many report rows of the plan wait for review (待审核 N 条), read from the partial indexes."""
+def pending_count(store: Store, plan_id: str, unit: str | None = None) -> int:
+    """How many report rows of the plan (of one unit's batches, when given) wait for review (待审核 N 条), read from
+    the partial indexes."""
     with store.connect() as conn:
         return sum(conn.execute(text(
             f"SELECT COUNT(*) FROM {table} r JOIN batches b ON b.id = r.batch_id WHERE r.review = 'pending'"
-            " AND b.plan_id = :plan_id AND b.reverted_at IS NULL"), {"plan_id": plan_id}).scalar_one()
+            " AND b.plan_id = :plan_id AND b.reverted_at IS NULL" + (" AND b.unit = :unit" if unit else "")),
+            {"plan_id": plan_id, "unit": unit}).scalar_one()
             for table in REPORT_TABLES.values())
 
 

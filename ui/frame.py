@@ -6,13 +6,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from tracker import review
 from tracker.accounts import User
 from tracker.navigation import HOME, PAGES, sections
 from tracker.periods import newly_moved
 from tracker.snapshot import Snapshot
 
 from .auth import user
-from .cache import snapshot
+from .cache import snapshot, store
 from .paint import watch_touches
 from .tables import PRINT_COPIES
 from .text import T, plain
@@ -107,7 +108,10 @@ def page_header(title: str, page: str) -> Snapshot:
     if snap.unreviewed:  # the leader chose to see where things are heading: say so on every page
         st.warning(T("unreviewed_banner", n=snap.pending), icon=":material/pending_actions:")
     elif snap.pending:  # figures that do not count yet (including them is the leader's choice)
-        st.caption(T("review_waiting_n", n=snap.pending))
+        # a clerk is told of the unit's own rows: the other units' are not the clerk's to wait for
+        mine = review.pending(store(), p.id, user().unit) if user().role == "reporter" else snap.pending
+        if mine:
+            st.caption(T("review_waiting_n", n=mine))
     moved = newly_moved(p, snap.as_of)
     if moved is not None:
         quarterly = p.meta.get("reporting") == "quarterly"
