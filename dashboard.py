@@ -54,13 +54,17 @@ def _run() -> None:
     # filled once the user is known: the list stays at the top of the sidebar
     page_list = st.sidebar.container(key="page_list")
     ui.remember_lang()  # before the radio, which would otherwise set the default first
-    if ui.lang() == "zh":  # the file uploader's own words are Streamlit's, in English: only a style can replace them
+    # The file uploader's own words are Streamlit's, in English: only a style can replace them. Only the browse button
+    # is relabelled: the icon buttons a chosen file brings (remove, add) carry an aria-label and keep their icons.
+    if ui.lang() == "zh":
         st.html(f"""<style>
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span::before {{ font-size: 0.875rem;
   content: "{ui.T('uploader_limit', mb=st.get_option('server.maxUploadSize'))}"; }}
-[data-testid="stFileUploaderDropzone"] button, [data-testid="stFileUploaderDropzone"] button * {{ font-size: 0 !important; }}
-[data-testid="stFileUploaderDropzone"] button::after {{ font-size: 1rem; content: "{ui.T('uploader_button')}"; }}
+[data-testid="stFileUploaderDropzone"] button:not([aria-label]),
+[data-testid="stFileUploaderDropzone"] button:not([aria-label]) * {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzone"] button:not([aria-label])::after {{ font-size: 1rem; white-space: nowrap;
+  content: "{ui.T('uploader_button')}"; }}
 </style>""")
     with st.sidebar:
         st.radio(ui.i18n.t("language"), ["zh", "en"], key="lang", horizontal=True,
