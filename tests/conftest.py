@@ -139,6 +139,35 @@ def dump(store) -> list:
                            for name in TABLES]
 
 
+@pytest.fixture
+def page_store(tmp_path, monkeypatch):
+    """The store the pages read ($TRACKER_DB in a temporary folder), with Streamlit's caches emptied before and
+    after, so that no page sees another test's store."""
+    import streamlit as st
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield Store(tmp_path / "progress.db")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def as_user(name: str, role: str, unit: str | None = None, page: str | None = None):
+    """An AppTest session of the entry file in which the user has logged in, run on pages/{page}.py when given."""
+    from datetime import datetime
+
+    from streamlit.testing.v1 import AppTest
+
+    from tracker.accounts import User
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    app.session_state["user"], app.session_state["last_seen"] = User(name, role, unit), datetime.now()
+    app.run()
+    if page:
+        app.switch_page(f"pages/{page}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
 def refuse_inserts(store, table: str, message: str) -> None:
     """From now on every INSERT into the table fails with the message, as a database error, on either database."""
     with store.transaction() as conn:

@@ -5,6 +5,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from conftest import as_user
 
 from tracker import changes
 from tracker.cli import main
@@ -113,26 +114,15 @@ def test_an_approval_changes_the_store_version_that_the_pages_cache_by(plan, sto
     assert store.version(plan.id) != before
 
 
-def test_the_office_decides_requests_on_the_review_page(plan, tmp_path, monkeypatch):
-    from datetime import datetime
+def test_the_office_decides_requests_on_the_review_page(plan, page_store):
 
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
-    from tracker.accounts import Accounts, User
-    from tracker.store import Store
-    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    store = Store(tmp_path / "progress.db")
+    from tracker.accounts import Accounts
+    store = page_store
     Accounts(store).add("office", "admin", "admin-pass-1")
     first = changes.request(store, plan, "T15-2", "target_value", "40", "上级调整", "zhang", "区科技局")
     second = changes.request(store, plan, "T15-1", "deadline", "2024-06-30", "延后", "zhang")
-    app = AppTest.from_file("../dashboard.py", default_timeout=60)
-    app.session_state["user"], app.session_state["last_seen"] = User("office", "admin"), datetime.now()
-    app.run()
-    app.switch_page("pages/review.py").run()
-    assert not app.exception, [e.value for e in app.exception]
+    app = as_user("office", "admin", page="review")
     assert "待审批的延期/调整申请 2 项" in [s.value for s in app.subheader]
     app.button(key="change_approve").click().run()
     assert app.success[0].value == f"已批准申请 {first}。"
@@ -142,22 +132,16 @@ def test_the_office_decides_requests_on_the_review_page(plan, tmp_path, monkeypa
     app.button(key="change_refuse").click().run()
     assert app.success[0].value == f"已不同意申请 {second}。"
     assert changes.listing(store, plan.id)["state"].tolist() == ["approved", "refused"]
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def test_pending_requests_show_on_warnings_and_an_approved_change_in_the_target_view_and_ledger(
-        plan, tmp_path, monkeypatch):
+        plan, page_store):
     import datetime
 
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from tracker.exports import ledger_frames
-    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    store = Store(tmp_path / "progress.db")
+    store = page_store
     asked = changes.request(store, plan, "T15-1", "target_value", "80", "统计口径调整", "office")
     changes.request(store, plan, "T68-1", "deadline", "2024-03-31", "施工季节受限", "office")
     changes.decide(store, asked, True, "office", effective=datetime.date(2023, 8, 15))
@@ -172,8 +156,6 @@ def test_pending_requests_show_on_warnings_and_an_approved_change_in_the_target_
     ledger = ledger_frames(take(plan, store, datetime.date(2023, 9, 30)), store.batches(plan.id))
     sheet = next(f for f in ledger.values() if "目标调整" in f.columns)
     assert "调整后 80" in sheet.set_index("指标编号").at["T15-1", "目标调整"]
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 # --- extensions of tasks (延期申请) -----------------------------------------------------------------------------------
@@ -252,30 +234,16 @@ def test_cli_change_request_for_a_task(capsys, tmp_path):
 
 
 def test_a_clerk_asks_for_a_task_extension_the_office_approves_it_and_the_pages_and_ledger_show_it(
-        plan, tmp_path, monkeypatch):
-    from datetime import datetime
+        plan, page_store):
 
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
-    from tracker.accounts import Accounts, User
+    from tracker.accounts import Accounts
     from tracker.exports import ledger_frames
-    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    store = Store(tmp_path / "progress.db")
+    store = page_store
     Accounts(store).add("office", "admin", "admin-pass-1")
     Accounts(store).add("zhang", "reporter", "correct-horse", unit="区民政局")
 
-    def as_user(user, page):
-        app = AppTest.from_file("../dashboard.py", default_timeout=60)
-        app.session_state["user"], app.session_state["last_seen"] = user, datetime.now()
-        app.run()
-        app.switch_page(f"pages/{page}.py").run()
-        assert not app.exception, [e.value for e in app.exception]
-        return app
-
-    clerk = as_user(User("zhang", "reporter", "区民政局"), "report")
+    clerk = as_user("zhang", "reporter", "区民政局", "report")
     clerk.selectbox(key="change_for").set_value(("task", "66")).run()
     assert clerk.radio(key="change_field_task").options == ["延期（截止日期）"]
     clerk.text_input(key="change_value").input("2024-03-31").run()
@@ -289,7 +257,7 @@ def test_a_clerk_asks_for_a_task_extension_the_office_approves_it_and_the_pages_
     assert changes.listing(store, plan.id)[["kind", "item", "unit", "requested_by"]].values.tolist() == [
         ["task", "66", "区民政局", "zhang"]]
 
-    office = as_user(User("office", "admin"), "warnings")
+    office = as_user("office", "admin", page="warnings")
     waiting = next(d.value for d in office.dataframe if "申请内容" in d.value.columns)
     assert waiting[["指标/任务", "申请内容"]].values.tolist() == [["任务 66", "期限 2023-12-31 → 2024-03-31"]]
     office.switch_page("pages/review.py").run()
@@ -307,8 +275,6 @@ def test_a_clerk_asks_for_a_task_extension_the_office_approves_it_and_the_pages_
     sheet = ledger_frames(take(plan, store), store.batches(plan.id))["任务台账"].set_index("序号")
     assert sheet.at[66, "截止日期"] == date(2024, 3, 31) and "调整后 2024-03-31" in sheet.at[66, "期限调整"]
     assert sheet.at[67, "截止日期"] == date(2023, 12, 31) and sheet.at[67, "期限调整"] == ""
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 # --- the change notes on the slides -----------------------------------------------------------------------------------
@@ -358,15 +324,11 @@ def test_before_its_approval_date_a_change_is_said_on_no_slide(plan, store):
     assert not any("调整后" in s.aside + s.notes for s in slides)
 
 
-def test_the_change_is_said_under_the_bars_on_the_projector_too(plan, tmp_path, monkeypatch):
-    import streamlit as st
+def test_the_change_is_said_under_the_bars_on_the_projector_too(plan, page_store):
     from streamlit.testing.v1 import AppTest
 
     from tracker import deck
-    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    store = Store(tmp_path / "progress.db")
+    store = page_store
     number = changes.request(store, plan, "T15-2", "target_value", "40", "上级调整了任务", "zhang")
     changes.decide(store, number, True, "office", effective=date(2023, 8, 15))
     keys = [s.key for s in deck.build(take(plan, store))]
@@ -376,8 +338,6 @@ def test_the_change_is_said_under_the_bars_on_the_projector_too(plan, tmp_path, 
     assert not app.exception, [e.value for e in app.exception]
     assert any("目标调整：T15-2 原目标 90 → 调整后 40，2023-08-15 批准" in c.value.replace("\\", "")
                for c in app.caption)
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def test_requests_made_before_task_extensions_existed_are_kept_as_target_requests(plan, db_url):

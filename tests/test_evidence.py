@@ -9,7 +9,7 @@ from datetime import date
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import dump
+from conftest import as_user, dump
 from PIL import Image
 from sqlalchemy import LargeBinary, bindparam, text
 
@@ -293,38 +293,18 @@ def test_the_files_backing_a_target_or_task_are_its_own_and_those_of_the_batches
 # --- the pages -------------------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def app_store(tmp_path, monkeypatch):
+def app_store(page_store):
     """A store with an administrator, a reviewer and 区民政局's clerk, with 完成需佐证 on; fresh Streamlit caches."""
-    import streamlit as st
-    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    store = Store(tmp_path / "progress.db")
+    store = page_store
     Accounts(store).add("office", "admin", "admin-pass-1")
     Accounts(store).add("check", "reviewer", "review-pass-1")
     Accounts(store).add("zhang", "reporter", "correct-horse", unit="区民政局")
     store.set_settings({**DEFAULTS, "evidence_required": 1, "board_date": 20231231})
-    yield store
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def as_user(name, role, page, unit=None):
-    from datetime import datetime
-
-    from streamlit.testing.v1 import AppTest
-
-    from tracker.accounts import User
-    app = AppTest.from_file("../dashboard.py", default_timeout=60)
-    app.session_state["user"], app.session_state["last_seen"] = User(name, role, unit), datetime.now()
-    app.run()
-    app.switch_page(f"pages/{page}.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return store
 
 
 def clerk_uploads(rows: bytes):
-    clerk = as_user("zhang", "reporter", "report", "区民政局")
+    clerk = as_user("zhang", "reporter", "区民政局", page="report")
     clerk.file_uploader[0].upload("p.csv", rows, "text/csv").run()
     clerk.button(key="import_upload").click().run()
     assert not clerk.exception, [e.value for e in clerk.exception]
@@ -357,7 +337,7 @@ def test_a_clerk_attaches_evidence_to_a_row_and_the_reviewer_sees_it_with_its_th
     assert clerk.success[0].value == "已保存 1 份佐证材料。"
     assert clerk.selectbox(key="evidence_for").value == ("target", "T68-1")
     assert downloads(clerk) == ["下载 现场.png"] and images(clerk) == 1          # listed under the choice
-    reviewer = as_user("check", "reviewer", "review")
+    reviewer = as_user("check", "reviewer", page="review")
     waiting = reviewer.dataframe[0].value.set_index("行号")
     assert waiting["佐证"].tolist() == ["1", "0 缺佐证"]  # both complete; only T68-1 has its evidence
     [row] = reviewer.selectbox(key="review_evidence").options
@@ -375,11 +355,11 @@ def test_a_clerk_attaches_a_signed_table_to_the_whole_batch_and_it_backs_every_r
     clerk.button(key="evidence_save").click().run()
     assert clerk.success[0].value == "已保存 1 份佐证材料。"
     assert evidence.listing(app_store, "hedong-2023", "batch", "1")["uploaded_by"].tolist() == ["zhang"]
-    reviewer = as_user("check", "reviewer", "review")
+    reviewer = as_user("check", "reviewer", page="review")
     assert reviewer.dataframe[0].value["佐证"].tolist() == ["1", "1"]         # 完成需佐证 met by the batch's file
     assert len(reviewer.selectbox(key="review_evidence").options) == 2
     assert reviewer.dataframe[1].value["佐证对象"].tolist() == ["批次 1（整批）"]
-    batches = as_user("zhang", "reporter", "batches", "区民政局")
+    batches = as_user("zhang", "reporter", "区民政局", page="batches")
     assert batches.dataframe[-1].value[["文件", "上传人"]].values.tolist() == [["汇总表（签字）.pdf", "zhang"]]
     assert downloads(batches) == ["下载 汇总表（签字）.pdf"]
 
@@ -396,7 +376,7 @@ def test_the_task_and_target_views_list_their_evidence_with_thumbnails_without_r
         raise AssertionError("a page read a file's content to draw itself")
     monkeypatch.setattr(evidence, "get", unread)  # only a download clicked may read one
 
-    tasks = as_user("office", "admin", "tasks")
+    tasks = as_user("office", "admin", page="tasks")
     task = plan.targets.set_index("target_id").loc["T68-1", "task_id"]
     tasks.selectbox(key="task_choice").select(task).run()
     assert not tasks.exception, [e.value for e in tasks.exception]
@@ -405,7 +385,7 @@ def test_the_task_and_target_views_list_their_evidence_with_thumbnails_without_r
     assert listed["大小"].iloc[0].endswith("KB") and images(tasks) == 1
     assert downloads(tasks)[:2] == ["下载 现场.jpg", "下载 汇总表.pdf"]
 
-    targets = as_user("office", "admin", "targets")
+    targets = as_user("office", "admin", page="targets")
     assert not downloads(targets) and images(targets) == 0                   # nothing until a target is chosen
     targets.selectbox(key="target_evidence").select("T68-1").run()
     assert not targets.exception, [e.value for e in targets.exception]

@@ -1,15 +1,14 @@
 """Review (审核): a reporter's rows count only once approved; returned rows go back with their reason; review off,
 or the local-administrator mode, counts every row on arrival."""
 import json
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
+from conftest import as_user
 
 from tracker import evidence, review
-from tracker.accounts import Accounts, User
+from tracker.accounts import Accounts
 from tracker.cli import main
 from tracker.plan import load_plan
 from tracker.snapshot import take
@@ -226,31 +225,15 @@ def test_cli_import_approve_counts_at_once(capsys, tmp_path, cli_db):
 # --- the pages: the whole loop --------------------------------------------------------------------------------------
 
 @pytest.fixture
-def app_db(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "progress.db"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    store = Store(tmp_path / "progress.db")
+def app_db(page_store):
+    store = page_store
     accounts = Accounts(store)
     accounts.add("office", "admin", "admin-pass-1")
     accounts.add("check", "reviewer", "review-pass-1")
     accounts.add("zhang", "reporter", "correct-horse", unit="区民政局")
     accounts.add("leader", "leader", "leader-pass-1")
     store.set_settings({**take(load_plan(), store, AS_OF).settings, "board_date": 20230930})
-    yield store
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def as_user(name, role, unit=None, page=None):
-    app = AppTest.from_file("../dashboard.py", default_timeout=60)
-    app.session_state["user"] = User(name, role, unit)
-    app.session_state["last_seen"] = datetime.now()
-    app.run()
-    if page:
-        app.switch_page(f"pages/{page}.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return store
 
 
 def not_reported():
