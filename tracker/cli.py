@@ -239,7 +239,7 @@ def _unit(plan, name: str | None) -> tuple[bool, str | None]:
 def _import(args, plan, store) -> int:
     from . import evidence, review
     from .ingest import MAX_FILE_BYTES, ingest
-    from .snapshot import take
+    from .snapshot import plan_in_force
 
     if not args.file.is_file():
         print(f"{args.file}：文件不存在" if not args.file.exists() else f"{args.file}：是一个目录，应为文件",
@@ -275,7 +275,7 @@ def _import(args, plan, store) -> int:
     state = review.arrival(review.active(store), "admin", args.approve)
     if state == review.APPROVED:
         try:
-            review.check_approval_on_import(take(plan, store).plan, store, result.targets, result.tasks, "--approve",
+            review.check_approval_on_import(plan_in_force(plan, store), store, result.targets, result.tasks, "--approve",
                                             frozenset(("target", t) for t in files))
         except ValueError as exc:
             print(exc, file=sys.stderr)
@@ -302,7 +302,7 @@ REVIEW_JSON_FIELDS = ["row", "kind", "item", "batch_id", "unit", "user", "create
 
 def _review(args, plan, store) -> int:
     from . import review
-    from .snapshot import take
+    from .snapshot import default_board_date, plan_in_force
 
     if args.review_command == "list":
         known, unit = _unit(plan, args.unit)
@@ -313,7 +313,7 @@ def _review(args, plan, store) -> int:
             rows["row"] = [review.row_ref(k, i) for k, i in zip(rows["kind"], rows["report_id"])]
             fields = REVIEW_JSON_FIELDS
         else:
-            rows = review.queue(plan, store, take(plan, store).as_of)
+            rows = review.queue(plan, store, default_board_date(plan, store))
             rows = rows[rows["unit"] == unit] if unit else rows
             fields = REVIEW_JSON_FIELDS + ["previous", "change", "status_now", "status_after", "waiting_days",
                                            "overdue"]
@@ -337,7 +337,7 @@ def _review(args, plan, store) -> int:
         return 1
     try:
         if args.review_command == "approve":
-            count = review.approve(take(plan, store).plan, store, rows, _by(args))
+            count = review.approve(plan_in_force(plan, store), store, rows, _by(args))
         else:
             count = review.send_back(store, rows, args.reason, _by(args))
     except ValueError as exc:
@@ -407,7 +407,7 @@ def _evidence(args, plan, store) -> int:
 def _change(args, plan, store) -> int:
     from . import changes
     from .formats import item as item_name
-    from .snapshot import take
+    from .snapshot import plan_in_force
 
     try:
         if args.change_command == "request":
@@ -418,7 +418,7 @@ def _change(args, plan, store) -> int:
                 raise ValueError("请指明申请的对象：指标编号（如 T15-1）或 --task 任务序号，二者选一")
             field, value = ("deadline", args.deadline) if args.deadline else ("target_value", args.value)
             kind, item = ("target", args.target) if args.task is None else ("task", args.task)
-            standing = changes.in_force(plan, store, take(plan, store).as_of)  # what the request changes
+            standing = plan_in_force(plan, store)  # what the request changes
             number = changes.request(store, standing, item, field, value, args.reason, _by(args), unit, kind)
             print(f"已登记申请 {number}，待督办室审批。")
         elif args.change_command == "approve":

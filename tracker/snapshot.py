@@ -58,6 +58,12 @@ def default_board_date(plan: Plan, store: Store, today: date | None = None) -> d
     return board_date(plan, today, fixed=fixed, sample_until=store.sample_until(plan.id))
 
 
+def plan_in_force(plan: Plan, store: Store, as_of: date | None = None) -> Plan:
+    """The plan as a snapshot at as_of (default: the board date) judges it: approved changes applied from their dates
+    on, without evaluating anything."""
+    return changes.in_force(plan, store, as_of or default_board_date(plan, store))
+
+
 def _flag_late(items: pd.DataFrame, plan: Plan, as_of: date, today: date | None) -> pd.DataFrame:
     # Nothing is late before the report for the board's period is due.
     due = period_of(plan, as_of).due <= (today or date.today())

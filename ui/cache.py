@@ -11,9 +11,9 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from tracker import changes, evidence, review
+from tracker import evidence, review
 from tracker.plan import DATA_DIR, Plan, available_plans, load_plan
-from tracker.snapshot import Snapshot, default_board_date, take
+from tracker.snapshot import Snapshot, default_board_date, plan_in_force, take
 from tracker.store import REVIEW_ANY, Store
 
 DEFAULT_PLAN_DIR = Path(os.environ.get("TRACKER_PLAN", DATA_DIR))
@@ -126,8 +126,7 @@ def thumbnail(evidence_id: int, sha256: str) -> bytes | None:
 # Held, not pickled: a thousand waiting rows would be copied on every rerun of 审核.
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _review_queue(directory: str, stamp: tuple, db: str, as_of: date, version: tuple, today: date) -> pd.DataFrame:
-    plan_ = changes.in_force(_load_plan(directory, stamp), _store(db), as_of)  # as the snapshot's plan is
-    return review.queue(plan_, _store(db), as_of, today)
+    return review.queue(plan_in_force(_load_plan(directory, stamp), _store(db), as_of), _store(db), as_of, today)
 
 
 def review_queue(as_of: date) -> pd.DataFrame:
