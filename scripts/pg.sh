@@ -25,11 +25,17 @@ as_owner() {
   fi
 }
 
+# Whether a server of ours answers in $dir: a postmaster.pid alone may be left over from a killed one.
+running() {
+  [ -f "$dir/data/postmaster.pid" ] && [ -f "$dir/port" ] && as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1
+}
+
 case "${1:-}" in
   start)
-    if [ -f "$dir/data/postmaster.pid" ]; then
+    if running; then
       echo "already running in $dir" >&2
     else
+      # A server killed without stopping (a machine restarted, a session ended) leaves its directory behind.
       rm -rf "$dir"
       mkdir -p "$dir"
       # Another server (a developer's, a leftover) may hold the port: take the next free one.
@@ -44,7 +50,7 @@ case "${1:-}" in
     echo "postgresql://tracker@127.0.0.1:$(cat "$dir/port")/postgres"
     ;;
   stop)
-    if [ -f "$dir/data/postmaster.pid" ]; then
+    if running; then
       as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     fi
     rm -rf "$dir"
