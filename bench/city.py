@@ -85,10 +85,10 @@ def reports(plan: Plan, per_plan: int, first_batch: int):
             batches.append({"id": batch, "plan_id": plan.id, "file_name": f"{unit}_{month:02d}_{round_}.xlsx",
                             "sha256": f"city-{batch}", "created_at": f"{as_of}T12:00:00", "unit": unit,
                             "user": "bench", "source": "upload", "row_count": len(targets) + len(tasks)})
-            target_rows += [{"batch_id": batch, "target_id": t, "as_of": as_of,
+            target_rows += [{"plan_id": plan.id, "batch_id": batch, "target_id": t, "as_of": as_of,
                              "actual": round(v * month / 12 * (1 + round_ / 1000), 2), "note": f"{month}月进展"}
                             for t, v in targets]
-            task_rows += [{"batch_id": batch, "task_id": int(t), "as_of": as_of,
+            task_rows += [{"plan_id": plan.id, "batch_id": batch, "task_id": int(t), "as_of": as_of,
                            "state": "done" if month == 12 else "in_progress", "progress": "按计划推进"} for t in tasks]
             rows += len(targets) + len(tasks)
         upload += 1
@@ -98,10 +98,10 @@ def reports(plan: Plan, per_plan: int, first_batch: int):
 INSERTS = {
     "batches": 'INSERT INTO batches (id, plan_id, file_name, sha256, created_at, unit, "user", source, row_count)'
                " VALUES (:id, :plan_id, :file_name, :sha256, :created_at, :unit, :user, :source, :row_count)",
-    "target_reports": "INSERT INTO target_reports (batch_id, target_id, as_of, actual, note)"
-                      " VALUES (:batch_id, :target_id, :as_of, :actual, :note)",
-    "task_reports": "INSERT INTO task_reports (batch_id, task_id, as_of, state, progress)"
-                    " VALUES (:batch_id, :task_id, :as_of, :state, :progress)",
+    "target_reports": "INSERT INTO target_reports (plan_id, batch_id, target_id, as_of, actual, note)"
+                      " VALUES (:plan_id, :batch_id, :target_id, :as_of, :actual, :note)",
+    "task_reports": "INSERT INTO task_reports (plan_id, batch_id, task_id, as_of, state, progress)"
+                    " VALUES (:plan_id, :batch_id, :task_id, :as_of, :state, :progress)",
 }
 
 

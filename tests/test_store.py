@@ -486,6 +486,52 @@ def test_the_reports_in_force_read_from_what_counts_are_those_the_store_gives(st
                                       store.latest_target_reports(PLAN, as_of, states))
 
 
+def test_the_reports_in_force_of_a_plan_are_its_own_though_other_plans_use_the_same_ids(store):
+    day, later = date(2023, 9, 30), date(2023, 10, 31)
+    tasks = pd.DataFrame([{"task_id": 15, "as_of": day, "state": "in_progress", "progress": "", "problems": "",
+                           "next_steps": ""}])
+    store.add_batch(PLAN, "a.csv", "sha-a", _rows(("T15-1", day, 50, "")), tasks)
+    store.add_batch("other-2023", "b.csv", "sha-b", _rows(("T15-1", later, 70, ""), ("T99-1", day, 1, "")),
+                    tasks.assign(as_of=later, state="done"))
+    store.add_batch(PLAN, "c.csv", "sha-c", _rows(("T15-1", later, 60, "")), tasks.assign(as_of=later), review="pending")
+    assert store.latest_target_reports(PLAN, review=("approved",))[["target_id", "actual"]].values.tolist() == [
+        ["T15-1", 50]]  # walked back past the newer row that waits
+    assert store.latest_target_reports(PLAN)["actual"].tolist() == [60]
+    assert store.counted_target_reports(PLAN, later)[["as_of", "actual"]].values.tolist() == [[day, 50], [later, 60]]
+    assert store.latest_task_reports(PLAN, review=("approved",))[["as_of", "state"]].values.tolist() == [
+        [day, "in_progress"]]
+    assert store.latest_target_reports("other-2023")["target_id"].tolist() == ["T15-1", "T99-1"]
+
+
+def test_reports_stored_before_the_plan_was_on_every_row_keep_their_plan_after_the_upgrade(db_url):
+    from sqlalchemy import text
+
+    from tracker import db
+    engine = db.engine_for(db.database_url(db_url))
+    with db.writing(engine) as conn:
+        migrations.upgrade(conn, "0009")
+        for batch, plan, actual in ((1, PLAN, 50), (2, "other-2023", 70)):
+            conn.execute(text("INSERT INTO batches (id, plan_id, file_name, sha256, created_at, source, row_count)"
+                              " VALUES (:id, :plan, 'f.csv', :sha, '2023-09-30T09:00:00', 'upload', 2)"),
+                         dict(id=batch, plan=plan, sha=f"sha-{batch}"))
+            conn.execute(text("INSERT INTO target_reports (batch_id, target_id, as_of, actual)"
+                              " VALUES (:batch, 'T15-1', '2023-09-30', :actual)"), dict(batch=batch, actual=actual))
+            conn.execute(text("INSERT INTO task_reports (batch_id, task_id, as_of, state)"
+                              " VALUES (:batch, 15, '2023-09-30', 'done')"), dict(batch=batch))
+    engine.dispose()
+    store = Store(db_url)
+    try:
+        assert store.latest_target_reports(PLAN)["actual"].tolist() == [50]
+        assert store.latest_target_reports("other-2023")["actual"].tolist() == [70]
+        assert store.latest_task_reports("other-2023")["state"].tolist() == ["done"]
+        with store.connect() as conn:
+            for table in ("target_reports", "task_reports"):
+                assert conn.execute(text(f"SELECT COUNT(*) FROM {table} r JOIN batches b ON b.id = r.batch_id"
+                                         " WHERE r.plan_id = b.plan_id")).scalar_one() == 2
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("unit, search, limit, expected", [
     (None, "", None, [4, 3, 2, 1]),
     (None, "", 2, [4, 3]),

@@ -116,14 +116,15 @@ class Store:
             state = "pending" if review == "pending" else "approved"
             if count := len(target_rows):
                 notes = target_rows["note"].tolist() if "note" in target_rows else [""] * count
-                db.insert_rows(conn, "target_reports", ("batch_id", "target_id", "as_of", "actual", "note", "review"),
-                               list(zip([batch_id] * count, target_rows["target_id"].tolist(),
+                db.insert_rows(conn, "target_reports", ("plan_id", "batch_id", "target_id", "as_of", "actual", "note",
+                                                        "review"),
+                               list(zip([plan_id] * count, [batch_id] * count, target_rows["target_id"].tolist(),
                                         map(_iso, target_rows["as_of"].tolist()),
                                         map(float, target_rows["actual"].tolist()), [str(n or "") for n in notes],
                                         [state] * count)))
-            db.insert_rows(conn, "task_reports", ("batch_id", "task_id", "as_of", "state", "progress", "problems",
-                                                  "next_steps", "review"),
-                           [(batch_id, int(r.task_id), _iso(r.as_of), r.state or None, r.progress or "",
+            db.insert_rows(conn, "task_reports", ("plan_id", "batch_id", "task_id", "as_of", "state", "progress",
+                                                  "problems", "next_steps", "review"),
+                           [(plan_id, batch_id, int(r.task_id), _iso(r.as_of), r.state or None, r.progress or "",
                              r.problems or "", r.next_steps or "", state) for r in task_rows.itertuples(index=False)])
             if review == "approved":
                 for kind, table in REPORT_TABLES.items():
@@ -265,16 +266,19 @@ class Store:
 
     def _latest(self, table: str, key: str, columns: str, plan_id: str, as_of: date | None,
                 review: tuple[str, ...]) -> pd.DataFrame:
-        # The newest date on or before as_of wins; on the same date the later batch supersedes. The plan's counted
-        # batches lead (their indexes): target ids repeat across plans.
+        # The newest date on or before as_of wins; on the same date the later batch supersedes. Each of the plan's
+        # items is found by a seek in its (plan_id, item, as_of, id) index, and its newest counted row by walking back
+        # from there: what the plan's latest values cost, not its history.
         where, params = _review_filter(review)
         frame = self._frame(f"""
-            SELECT {key}, as_of, {columns} FROM (
-                SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.{key} ORDER BY r.as_of DESC, r.id DESC) AS rank
-                FROM {table} r
-                WHERE r.batch_id IN (SELECT id FROM batches WHERE plan_id = :plan_id AND reverted_at IS NULL)
-                  AND r.as_of <= :as_of{where}
-            ) ranked WHERE rank = 1 ORDER BY {key}""", plan_id=plan_id, as_of=_iso(as_of or date.max), **params)
+            WITH RECURSIVE {_items(table, key)}
+            SELECT o.{key}, o.as_of, {", ".join("o." + c.strip() for c in columns.split(","))}
+            FROM items JOIN {table} o ON o.id = (
+                SELECT r.id FROM {table} r JOIN batches b ON b.id = r.batch_id
+                WHERE r.plan_id = :plan_id AND r.{key} = items.item AND r.as_of <= :as_of
+                  AND b.reverted_at IS NULL{where}
+                ORDER BY r.as_of DESC, r.id DESC LIMIT 1)
+            ORDER BY o.{key}""", plan_id=plan_id, as_of=_iso(as_of or date.max), **params)
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         return frame
 
@@ -296,15 +300,25 @@ class Store:
         """What counts at as_of of every target's history, oldest first: the newest report of each target and date
         on or before as_of among rows in the given review states, reverted batches left out (target_id, as_of,
         actual, note, reverted; the projection's input, and with latest_of the reports in force)."""
+        # Each (target, date) of the plan is found by a seek in the (plan_id, target_id, as_of, id) index, and its
+        # newest counted row by walking back from there: re-uploads of the same months add nothing to the cost.
         where, params = _review_filter(review)
         frame = self._frame(f"""
-            SELECT target_id, as_of, actual, note, 0 AS reverted FROM (
-                SELECT r.target_id, r.as_of, r.actual, r.note,
-                       ROW_NUMBER() OVER (PARTITION BY r.target_id, r.as_of ORDER BY r.id DESC) AS rank
-                FROM target_reports r
-                WHERE r.batch_id IN (SELECT id FROM batches WHERE plan_id = :plan_id AND reverted_at IS NULL)
-                  AND r.as_of <= :as_of{where}
-            ) ranked WHERE rank = 1 ORDER BY target_id, as_of""", plan_id=plan_id, as_of=_iso(as_of), **params)
+            WITH RECURSIVE pairs(target_id, as_of) AS (
+                SELECT first.target_id, first.as_of FROM (SELECT target_id, as_of FROM target_reports
+                    WHERE plan_id = :plan_id ORDER BY target_id, as_of LIMIT 1) first
+                UNION ALL
+                SELECT {_NEXT_PAIR}
+                FROM pairs WHERE pairs.target_id IS NOT NULL
+            )
+            SELECT o.target_id, o.as_of, o.actual, o.note, 0 AS reverted
+            FROM pairs JOIN target_reports o ON o.id = (
+                SELECT r.id FROM target_reports r JOIN batches b ON b.id = r.batch_id
+                WHERE r.plan_id = :plan_id AND r.target_id = pairs.target_id AND r.as_of = pairs.as_of
+                  AND b.reverted_at IS NULL{where}
+                ORDER BY r.id DESC LIMIT 1)
+            WHERE pairs.as_of <= :as_of
+            ORDER BY o.target_id, o.as_of""", plan_id=plan_id, as_of=_iso(as_of), **params)
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         return frame
 
@@ -506,6 +520,27 @@ def _review_filter(review: tuple[str, ...]) -> tuple[str, dict]:
         return "", {}
     names = {f"rv{n}": state for n, state in enumerate(review)}
     return f" AND r.review IN ({', '.join(':' + name for name in names)})", names
+
+
+def _items(table: str, key: str) -> str:
+    """A recursive CTE `items(item)`: the plan's distinct items in a table of reports, one index seek each."""
+    return f"""items(item) AS (
+        SELECT (SELECT {key} FROM {table} WHERE plan_id = :plan_id ORDER BY {key} LIMIT 1)
+        UNION ALL
+        SELECT (SELECT r.{key} FROM {table} r WHERE r.plan_id = :plan_id AND r.{key} > items.item
+                ORDER BY r.{key} LIMIT 1)
+        FROM items WHERE items.item IS NOT NULL
+    )"""
+
+
+# The (target, date) after the current one in the plan's index, as two seeks at most: the target's next date, else
+# the next target's first. (A row-value comparison would read every row of the target in SQLite.)
+_SAME_TARGET = ("FROM target_reports r WHERE r.plan_id = :plan_id AND r.target_id = pairs.target_id"
+                " AND r.as_of > pairs.as_of ORDER BY r.as_of LIMIT 1")
+_NEXT_TARGET = ("FROM target_reports r WHERE r.plan_id = :plan_id AND r.target_id > pairs.target_id"
+                " ORDER BY r.target_id, r.as_of LIMIT 1")
+_NEXT_PAIR = ", ".join(f"COALESCE((SELECT r.{c} {_SAME_TARGET}), (SELECT r.{c} {_NEXT_TARGET}))"
+                       for c in ("target_id", "as_of"))
 
 
 def pending_count(store: Store, plan_id: str, unit: str | None = None) -> int:

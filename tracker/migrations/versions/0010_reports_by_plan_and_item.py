@@ -1,0 +1,26 @@
+"""The plan on every report row, and indexes that lead with the plan and the item: the reports in force are found by
+seeking each item's newest rows, so that they cost what one plan's latest values cost, however many times the units
+uploaded the same months again (through the batches, a plan's whole history was read)."""
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+INDEXES = {
+    "target_reports_item": "target_reports (plan_id, target_id, as_of, id)",
+    "task_reports_item": "task_reports (plan_id, task_id, as_of, id)",
+}
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    for table in ("target_reports", "task_reports"):
+        bind.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN plan_id TEXT")
+        bind.exec_driver_sql(f"UPDATE {table} SET plan_id = (SELECT b.plan_id FROM batches b"
+                             f" WHERE b.id = {table}.batch_id)")
+        if bind.dialect.name != "sqlite":  # SQLite cannot add the constraint to a column it has
+            bind.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN plan_id SET NOT NULL")
+    for name, columns in INDEXES.items():
+        bind.exec_driver_sql(f"CREATE INDEX {name} ON {columns}")
