@@ -1,6 +1,7 @@
 """The plan on every report row, and indexes that lead with the plan and the item: the reports in force are found by
 seeking each item's newest rows, so that they cost what one plan's latest values cost, however many times the units
-uploaded the same months again (through the batches, a plan's whole history was read)."""
+uploaded the same months again (through the batches, a plan's whole history was read). The sample batches get an
+index of their own: asking whether a plan shows sample data read every batch of the plan."""
 from alembic import op
 
 revision = "0010"
@@ -11,6 +12,7 @@ depends_on = None
 INDEXES = {
     "target_reports_item": "target_reports (plan_id, target_id, as_of, id)",
     "task_reports_item": "task_reports (plan_id, task_id, as_of, id)",
+    "batches_sample": "batches (plan_id, reverted_at) WHERE is_sample = 1",
 }
 
 
