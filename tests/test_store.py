@@ -518,6 +518,8 @@ def test_reports_stored_before_the_plan_was_on_every_row_keep_their_plan_after_t
                               " VALUES (:batch, 'T15-1', '2023-09-30', :actual)"), dict(batch=batch, actual=actual))
             conn.execute(text("INSERT INTO task_reports (batch_id, task_id, as_of, state)"
                               " VALUES (:batch, 15, '2023-09-30', 'done')"), dict(batch=batch))
+            conn.execute(text("INSERT INTO review_events (kind, report_id, batch_id, decision, at)"
+                              " VALUES ('task', :batch, :batch, 'approved', '2023-10-01T09:00:00')"), dict(batch=batch))
     engine.dispose()
     store = Store(db_url)
     try:
@@ -525,7 +527,7 @@ def test_reports_stored_before_the_plan_was_on_every_row_keep_their_plan_after_t
         assert store.latest_target_reports("other-2023")["actual"].tolist() == [70]
         assert store.latest_task_reports("other-2023")["state"].tolist() == ["done"]
         with store.connect() as conn:
-            for table in ("target_reports", "task_reports"):
+            for table in ("target_reports", "task_reports", "review_events"):
                 assert conn.execute(text(f"SELECT COUNT(*) FROM {table} r JOIN batches b ON b.id = r.batch_id"
                                          " WHERE r.plan_id = b.plan_id")).scalar_one() == 2
     finally:

@@ -129,8 +129,8 @@ class Store:
             if review == "approved":
                 for kind, table in REPORT_TABLES.items():
                     conn.execute(text(
-                        f"INSERT INTO review_events (kind, report_id, batch_id, decision, reason, at, by)"
-                        f" SELECT '{kind}', id, batch_id, 'approved', :reason, :at, :by FROM {table}"
+                        f"INSERT INTO review_events (kind, report_id, batch_id, plan_id, decision, reason, at, by)"
+                        f" SELECT '{kind}', id, batch_id, plan_id, 'approved', :reason, :at, :by FROM {table}"
                         f" WHERE batch_id = :batch_id"), dict(reason=APPROVED_ON_IMPORT, at=_now(), by=by,
                                                               batch_id=batch_id))
                 write_audit(conn, by, "review_approve", f"batch {batch_id}: {APPROVED_ON_IMPORT}")
@@ -245,7 +245,6 @@ class Store:
         # One statement: every page asks for it on every run, some more than once.
         batches = "FROM batches WHERE plan_id = :plan_id"
         events = "FROM problem_events e JOIN problems p ON p.id = e.problem_id WHERE p.plan_id = :plan_id"
-        reviews = "FROM review_events e JOIN batches b ON b.id = e.batch_id WHERE b.plan_id = :plan_id"
         changes = "FROM change_requests WHERE plan_id = :plan_id"
         files = "FROM evidence WHERE plan_id = :plan_id"  # what the review queue says lacks evidence
         # Batches through their (plan_id, reverted_at, id) index, never counting them all (a city's plan has a
@@ -253,9 +252,10 @@ class Store:
         columns = [f"COUNT(*) {files}", f"MAX(id) {files}",
                    f"MAX(id) {batches} AND reverted_at IS NULL", f"COUNT(*) {batches} AND reverted_at IS NOT NULL",
                    f"MAX(reverted_at) {batches}", "COUNT(*) FROM settings", "MAX(updated_at) FROM settings",
-                   "SUM(value) FROM settings", f"COUNT(*) {events}", f"MAX(e.id) {events}", f"COUNT(*) {reviews}",
-                   f"MAX(e.id) {reviews}", f"COUNT(*) {changes}", f"MAX(decided_at) {changes}",
-                   "COUNT(*) FROM users"]  # the first account turns review on
+                   "SUM(value) FROM settings", f"COUNT(*) {events}", f"MAX(e.id) {events}",
+                   # review decisions are never deleted: the newest one's number says whether one was made
+                   "MAX(id) FROM review_events WHERE plan_id = :plan_id",
+                   f"COUNT(*) {changes}", f"MAX(decided_at) {changes}", "COUNT(*) FROM users"]  # the first account turns review on
         with self.connect() as conn:
             return tuple(conn.execute(text("SELECT " + ", ".join(f"(SELECT {c})" for c in columns)),
                                       {"plan_id": plan_id}).one())
@@ -588,14 +588,14 @@ def decide(store: Store, rows: list[tuple[str, int]], decision: str, reason: str
     with store.transaction() as conn:
         for kind, report_id in rows:
             row = conn.execute(text(f"UPDATE {REPORT_TABLES[kind]} SET review = :decision"
-                                    " WHERE id = :id AND review = 'pending' RETURNING batch_id"),
+                                    " WHERE id = :id AND review = 'pending' RETURNING batch_id, plan_id"),
                                dict(decision=decision, id=int(report_id))).first()
             if row is None:
                 continue
-            conn.execute(text("INSERT INTO review_events (kind, report_id, batch_id, decision, reason, at, by)"
-                              " VALUES (:kind, :id, :batch_id, :decision, :reason, :at, :by)"),
-                         dict(kind=kind, id=int(report_id), batch_id=row[0], decision=decision, reason=reason,
-                              at=at, by=by))
+            conn.execute(text("INSERT INTO review_events (kind, report_id, batch_id, plan_id, decision, reason, at,"
+                              " by) VALUES (:kind, :id, :batch_id, :plan_id, :decision, :reason, :at, :by)"),
+                         dict(kind=kind, id=int(report_id), batch_id=row[0], plan_id=row[1], decision=decision,
+                              reason=reason, at=at, by=by))
             decided.append(f"{kind}:{report_id}")
         if decided:
             write_audit(conn, by, "review_approve" if decision == "approved" else "review_return",

@@ -1,7 +1,9 @@
 """The plan on every report row, and indexes that lead with the plan and the item: the reports in force are found by
 seeking each item's newest rows, so that they cost what one plan's latest values cost, however many times the units
 uploaded the same months again (through the batches, a plan's whole history was read). The sample batches get an
-index of their own: asking whether a plan shows sample data read every batch of the plan."""
+index of their own: asking whether a plan shows sample data read every batch of the plan. Review decisions carry
+their plan too, so that the store's version token reads the plan's newest one instead of counting them all (every
+row approved on import makes one)."""
 from alembic import op
 
 revision = "0010"
@@ -13,12 +15,13 @@ INDEXES = {
     "target_reports_item": "target_reports (plan_id, target_id, as_of, id)",
     "task_reports_item": "task_reports (plan_id, task_id, as_of, id)",
     "batches_sample": "batches (plan_id, reverted_at) WHERE is_sample = 1",
+    "review_events_plan": "review_events (plan_id, id)",
 }
 
 
 def upgrade() -> None:
     bind = op.get_bind()
-    for table in ("target_reports", "task_reports"):
+    for table in ("target_reports", "task_reports", "review_events"):
         bind.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN plan_id TEXT")
         bind.exec_driver_sql(f"UPDATE {table} SET plan_id = (SELECT b.plan_id FROM batches b"
                              f" WHERE b.id = {table}.batch_id)")
