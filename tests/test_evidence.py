@@ -339,7 +339,8 @@ def test_a_clerk_attaches_evidence_to_a_row_and_the_reviewer_sees_it_with_its_th
     assert downloads(clerk) == ["下载 现场.png"] and images(clerk) == 1          # listed under the choice
     reviewer = as_user("check", "reviewer", page="review")
     waiting = reviewer.dataframe[0].value.set_index("行号")
-    assert waiting["佐证"].tolist() == ["1", "0 缺佐证"]  # both complete; only T68-1 has its evidence
+    # both complete; only T68-1 has its evidence (a batch's rows are kept by target and date)
+    assert waiting["佐证"].tolist() == ["0 缺佐证", "1"]
     [row] = reviewer.selectbox(key="review_evidence").options
     assert row.startswith("target:") and "T68-1" in row and row.endswith("（1 份）")
     files = reviewer.dataframe[1].value

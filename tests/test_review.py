@@ -259,8 +259,9 @@ def test_the_whole_loop_reporter_reviewer_correction_and_only_then_the_overview_
     reviewer = as_user("check", "reviewer", page="review")
     assert [s.value for s in reviewer.subheader] == ["区民政局（2 条）"]
     waiting = reviewer.dataframe[0].value
-    assert waiting["新值"].tolist() == ["1,500", "95"] and waiting["通过后"].tolist() == ["已完成", "正常推进"]
-    wrong = waiting["行号"].iloc[0]
+    # a batch's rows are kept by target and date
+    assert waiting["新值"].tolist() == ["95", "1,500"] and waiting["通过后"].tolist() == ["正常推进", "已完成"]
+    wrong = waiting["行号"].iloc[1]
     reviewer.multiselect(key="review_pick_区民政局").select(wrong).run()
     reviewer.text_input(key="review_reason_区民政局").input("改造户数多写了一个0").run()
     reviewer.button(key="review_return_区民政局").click().run()
@@ -362,7 +363,7 @@ def test_a_units_rows_are_approved_all_or_none_and_the_message_names_every_block
     rows = review.batch_rows(reviewed, plan.id, batch)
     with pytest.raises(ValueError) as refused:
         review.approve(plan, reviewed, rows, "check")
-    assert str(refused.value) == ("T68-1、T67-1、任务 66 已完成但没有佐证材料，不能审核通过；请退回或待单位补充佐证"
+    assert str(refused.value) == ("T67-1、T68-1、任务 66 已完成但没有佐证材料，不能审核通过；请退回或待单位补充佐证"
                                   "（本次未审核通过任何一行）")
     assert review.pending(reviewed, plan.id) == 4 and actual(plan, reviewed, "T66-2") is None
     evidence.add(reviewed, plan.id, "target", "T68-1", [("清单.pdf", PDF)], "zhang")

@@ -9,6 +9,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
@@ -114,18 +115,23 @@ class Store:
             write_audit(conn, by, *(("load_sample", f"{plan_id}: batch {batch_id}") if is_sample else
                                     ("upload", f"batch {batch_id}: {file_name} ({rows} rows)")))
             state = "pending" if review == "pending" else "approved"
+            # Rows go in by item and date, as the indexes that find the reports in force hold them: a file in date
+            # order would put each row in another place of those indexes (a bulk file was stored 2.4 times slower).
+            # A stable sort, so that of one item and date twice in a file the later row still supersedes.
+            by_item = itemgetter(2, 3)
             if count := len(target_rows):
                 notes = target_rows["note"].tolist() if "note" in target_rows else [""] * count
                 db.insert_rows(conn, "target_reports", ("plan_id", "batch_id", "target_id", "as_of", "actual", "note",
                                                         "review"),
-                               list(zip([plan_id] * count, [batch_id] * count, target_rows["target_id"].tolist(),
-                                        map(_iso, target_rows["as_of"].tolist()),
-                                        map(float, target_rows["actual"].tolist()), [str(n or "") for n in notes],
-                                        [state] * count)))
+                               sorted(zip([plan_id] * count, [batch_id] * count, target_rows["target_id"].tolist(),
+                                          map(_iso, target_rows["as_of"].tolist()),
+                                          map(float, target_rows["actual"].tolist()), [str(n or "") for n in notes],
+                                          [state] * count), key=by_item))
             db.insert_rows(conn, "task_reports", ("plan_id", "batch_id", "task_id", "as_of", "state", "progress",
                                                   "problems", "next_steps", "review"),
-                           [(plan_id, batch_id, int(r.task_id), _iso(r.as_of), r.state or None, r.progress or "",
-                             r.problems or "", r.next_steps or "", state) for r in task_rows.itertuples(index=False)])
+                           sorted(((plan_id, batch_id, int(r.task_id), _iso(r.as_of), r.state or None,
+                                    r.progress or "", r.problems or "", r.next_steps or "", state)
+                                   for r in task_rows.itertuples(index=False)), key=by_item))
             if review == "approved":
                 for kind, table in REPORT_TABLES.items():
                     conn.execute(text(
