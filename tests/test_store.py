@@ -510,10 +510,11 @@ def test_reports_stored_before_the_plan_was_on_every_row_keep_their_plan_after_t
     engine = db.engine_for(db.database_url(db_url))
     with db.writing(engine) as conn:
         migrations.upgrade(conn, "0009")
-        for batch, plan, actual in ((1, PLAN, 50), (2, "other-2023", 70)):
-            conn.execute(text("INSERT INTO batches (id, plan_id, file_name, sha256, created_at, source, row_count)"
-                              " VALUES (:id, :plan, 'f.csv', :sha, '2023-09-30T09:00:00', 'upload', 2)"),
-                         dict(id=batch, plan=plan, sha=f"sha-{batch}"))
+        for batch, plan, actual, reverted in ((1, PLAN, 50, None), (2, "other-2023", 70, None),
+                                              (3, PLAN, 99, "2023-10-02T09:00:00")):
+            conn.execute(text("INSERT INTO batches (id, plan_id, file_name, sha256, created_at, source, row_count,"
+                              " reverted_at) VALUES (:id, :plan, 'f.csv', :sha, '2023-09-30T09:00:00', 'upload', 2,"
+                              " :reverted)"), dict(id=batch, plan=plan, sha=f"sha-{batch}", reverted=reverted))
             conn.execute(text("INSERT INTO target_reports (batch_id, target_id, as_of, actual)"
                               " VALUES (:batch, 'T15-1', '2023-09-30', :actual)"), dict(batch=batch, actual=actual))
             conn.execute(text("INSERT INTO task_reports (batch_id, task_id, as_of, state)"
@@ -529,7 +530,9 @@ def test_reports_stored_before_the_plan_was_on_every_row_keep_their_plan_after_t
         with store.connect() as conn:
             for table in ("target_reports", "task_reports", "review_events"):
                 assert conn.execute(text(f"SELECT COUNT(*) FROM {table} r JOIN batches b ON b.id = r.batch_id"
-                                         " WHERE r.plan_id = b.plan_id")).scalar_one() == 2
+                                         " WHERE r.plan_id = b.plan_id")).scalar_one() == 3
+            for table in ("target_reports", "task_reports"):
+                assert conn.execute(text(f"SELECT batch_id FROM {table} WHERE reverted = 1")).scalars().all() == [3]
     finally:
         store.close()
 

@@ -223,16 +223,20 @@ class Store:
                                dict(at=_now(), by=by, id=batch_id)).first()
             if row is None:
                 return False
+            _mark_reverted(conn, "batch_id = :id", {"id": batch_id})
             write_audit(conn, by, "revert", f"batch {batch_id}: {row[0]}")
             return True
 
     def revert_samples(self, plan_id: str, by: str | None = None) -> int:
         """Revert every active sample batch of a plan; returns how many."""
         with self.transaction() as conn:
+            at = _now()
             count = conn.execute(text("UPDATE batches SET reverted_at = :at, reverted_by = :by WHERE plan_id = :plan_id"
                                       " AND is_sample = 1 AND reverted_at IS NULL"),
-                                 dict(at=_now(), by=by, plan_id=plan_id)).rowcount
+                                 dict(at=at, by=by, plan_id=plan_id)).rowcount
             if count:
+                _mark_reverted(conn, "batch_id IN (SELECT id FROM batches WHERE plan_id = :plan_id AND is_sample = 1"
+                               " AND reverted_at = :at)", {"plan_id": plan_id, "at": at})
                 write_audit(conn, by, "remove_sample", f"{plan_id}: {count} batches")
             return count
 
@@ -280,9 +284,8 @@ class Store:
             WITH RECURSIVE {_items(table, key)}
             SELECT o.{key}, o.as_of, {", ".join("o." + c.strip() for c in columns.split(","))}
             FROM items JOIN {table} o ON o.id = (
-                SELECT r.id FROM {table} r JOIN batches b ON b.id = r.batch_id
-                WHERE r.plan_id = :plan_id AND r.{key} = items.item AND r.as_of <= :as_of
-                  AND b.reverted_at IS NULL{where}
+                SELECT r.id FROM {table} r
+                WHERE r.plan_id = :plan_id AND r.{key} = items.item AND r.as_of <= :as_of AND r.reverted = 0{where}
                 ORDER BY r.as_of DESC, r.id DESC LIMIT 1)
             ORDER BY o.{key}""", plan_id=plan_id, as_of=_iso(as_of or date.max), **params)
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
@@ -312,16 +315,16 @@ class Store:
         frame = self._frame(f"""
             WITH RECURSIVE pairs(target_id, as_of) AS (
                 SELECT first.target_id, first.as_of FROM (SELECT target_id, as_of FROM target_reports
-                    WHERE plan_id = :plan_id ORDER BY target_id, as_of LIMIT 1) first
+                    WHERE plan_id = :plan_id AND reverted = 0 ORDER BY target_id, as_of LIMIT 1) first
                 UNION ALL
                 SELECT {_NEXT_PAIR}
                 FROM pairs WHERE pairs.target_id IS NOT NULL
             )
             SELECT o.target_id, o.as_of, o.actual, o.note, 0 AS reverted
             FROM pairs JOIN target_reports o ON o.id = (
-                SELECT r.id FROM target_reports r JOIN batches b ON b.id = r.batch_id
+                SELECT r.id FROM target_reports r
                 WHERE r.plan_id = :plan_id AND r.target_id = pairs.target_id AND r.as_of = pairs.as_of
-                  AND b.reverted_at IS NULL{where}
+                  AND r.reverted = 0{where}
                 ORDER BY r.id DESC LIMIT 1)
             WHERE pairs.as_of <= :as_of
             ORDER BY o.target_id, o.as_of""", plan_id=plan_id, as_of=_iso(as_of), **params)
@@ -531,9 +534,9 @@ def _review_filter(review: tuple[str, ...]) -> tuple[str, dict]:
 def _items(table: str, key: str) -> str:
     """A recursive CTE `items(item)`: the plan's distinct items in a table of reports, one index seek each."""
     return f"""items(item) AS (
-        SELECT (SELECT {key} FROM {table} WHERE plan_id = :plan_id ORDER BY {key} LIMIT 1)
+        SELECT (SELECT {key} FROM {table} WHERE plan_id = :plan_id AND reverted = 0 ORDER BY {key} LIMIT 1)
         UNION ALL
-        SELECT (SELECT r.{key} FROM {table} r WHERE r.plan_id = :plan_id AND r.{key} > items.item
+        SELECT (SELECT r.{key} FROM {table} r WHERE r.plan_id = :plan_id AND r.reverted = 0 AND r.{key} > items.item
                 ORDER BY r.{key} LIMIT 1)
         FROM items WHERE items.item IS NOT NULL
     )"""
@@ -541,10 +544,10 @@ def _items(table: str, key: str) -> str:
 
 # The (target, date) after the current one in the plan's index, as two seeks at most: the target's next date, else
 # the next target's first. (A row-value comparison would read every row of the target in SQLite.)
-_SAME_TARGET = ("FROM target_reports r WHERE r.plan_id = :plan_id AND r.target_id = pairs.target_id"
-                " AND r.as_of > pairs.as_of ORDER BY r.as_of LIMIT 1")
-_NEXT_TARGET = ("FROM target_reports r WHERE r.plan_id = :plan_id AND r.target_id > pairs.target_id"
-                " ORDER BY r.target_id, r.as_of LIMIT 1")
+_SAME_TARGET = ("FROM target_reports r WHERE r.plan_id = :plan_id AND r.reverted = 0"
+                " AND r.target_id = pairs.target_id AND r.as_of > pairs.as_of ORDER BY r.as_of LIMIT 1")
+_NEXT_TARGET = ("FROM target_reports r WHERE r.plan_id = :plan_id AND r.reverted = 0"
+                " AND r.target_id > pairs.target_id ORDER BY r.target_id, r.as_of LIMIT 1")
 _NEXT_PAIR = ", ".join(f"COALESCE((SELECT r.{c} {_SAME_TARGET}), (SELECT r.{c} {_NEXT_TARGET}))"
                        for c in ("target_id", "as_of"))
 
@@ -611,6 +614,13 @@ def decide(store: Store, rows: list[tuple[str, int]], decision: str, reason: str
 
 # 0 or 1 on both databases (PostgreSQL would give a boolean for the comparison itself)
 REVERTED = "CASE WHEN b.reverted_at IS NULL THEN 0 ELSE 1 END AS reverted"
+
+
+def _mark_reverted(conn: Connection, batches: str, params: dict) -> None:
+    """Flag the rows of the batches just reverted (`batches`: a condition on batch_id), so that the indexes of the
+    reports in force leave them out; the batch keeps who reverted it and when."""
+    for table in REPORT_TABLES.values():
+        conn.execute(text(f"UPDATE {table} SET reverted = 1 WHERE {batches}"), params)
 
 
 def _active_batch(conn: Connection, plan_id: str, sha256: str) -> int | None:
