@@ -1,6 +1,5 @@
 """审核: the rows waiting for review, oldest first, grouped by unit, a few units a page; approve or return a row, a
 selection or a unit's rows."""
-from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -126,7 +125,8 @@ if len(requests):
     st.selectbox(ui.T("change_pick"), requests["id"].tolist(), key="change_pick")
     left, right = st.columns([3, 1])
     left.text_input(ui.T("change_note"), key="change_note")
-    right.date_input(ui.T("change_effective"), value=date.today(), key="change_effective", format="YYYY-MM-DD",
+    right.date_input(ui.T("change_effective"), value=changes.default_effective(plan), key="change_effective",
+                     format="YYYY-MM-DD",
                      help=ui.T("change_effective_help"))
 
     def _change(approve: bool) -> None:

@@ -9,6 +9,7 @@ from conftest import as_user
 
 from tracker import changes
 from tracker.cli import main
+from tracker.plan import load_plan
 from tracker.snapshot import take
 from tracker.store import Store
 
@@ -105,6 +106,24 @@ def test_cli_change_request_approve_refuse_list(capsys, tmp_path):
     assert next(r for r in statuses if r["target_id"] == "T15-2")["target_value"] == 40
     code, out, err = run(capsys, "change", "approve", "2", "--db", db)
     assert code == 1 and "没有编号为 2 的待审批申请" in err
+
+
+@pytest.mark.parametrize("today, expected", [
+    (date(2023, 8, 1), date(2023, 8, 1)),      # within the plan year: today
+    (date(2026, 12, 1), date(2023, 12, 31)),   # after it: the plan's last day, so that the approval still counts
+    (date(2022, 11, 30), date(2023, 1, 1)),    # before it (next year's plan approved early): its first day
+])
+def test_an_approval_counts_from_today_within_the_plan_year(plan, today, expected):
+    assert changes.default_effective(plan, today) == expected
+
+
+def test_the_cli_approves_from_a_day_of_the_plan_year_unless_told(capsys, tmp_path):
+    db = tmp_path / "progress.db"
+    run(capsys, "change", "request", "T15-2", "--value", "40", "--reason", "上级调整", "--db", db)
+    code, out, err = run(capsys, "change", "approve", "1", "--db", db)
+    expected = changes.default_effective(load_plan())
+    assert code == 0 and f"自 {expected} 起计" in out, out + err
+    assert changes.listing(Store(str(db)), "hedong-2023")["effective"].tolist() == [expected.isoformat()]
 
 
 def test_an_approval_changes_the_store_version_that_the_pages_cache_by(plan, store):
@@ -263,6 +282,7 @@ def test_a_clerk_asks_for_a_task_extension_the_office_approves_it_and_the_pages_
     office.switch_page("pages/review.py").run()
     asked = next(d.value for d in office.dataframe if "申请理由" in d.value.columns)
     assert asked["指标/任务"].tolist() == ["任务 66"]
+    assert office.date_input(key="change_effective").value == changes.default_effective(plan)  # within the year
     office.date_input(key="change_effective").set_value(date(2023, 8, 15)).run()
     office.button(key="change_approve").click().run()
     assert office.success[0].value == "已批准申请 1。"

@@ -90,6 +90,12 @@ def request(store: Store, plan: Plan, item: str | int, field: str, value: str, r
     return number
 
 
+def default_effective(plan: Plan, today: date | None = None) -> date:
+    """The date an approval counts from unless the office picks another: today, or the plan year's nearer end when
+    today lies outside it (an approval dated after the plan's end would change nothing the board shows)."""
+    return min(max(today or date.today(), plan.start), plan.end)
+
+
 def decide(store: Store, number: int, approve: bool, by: str | None, note: str = "",
            effective: date | None = None) -> None:
     """Approve (from `effective`, default today) or refuse a pending request, audited; ValueError when there is no

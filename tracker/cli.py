@@ -144,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     ch_req.add_argument("--unit", help="the unit asking (default: none, the office on its behalf)")
     ch_ok = ch_sub.add_parser("approve", parents=[common, acting], help="approve a request, from a date on")
     ch_ok.add_argument("id", type=int)
-    ch_ok.add_argument("--from", dest="effective", type=_date, help="the date it counts from (default today)")
+    ch_ok.add_argument("--from", dest="effective", type=_date, help="the date it counts from (default today, within the plan year)")
     ch_no = ch_sub.add_parser("refuse", parents=[common, acting], help="refuse a request, saying why")
     ch_no.add_argument("id", type=int)
     ch_no.add_argument("--reason", required=True)
@@ -422,8 +422,9 @@ def _change(args, plan, store) -> int:
             number = changes.request(store, standing, item, field, value, args.reason, _by(args), unit, kind)
             print(f"已登记申请 {number}，待督办室审批。")
         elif args.change_command == "approve":
-            changes.decide(store, args.id, True, _by(args), effective=args.effective)
-            print(f"已批准申请 {args.id}，自 {args.effective or date.today()} 起计。")
+            effective = args.effective or changes.default_effective(plan)
+            changes.decide(store, args.id, True, _by(args), effective=effective)
+            print(f"已批准申请 {args.id}，自 {effective} 起计。")
         elif args.change_command == "refuse":
             changes.decide(store, args.id, False, _by(args), args.reason)
             print(f"已不同意申请 {args.id}。")
