@@ -1,7 +1,7 @@
 """Median warm rerun time of every page, and the browser's time to a ready first page.
 
 Runs against a temporary store holding a year of monthly reports for every target and task.
-Usage: python bench/pages.py [--reruns N] [--no-browser]
+Usage: python bench/pages.py [--reruns N] [--no-browser] [--parts]
 """
 from __future__ import annotations
 
@@ -64,6 +64,44 @@ st.title("Hello")
 st.metric("a", 1)
 st.plotly_chart(go.Figure(go.Bar(x=[1, 2], y=[1, 2])))
 """
+
+# What the first page's first run draws, added part by part to the empty page (`--parts`): which part delays the
+# figures. Each script is the one before plus its part; the figures are the first metric, as on the first page.
+PARTS = {
+    "empty page (one metric)": "",
+    "+ the app's styles": "st.html(STYLE)\n",
+    "+ sidebar controls (language, date, unit)": """with st.sidebar:
+    st.radio("语言", ["中文", "English"], horizontal=True)
+    st.date_input("统计截至", key="as_of")
+    st.selectbox("单位", ["全部单位", "区科学技术局"], key="unit")
+""",
+    "+ the page list (15 links with icons)": """with st.sidebar.container(key="page_list"):
+    for n in range(15):
+        st.page_link(st.Page(lambda: None, title=f"页面{n}", icon=":material/dashboard:", url_path=f"p{n}"))
+""",
+    "+ a custom component": """st.components.v2.component("part", js="export default function () {}")(key="part", height=0)
+""",
+    "+ seven metrics and a 60-row table": """for n, column in enumerate(st.columns(7)):
+    column.metric(f"指标{n}", n)
+st.dataframe({"a": list(range(60)), "b": [str(n) for n in range(60)]})
+""",
+}
+
+
+def parts_apps(folder: Path) -> list[tuple[str, Path]]:
+    """The scripts of PARTS, each in `folder`, the app's own styles (dashboard.py's first st.html) included."""
+    import re
+
+    style = re.search(r'st\.html\("""(<style>.*?</style>)"""\)', (ROOT / "dashboard.py").read_text(encoding="utf-8"),
+                      re.S).group(1)
+    head = f'import streamlit as st\nSTYLE = {style!r}\nst.set_page_config(page_title="督办看板", layout="wide")\n'
+    scripts, body = [], ""
+    for n, (name, part) in enumerate(PARTS.items()):
+        body += part
+        path = folder / f"part{n}.py"
+        path.write_text(head + body + 'st.metric("a", 1)\n', encoding="utf-8")
+        scripts.append((name, path))
+    return scripts
 
 
 # Notes, in the page's own clock, when the first metric and when all charts and no skeletons are on the page:
@@ -155,6 +193,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reruns", type=int, default=20)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--parts", action="store_true", help="also time the first page's parts one by one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "progress.db")
@@ -172,6 +211,9 @@ def main() -> None:
             chart = _report("chromium, bare Streamlit page with one plotly chart", browser_ready(bare, db, charts=1))
             print(f"first page against its floor (later visits): figures {first[0] / floor[0]:.2f}× the empty page "
                   f"(goal 1.2×), charts {first[1] / chart[1]:.2f}× the bare chart page (goal 1.15×)")
+            if args.parts:
+                for name, script in parts_apps(Path(tmp)):
+                    _report(f"chromium, {name}", browser_ready(script, db, charts=0))
             times = plotly_alone(Path(tmp))[1:]
             print(f"chromium, plotly.js alone in a plain HTML page (median of later visits): started "
                   f"{statistics.median(t[0] for t in times):.2f} s, one bar chart drawn "
