@@ -181,6 +181,20 @@ def test_the_admin_edits_the_rule_settings_and_every_page_follows(db, tmp_path):
     assert app.number_input(key="setting_tolerance").value == 0.2   # in force in this server, no restart
 
 
+@pytest.mark.parametrize("name, label, default", [("review", "上报审核", True), ("evidence_required", "完成需佐证", False)])
+def test_an_on_off_rule_is_a_switch_saved_as_one_or_zero(db, tmp_path, name, label, default):
+    app = as_user("admin").run()
+    app.switch_page("pages/admin.py").run()
+    switch = app.toggle(key=f"setting_{name}")
+    assert switch.label == label and switch.value is default
+    switch.set_value(not default)
+    app.button(key="FormSubmitter:settings-保存").click().run()
+    assert "1 项改动" in app.success[0].value
+    assert Store(tmp_path / "progress.db").settings() == {name: float(not default)}
+    assert f"{label}（{name}）：{default:d} → {not default:d}" in app.dataframe[1].value["内容"].tolist()
+    assert app.toggle(key=f"setting_{name}").value is (not default)
+
+
 HOSTILE = ["<script>alert('x')</script>", "[点我](http://evil.example)", "'; DROP TABLE batches; --",
            "=HYPERLINK(\"http://evil\",\"x\")", "<img src=x onerror=alert(1)>"]
 

@@ -15,6 +15,11 @@ class Setting:
     high: float = 1.0
     whole: bool = False              # a number of days
 
+    @property
+    def switch(self) -> bool:
+        """Whether the setting is on (1) or off (0), and nothing between."""
+        return self.whole and (self.low, self.high) == (0, 1)
+
     def label(self, lang: str = "zh") -> str:
         """The setting's name for people: its help text up to the colon."""
         return self.help_en.split(":")[0] if lang == "en" else self.help_zh.split("：")[0]
