@@ -89,7 +89,11 @@ for unit in shown_units:
     st.subheader(ui.T("review_unit", unit=ui.plain(unit or ui.T("office_all")), n=len(rows)))
     st.dataframe(table.loc[rows.index], hide_index=True, width="stretch")
     refs = dict(zip(rows["row"], zip(rows["kind"], rows["report_id"].astype(int))))
-    picked = st.multiselect(ui.T("review_pick"), list(refs), key=f"review_pick_{unit}", placeholder=ui.T("choose"))
+    shown = table.loc[rows.index]  # each row named by what it reports, its 行号 kept for the command line
+    readable = dict(zip(rows["row"], [f"{i} · {d} · {v}（{r}）" for i, d, v, r in zip(
+        rows["item"], shown[ui.T("new_on")], shown[ui.T("new_value")], rows["row"])]))
+    picked = st.multiselect(ui.T("review_pick"), list(refs), key=f"review_pick_{unit}", placeholder=ui.T("choose"),
+                            format_func=readable.get)
     st.text_input(ui.T("review_reason"), key=f"review_reason_{unit}")
     a, b, c = st.columns(3)
     a.button(ui.T("review_approve_picked"), key=f"review_approve_{unit}", disabled=not picked,

@@ -262,6 +262,8 @@ def test_the_whole_loop_reporter_reviewer_correction_and_only_then_the_overview_
     # a batch's rows are kept by target and date
     assert waiting["新值"].tolist() == ["95", "1,500"] and waiting["通过后"].tolist() == ["正常推进", "已完成"]
     wrong = waiting["行号"].iloc[1]
+    assert reviewer.multiselect(key="review_pick_区民政局").options == [
+        f"T67-1 · 2023-09-30 · 95（{waiting['行号'].iloc[0]}）", f"T68-1 · 2023-09-30 · 1,500（{wrong}）"]
     reviewer.multiselect(key="review_pick_区民政局").select(wrong).run()
     reviewer.text_input(key="review_reason_区民政局").input("改造户数多写了一个0").run()
     reviewer.button(key="review_return_区民政局").click().run()
