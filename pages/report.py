@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from tracker import changes, evidence, review
 from tracker.i18n import TASK_STATE_LABELS, label
-from tracker.import_preview import preview
+from tracker.import_preview import after_board, preview
 from tracker.ingest import ingest, ingest_frame
 from tracker.template import (
     STATE_CHOICES,
@@ -102,6 +102,9 @@ def show(ingested, source: str, key: str) -> None:
         ui.T("completion"): changes["completion"].map(ui.pct),
         ui.T("status"): ui.status_cells(changes["status"]),
     }), ui.T("status"))
+    late = changes[after_board(changes["new_on"], snap.as_of)]
+    if len(late):
+        st.warning(ui.T("after_board", n=len(late), board=snap.as_of, items=ui.plain("、".join(late["id"]))))
     confirmed = True
     if ingested.warnings:
         st.warning(ui.T("warnings_found", n=len(ingested.warnings)))

@@ -7,6 +7,7 @@ import streamlit as st
 import ui
 from tracker import changes, evidence, review
 from tracker.i18n import TASK_STATE_LABELS, label
+from tracker.import_preview import after_board
 from tracker.status import STATUSES
 
 snap = ui.page_header(ui.T("review_page"), "review")
@@ -21,6 +22,8 @@ left.metric(ui.T("review_waiting"), len(queue))
 right.metric(ui.T("review_overdue"), int(queue["overdue"].sum()))
 if queue.empty:
     st.info(ui.T("review_none"))
+elif (late := after_board(queue["as_of"], snap.as_of)).any():
+    st.warning(ui.T("review_after_board", n=int(late.sum()), board=snap.as_of))
 
 UNITS_PER_PAGE = 5
 names = dict(zip(plan.targets["target_id"], plan.targets["indicator"]))

@@ -250,6 +250,23 @@ def reporter_uploads(data: bytes, name: str):
     return app
 
 
+def test_rows_dated_after_the_board_date_are_said_to_count_only_from_then_in_the_preview_and_on_review(app_db):
+    clerk = as_user("zhang", "reporter", "区民政局", "report")
+    clerk.date_input(key="as_of").set_value(date(2023, 9, 30)).run()
+    clerk.file_uploader[0].upload("q4.csv", b"target_id,as_of,actual\nT67-1,2023-09-30,95\nT68-1,2023-12-31,300\n",
+                                  "text/csv").run()
+    [warning] = [w.value.replace("\\", "") for w in clerk.warning if "统计截至" in w.value]  # shown as plain text
+    assert warning.startswith("有 1 行的截至日期晚于统计截至 2023-09-30（T68-1）：导入后在 2023-09-30 的看板上不计入")
+    clerk.button(key="import_upload").click().run()
+    assert "已提交审核" in clerk.success[0].value
+
+    reviewer = as_user("check", "reviewer", page="review")
+    reviewer.date_input(key="as_of").set_value(date(2023, 9, 30)).run()
+    assert any(w.value.startswith("有 1 行的截至日期晚于统计截至 2023-09-30：通过后") for w in reviewer.warning)
+    reviewer.date_input(key="as_of").set_value(date(2023, 12, 31)).run()
+    assert not any("统计截至" in w.value for w in reviewer.warning)
+
+
 def test_the_whole_loop_reporter_reviewer_correction_and_only_then_the_overview_changes(app_db):
     before = not_reported()
     reporter_uploads(b"target_id,as_of,actual\nT68-1,2023-09-30,1500\nT67-1,2023-09-30,95\n", "p.csv")
