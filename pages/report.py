@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from tracker import changes, evidence, review
-from tracker.i18n import TASK_STATE_LABELS, label
+from tracker.i18n import CHANGE_STATE_LABELS, TASK_STATE_LABELS, label
 from tracker.import_preview import after_board, preview
 from tracker.ingest import ingest, ingest_frame
 from tracker.template import (
@@ -253,3 +253,13 @@ with st.expander(ui.T("change_request"), expanded=st.session_state.get("change_o
 
     st.button(ui.T("change_submit"), key="change_submit", on_click=_ask)
     ui.flash(error="change_error")
+    mine = changes.unit_requests(store, plan.id, unit)
+    if len(mine):  # followed here until the office decides, with its reasons for a refusal
+        st.caption(ui.T("unit_requests"))
+        st.dataframe(pd.DataFrame({
+            "#": mine["id"], ui.T("review_item"): mine["what"], ui.T("change_asked"): mine["asked"],
+            ui.T("change_state"): mine["state"].map(lambda s: label(CHANGE_STATE_LABELS, s, ui.lang())),
+            ui.T("change_decision_note"): mine["decision_note"].map(ui.visible),
+            ui.T("change_effective_from"): mine["effective"].fillna(""),
+            ui.T("change_asked_on"): mine["requested_at"].str[:10],
+        }), hide_index=True, width="stretch")

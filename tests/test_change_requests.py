@@ -252,6 +252,24 @@ def test_cli_change_request_for_a_task(capsys, tmp_path):
     assert next(t for t in tasks if t["task_id"] == 2)["status"] == "not_reported"
 
 
+def test_a_clerk_follows_the_units_requests_and_reads_why_one_was_refused(plan, page_store):
+    changes.request(page_store, plan, "T68-1", "deadline", "2024-03-31", "政策待定", "zhang", "区民政局")
+    changes.request(page_store, plan, "66", "deadline", "2024-06-30", "低保扩围", "zhang", "区民政局", "task")
+    changes.request(page_store, plan, "T15-2", "target_value", "40", "上级调整", "li", "区科学技术局")
+    changes.decide(page_store, 1, False, "office", "依据不足，请附市级文件")
+
+    def requests_table(app):
+        return next(d.value for d in app.dataframe if "审批意见" in d.value.columns)
+
+    clerk = as_user("zhang", "reporter", "区民政局", "report")
+    mine = requests_table(clerk)
+    assert mine[["#", "指标/任务", "申请内容", "审批", "审批意见"]].values.tolist() == [
+        [2, "任务 66", "期限 2023-12-31 → 2024-06-30", "待审批", ""],            # newest first
+        [1, "T68-1", "期限 2023-12-31 → 2024-03-31", "不同意", "依据不足，请附市级文件"]]
+    other = as_user("li", "reporter", "区科学技术局", "report")
+    assert requests_table(other)["指标/任务"].tolist() == ["T15-2"]   # a unit sees its own requests only
+
+
 def test_a_clerk_asks_for_a_task_extension_the_office_approves_it_and_the_pages_and_ledger_show_it(
         plan, page_store):
 

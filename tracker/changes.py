@@ -124,9 +124,22 @@ def listing(store: Store, plan_id: str, state: str | None = None) -> pd.DataFram
 
 
 def pending_requests(store: Store, plan_id: str) -> pd.DataFrame:
-    """The requests waiting for the office's decision, oldest first, each with what it is for (what: T15-1, 任务 12)
-    and what it asks in words (asked: 期限 2023-06-30 → 2023-09-30, 目标 120 → 100)."""
-    frame = listing(store, plan_id, "pending")
+    """The requests waiting for the office's decision, oldest first, described (see _described)."""
+    return _described(listing(store, plan_id, "pending"))
+
+
+def unit_requests(store: Store, plan_id: str, unit: str | None) -> pd.DataFrame:
+    """A unit's requests in every state (all units' for None), newest first, described (see _described): what its
+    clerk follows until the office decides, and why it refused."""
+    frame = listing(store, plan_id)
+    if unit is not None:
+        frame = frame[frame["unit"] == unit]
+    return _described(frame.iloc[::-1].reset_index(drop=True))
+
+
+def _described(frame: pd.DataFrame) -> pd.DataFrame:
+    """Requests with what each is for (what: T15-1, 任务 12) and what it asks in words (asked: 期限 2023-06-30 →
+    2023-09-30, 目标 120 → 100)."""
     words = {"deadline": "期限", "target_value": "目标"}
     return frame.assign(asked=[f"{words.get(f, f)} {old} → {new}"
                                for f, old, new in zip(frame["field"], frame["old_value"], frame["new_value"])],

@@ -67,6 +67,11 @@ CURVE_LABELS = {
 CHANGE_LABELS = {"completed": ("新完成", "Newly completed"), "fell_behind": ("新落后", "Fell behind"),
                  "recovered": ("已好转", "Recovered"), "silent": ("未再上报", "Silent since"),
                  "steady": ("无变化", "Unchanged")}
+CHANGE_STATE_LABELS = {
+    "pending": ("待审批", "Waiting"),
+    "approved": ("已批准", "Approved"),
+    "refused": ("不同意", "Refused"),
+}
 PROBLEM_STATE_LABELS = {
     "found": ("发现", "Found"),
     "coordinating": ("协调中", "Coordinating"),
@@ -349,6 +354,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "late": ("未按期上报", "Not reported on time"),
     "pending_changes": ("待审批的延期和调整申请（{n} 项）", "Extensions and target changes awaiting a decision ({n})"),
     "change_asked": ("申请内容", "Asked for"),
+    "unit_requests": ("本单位的申请", "This unit's requests"),
+    "change_state": ("审批", "Decision"),
+    "change_decision_note": ("审批意见", "The office's note"),
+    "change_effective_from": ("自何日起计", "Counts from"),
     "change_asked_on": ("申请日期", "Asked on"),
     "target_change": ("目标调整", "Target change"),
     "task_change": ("期限调整", "Extension"),
