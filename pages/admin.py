@@ -100,17 +100,20 @@ def _save_settings() -> None:
 
 with st.form("settings"):
     columns = st.columns(3)
-    for i, setting in enumerate(SETTINGS):
-        help_ = f"{setting.help(ui.lang())} {ui.T('setting_default', value=f'{setting.default:g}')}"
-        if setting.switch:  # on or off, saved as 1 or 0
-            columns[i % 3].toggle(setting.label(ui.lang()), value=bool(in_force[setting.name]),
-                                  key=f"setting_{setting.name}", help=help_)
-            continue
+    def help_(setting) -> str:
+        return f"{setting.help(ui.lang())} {ui.T('setting_default', value=f'{setting.default:g}')}"
+
+    for i, setting in enumerate(s for s in SETTINGS if not s.switch):
         columns[i % 3].number_input(
             setting.label(ui.lang()), min_value=float(setting.low), max_value=float(setting.high),
             value=float(in_force[setting.name]),
             step=1.0 if setting.whole else 0.01, format="%.0f" if setting.whole else "%.2f",
-            key=f"setting_{setting.name}", help=help_)
+            key=f"setting_{setting.name}", help=help_(setting))
+    # the on/off rules in a row of their own, saved as 1 or 0
+    switches = st.columns(3)
+    for i, setting in enumerate(s for s in SETTINGS if s.switch):
+        switches[i % 3].toggle(setting.label(ui.lang()), value=bool(in_force[setting.name]),
+                               key=f"setting_{setting.name}", help=help_(setting))
     st.form_submit_button(ui.T("save"), type="primary", on_click=_save_settings)
 
 st.subheader(ui.T("audit_log"))
