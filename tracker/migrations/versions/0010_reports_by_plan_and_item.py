@@ -3,7 +3,8 @@ seeking each item's newest rows, so that they cost what one plan's latest values
 uploaded the same months again (through the batches, a plan's whole history was read). Each row also says whether
 its batch was reverted (the batch keeps who reverted it and when), so that those indexes leave reverted rows out: a
 seek never walks through a reverted bulk import. The sample batches get an index of their own: asking whether a plan
-shows sample data read every batch of the plan. Review decisions carry their plan too, so that the store's version
+shows sample data read every batch of the plan. A plan's newest batches are listed through (plan_id, id): PostgreSQL
+otherwise walked every plan's batches backwards by number to find one plan's newest. Review decisions carry their plan too, so that the store's version
 token reads the plan's newest one instead of counting them all (every row approved on import makes one)."""
 from alembic import op
 
@@ -16,6 +17,7 @@ INDEXES = {
     "target_reports_item": "target_reports (plan_id, target_id, as_of, id) WHERE reverted = 0",
     "task_reports_item": "task_reports (plan_id, task_id, as_of, id) WHERE reverted = 0",
     "batches_sample": "batches (plan_id, reverted_at) WHERE is_sample = 1",
+    "batches_plan_newest": "batches (plan_id, id)",
     "review_events_plan": "review_events (plan_id, id)",
 }
 
