@@ -104,7 +104,8 @@ def show(ingested, source: str, key: str) -> None:
     }), ui.T("status"))
     late = changes[after_board(changes["new_on"], snap.as_of)]
     if len(late):
-        st.warning(ui.T("after_board", n=len(late), board=snap.as_of, items=ui.plain("、".join(late["id"]))))
+        st.info(ui.T("after_board", n=len(late), board=snap.as_of, items=ui.plain("、".join(late["id"]))),
+                icon=":material/event_upcoming:")
     confirmed = True
     if ingested.warnings:
         st.warning(ui.T("warnings_found", n=len(ingested.warnings)))

@@ -23,7 +23,7 @@ right.metric(ui.T("review_overdue"), int(queue["overdue"].sum()))
 if queue.empty:
     st.info(ui.T("review_none"))
 elif (late := after_board(queue["as_of"], snap.as_of)).any():
-    st.warning(ui.T("review_after_board", n=int(late.sum()), board=snap.as_of))
+    st.info(ui.T("review_after_board", n=int(late.sum()), board=snap.as_of), icon=":material/event_upcoming:")
 
 UNITS_PER_PAGE = 5
 names = dict(zip(plan.targets["target_id"], plan.targets["indicator"]))

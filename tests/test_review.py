@@ -255,16 +255,17 @@ def test_rows_dated_after_the_board_date_are_said_to_count_only_from_then_in_the
     clerk.date_input(key="as_of").set_value(date(2023, 9, 30)).run()
     clerk.file_uploader[0].upload("q4.csv", b"target_id,as_of,actual\nT67-1,2023-09-30,95\nT68-1,2023-12-31,300\n",
                                   "text/csv").run()
-    [warning] = [w.value.replace("\\", "") for w in clerk.warning if "统计截至" in w.value]  # shown as plain text
-    assert warning.startswith("有 1 行的截至日期晚于统计截至 2023-09-30（T68-1）：导入后在 2023-09-30 的看板上不计入")
+    [note] = [i.value.replace("\\", "") for i in clerk.info if "统计截至" in i.value]  # shown as plain text
+    assert note.startswith("有 1 行的截至日期晚于统计截至 2023-09-30（T68-1）：它们在看板统计到该日期时计入，"
+                           "2023-09-30 的看板上不含这些行。")
     clerk.button(key="import_upload").click().run()
     assert "已提交审核" in clerk.success[0].value
 
     reviewer = as_user("check", "reviewer", page="review")
     reviewer.date_input(key="as_of").set_value(date(2023, 9, 30)).run()
-    assert any(w.value.startswith("有 1 行的截至日期晚于统计截至 2023-09-30：通过后") for w in reviewer.warning)
+    assert any(i.value.startswith("有 1 行的截至日期晚于统计截至 2023-09-30：通过后") for i in reviewer.info)
     reviewer.date_input(key="as_of").set_value(date(2023, 12, 31)).run()
-    assert not any("统计截至" in w.value for w in reviewer.warning)
+    assert not any("统计截至" in i.value for i in reviewer.info)
 
 
 def test_the_whole_loop_reporter_reviewer_correction_and_only_then_the_overview_changes(app_db):

@@ -420,15 +420,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "new_value": ("新值", "New value"),
     "new_on": ("截至日期", "As of"),
     "warnings_found": ("有 {n} 条提醒，请核对：", "{n} warnings to check:"),
-    "after_board": ("有 {n} 行的截至日期晚于统计截至 {board}（{items}）：导入后在 {board} 的看板上不计入，"
-                    "待统计截至到达该日期后才计入。如是填错日期，请改为 {board} 或更早。",
-                    "{n} rows are dated after the board date {board} ({items}): once imported they do not count on "
-                    "the board of {board}, only once the board reaches their date. If the date is a mistake, use "
-                    "{board} or earlier."),
-    "review_after_board": ("有 {n} 行的截至日期晚于统计截至 {board}：通过后在 {board} 的看板上不计入，"
-                           "待统计截至到达该日期后才计入。",
-                           "{n} rows are dated after the board date {board}: once approved they do not count on the "
-                           "board of {board}, only once the board reaches their date."),
+    "after_board": ("有 {n} 行的截至日期晚于统计截至 {board}（{items}）：它们在看板统计到该日期时计入，"
+                    "{board} 的看板上不含这些行。本期按时上报即是如此；若是日期填错，请改正后再上传。",
+                    "{n} rows are dated after the board date {board} ({items}): they count once the board reaches "
+                    "their date, not on the board of {board}. That is how a report for the current period goes; if a "
+                    "date is wrong, correct it and upload again."),
+    "review_after_board": ("有 {n} 行的截至日期晚于统计截至 {board}：通过后在看板统计到该日期时计入，"
+                           "{board} 的看板上不含这些行。",
+                           "{n} rows are dated after the board date {board}: once approved they count when the board "
+                           "reaches their date, not on the board of {board}."),
     "confirm_warnings": ("我已核对以上提醒，数据无误", "I have checked the warnings; the data is right"),
     "confirm_import": ("确认导入", "Confirm import"),
     "imported": ("已导入为批次 {batch}：{rows} 条记录（{name}）。", "Stored as batch {batch}: {rows} rows ({name})."),
