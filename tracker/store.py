@@ -279,8 +279,8 @@ class Store:
     def _latest(self, table: str, key: str, columns: str, plan_id: str, as_of: date | None,
                 review: tuple[str, ...]) -> pd.DataFrame:
         # The newest date on or before as_of wins; on the same date the later batch supersedes. Each of the plan's
-        # items is found by a seek in its (plan_id, item, as_of, id) index, and its newest counted row by walking back
-        # from there: what the plan's latest values cost, not its history.
+        # items is found by a seek in its (plan_id, item, as_of, id) index of the rows not reverted, and its newest
+        # counted row by walking back from there: what the plan's latest values cost, not its history.
         where, params = _review_filter(review)
         frame = self._frame(f"""
             WITH RECURSIVE {_items(table, key)}
