@@ -5,8 +5,9 @@ import streamlit as st
 import ui
 from tracker import changes, evidence, review
 from tracker.i18n import CHANGE_STATE_LABELS, TASK_STATE_LABELS, label
-from tracker.import_preview import after_board, preview
+from tracker.import_preview import preview
 from tracker.ingest import ingest, ingest_frame
+from tracker.periods import after_board
 from tracker.template import (
     STATE_CHOICES,
     default_report_date,

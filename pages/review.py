@@ -7,7 +7,7 @@ import streamlit as st
 import ui
 from tracker import changes, evidence, review
 from tracker.i18n import TASK_STATE_LABELS, label
-from tracker.import_preview import after_board
+from tracker.periods import after_board
 from tracker.status import STATUSES
 
 snap = ui.page_header(ui.T("review_page"), "review")
@@ -90,9 +90,10 @@ table = pd.DataFrame({
 for unit in shown_units:
     rows = page[page["unit"].fillna("") == unit]
     st.subheader(ui.T("review_unit", unit=ui.plain(unit or ui.T("office_all")), n=len(rows)))
-    st.dataframe(table.loc[rows.index], hide_index=True, width="stretch")
+    shown = table.loc[rows.index]
+    st.dataframe(shown, hide_index=True, width="stretch")
     refs = dict(zip(rows["row"], zip(rows["kind"], rows["report_id"].astype(int))))
-    shown = table.loc[rows.index]  # each row named by what it reports, its 行号 kept for the command line
+    # each row named by what it reports, its 行号 kept for the command line
     readable = dict(zip(rows["row"], [f"{i} · {d} · {v}（{r}）" for i, d, v, r in zip(
         rows["item"], shown[ui.T("new_on")], shown[ui.T("new_value")], rows["row"])]))
     picked = st.multiselect(ui.T("review_pick"), list(refs), key=f"review_pick_{unit}", placeholder=ui.T("choose"),

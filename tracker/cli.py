@@ -144,7 +144,8 @@ def _parser() -> argparse.ArgumentParser:
     ch_req.add_argument("--unit", help="the unit asking (default: none, the office on its behalf)")
     ch_ok = ch_sub.add_parser("approve", parents=[common, acting], help="approve a request, from a date on")
     ch_ok.add_argument("id", type=int)
-    ch_ok.add_argument("--from", dest="effective", type=_date, help="the date it counts from (default today, within the plan year)")
+    ch_ok.add_argument("--from", dest="effective", type=_date,
+                       help="the date it counts from (default today, within the plan year)")
     ch_no = ch_sub.add_parser("refuse", parents=[common, acting], help="refuse a request, saying why")
     ch_no.add_argument("id", type=int)
     ch_no.add_argument("--reason", required=True)

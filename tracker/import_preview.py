@@ -1,8 +1,6 @@
 """What an import would change: each reported row beside the value it replaces and the status it gives."""
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 
 from .changes import task_deadline
@@ -42,9 +40,3 @@ def preview(plan: Plan, ingested: Ingested, latest_targets: pd.DataFrame, latest
                      before_k.at[r.task_id, "as_of"] if known else None, r.state, r.as_of, None, status,
                      r.excel_row))
     return pd.DataFrame(rows, columns=PREVIEW_COLUMNS)
-
-
-def after_board(dates: pd.Series, board_date: date) -> pd.Series:
-    """Which report dates lie after the board's date (统计截至): such a row, even once approved, counts only on a
-    board judged on or after its own date."""
-    return pd.to_datetime(dates).dt.date > board_date

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import pandas as pd
+
 from .plan import Plan
 
 REPORTING = ("monthly", "quarterly")
@@ -77,6 +79,12 @@ def board_date(plan: Plan, today: date | None = None, fixed: date | None = None,
     today = today or date.today()
     due = [p.end for p in periods(plan) if p.due <= today]
     return due[-1] if due else plan.start
+
+
+def after_board(dates: pd.Series, board: date) -> pd.Series:
+    """Which report dates lie after the board date (统计截至): such a row, even once approved, counts only on a board
+    judged on or after its own date."""
+    return pd.to_datetime(dates).dt.date > board
 
 
 def newly_moved(plan: Plan, board: date, today: date | None = None, days: int = 7) -> Period | None:

@@ -267,7 +267,8 @@ class Store:
                    "SUM(value) FROM settings", f"COUNT(*) {events}", f"MAX(e.id) {events}",
                    # review decisions are never deleted: the newest one's number says whether one was made
                    "MAX(id) FROM review_events WHERE plan_id = :plan_id",
-                   f"COUNT(*) {changes}", f"MAX(decided_at) {changes}", "COUNT(*) FROM users"]  # the first account turns review on
+                   f"COUNT(*) {changes}", f"MAX(decided_at) {changes}",
+                   "COUNT(*) FROM users"]  # the first account turns review on
         with self.connect() as conn:
             return tuple(conn.execute(text("SELECT " + ", ".join(f"(SELECT {c})" for c in columns)),
                                       {"plan_id": plan_id}).one())

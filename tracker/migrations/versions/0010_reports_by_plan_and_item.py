@@ -4,8 +4,9 @@ uploaded the same months again (through the batches, a plan's whole history was 
 its batch was reverted (the batch keeps who reverted it and when), so that those indexes leave reverted rows out: a
 seek never walks through a reverted bulk import. The sample batches get an index of their own: asking whether a plan
 shows sample data read every batch of the plan. A plan's newest batches are listed through (plan_id, id): PostgreSQL
-otherwise walked every plan's batches backwards by number to find one plan's newest. Review decisions carry their plan too, so that the store's version
-token reads the plan's newest one instead of counting them all (every row approved on import makes one)."""
+otherwise walked every plan's batches backwards by number to find one plan's newest. Review decisions carry their
+plan too, so that the store's version token reads the plan's newest one instead of counting them all (every row
+approved on import makes one)."""
 from alembic import op
 
 revision = "0010"
