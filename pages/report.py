@@ -257,9 +257,10 @@ with st.expander(ui.T("change_request"), expanded=st.session_state.get("change_o
     ui.flash(error="change_error")
     mine = changes.unit_requests(store, plan.id, unit)
     if len(mine):  # followed here until the office decides, with its reasons for a refusal
-        st.caption(ui.T("unit_requests"))
+        st.caption(ui.T("unit_requests" if unit else "all_requests"))
         st.dataframe(pd.DataFrame({
-            "#": mine["id"], ui.T("review_item"): mine["what"], ui.T("change_asked"): mine["asked"],
+            "#": mine["id"], **({} if unit else {ui.T("unit"): mine["unit"].fillna("")}),
+            ui.T("review_item"): mine["what"], ui.T("change_asked"): mine["asked"],
             ui.T("change_state"): mine["state"].map(lambda s: label(CHANGE_STATE_LABELS, s, ui.lang())),
             ui.T("change_decision_note"): mine["decision_note"].map(ui.visible),
             ui.T("change_effective_from"): mine["effective"].fillna(""),

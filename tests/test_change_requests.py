@@ -268,6 +268,10 @@ def test_a_clerk_follows_the_units_requests_and_reads_why_one_was_refused(plan, 
         [1, "T68-1", "期限 2023-12-31 → 2024-03-31", "不同意", "依据不足，请附市级文件"]]
     other = as_user("li", "reporter", "区科学技术局", "report")
     assert requests_table(other)["指标/任务"].tolist() == ["T15-2"]   # a unit sees its own requests only
+    office = as_user("office", "admin", page="report")                 # reporting for all units
+    assert "各单位的申请" in [c.value for c in office.caption]
+    assert requests_table(office)[["单位", "指标/任务"]].values.tolist() == [
+        ["区科学技术局", "T15-2"], ["区民政局", "任务 66"], ["区民政局", "T68-1"]]
 
 
 def test_a_clerk_asks_for_a_task_extension_the_office_approves_it_and_the_pages_and_ledger_show_it(

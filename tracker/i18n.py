@@ -355,6 +355,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "pending_changes": ("待审批的延期和调整申请（{n} 项）", "Extensions and target changes awaiting a decision ({n})"),
     "change_asked": ("申请内容", "Asked for"),
     "unit_requests": ("本单位的申请", "This unit's requests"),
+    "all_requests": ("各单位的申请", "All units' requests"),
     "change_state": ("审批", "Decision"),
     "change_decision_note": ("审批意见", "The office's note"),
     "change_effective_from": ("自何日起计", "Counts from"),
