@@ -460,8 +460,9 @@ TEXT: dict[str, tuple[str, str]] = {
     # review (审核)
     "review_page": ("审核", "Review"),
     "review_none": ("没有待审核的上报。", "Nothing is waiting for review."),
-    "review_off": ("上报审核已关闭（规则参数“上报审核”为 0，或未设账户）：上报即计入。",
-                   "Review is off (the setting is 0, or there are no accounts): reported figures count on arrival."),
+    "review_off": ("上报审核已关闭（规则参数中“上报审核”未开启，或未设账户）：上报即计入。",
+                   "Review is off (the rule switch is off, or there are no accounts): reported figures count on "
+                   "arrival."),
     "review_waiting": ("待审核", "Waiting"),
     "review_waiting_n": ("待审核 {n} 条", "{n} rows waiting for review"),
     "review_unit": ("{unit}（{n} 条）", "{unit} ({n} rows)"),
