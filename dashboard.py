@@ -21,7 +21,7 @@ h1 { font-size: 2.4rem !important; }
 /* the page list (ui.run_page) spaced and coloured like Streamlit's own, with its line underneath */
 .st-key-page_list { gap: 0; padding-bottom: calc(1rem + 2px); margin-bottom: 0.5rem; border-bottom: 1px solid rgba(47, 45, 43, 0.2); }
 .st-key-page_list [data-testid="stCaptionContainer"] { margin: 15.75px 0 4.5px; opacity: 1; }
-.st-key-page_list > :nth-child(2) [data-testid="stCaptionContainer"] { margin-top: 0; }  /* after ui.watch_touches */
+.st-key-page_list > :first-child [data-testid="stCaptionContainer"] { margin-top: 0; }
 .st-key-page_list [data-testid="stCaptionContainer"] p { margin: 0; font-size: 0.875rem; font-weight: 500;
   line-height: 1.5; color: rgba(47, 45, 43, 0.8); }
 .st-key-page_list [data-testid="stElementContainer"]:has([data-testid="stPageLink"]) { margin: 0 0 2.25px; }
@@ -105,9 +105,7 @@ def _run() -> None:
             st.toggle(ui.T("include_unreviewed"), key=ui.INCLUDE_UNREVIEWED, help=ui.T("include_unreviewed_help"))
 
     ui.keep_session_in_browser()
-    ui.hold_charts_until_painted()
     ui.run_page(user, page_list)
-    ui.ask_when_painted()  # reached when the page ran to its end (st.stop ends the run before it)
 
 
 try:

@@ -1,7 +1,7 @@
 """Median warm rerun time of every page, and the browser's time to a ready first page.
 
 Runs against a temporary store holding a year of monthly reports for every target and task.
-Usage: python bench/pages.py [--reruns N] [--no-browser] [--parts]
+Usage: python bench/pages.py [--reruns N] [--no-browser] [--visits N] [--parts]
 """
 from __future__ import annotations
 
@@ -104,39 +104,49 @@ def parts_apps(folder: Path) -> list[tuple[str, Path]]:
     return scripts
 
 
-# Notes, in the page's own clock, when the first metric and when all charts and no skeletons are on the page:
-# a mutation observer sees each change as React commits it, even while a long script blocks the page later.
+# Notes, in the page's own clock, when the first metric and when all charts are on the page: a mutation observer sees
+# each change as React commits it, even while a long script blocks the page later. A chart counts once plotly has drawn
+# its svg and the chart is displayed.
 MILESTONES = """
 window.__ready = {};
 new MutationObserver(() => {
   const r = window.__ready;
   if (!r.metrics && document.querySelector('[data-testid="stMetricValue"]')) r.metrics = performance.now();
   if (!r.charts && !document.querySelector('[data-testid="stSkeleton"]')
-      && document.querySelectorAll('.js-plotly-plot .main-svg').length >= CHARTS) r.charts = performance.now();
+      && [...document.querySelectorAll('.js-plotly-plot')].filter(
+           plot => plot.querySelector('.main-svg') && plot.getClientRects().length).length >= CHARTS)
+    r.charts = performance.now();
 }).observe(document, {childList: true, subtree: true});
 """
 
 
-def browser_ready(script: Path, db: str, charts: int, visits: int = 7) -> list[tuple[float, float]]:
-    """Per visit, seconds from navigation start until the metrics show and until `charts` plotly charts are
-    drawn, in one chromium profile (the first visit has an empty cache, later ones are a returning user's)."""
+def browser_ready(scripts: dict[str, tuple[Path, int]], db: str, visits: int = 7) -> dict[str, list[tuple[float, float]]]:
+    """Per script (name: path and number of charts) and visit, seconds from navigation start until the metrics show and
+    until its charts are drawn. Every script has its own server and chromium profile (the first visit has an empty
+    cache, later ones are a returning user's); the visits take turns between the scripts, so that a change in the
+    machine's load falls on all of them alike."""
+    from contextlib import ExitStack
+
     from playwright.sync_api import sync_playwright
 
-    with streamlit_server(script, db) as url:
-        times = []
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1600, "height": 900})
-            context.add_init_script(MILESTONES.replace("CHARTS", str(charts)))
-            for _ in range(visits):
-                page = context.new_page()
+    times = {name: [] for name in scripts}
+    with ExitStack() as servers, sync_playwright() as pw:
+        urls = {name: servers.enter_context(streamlit_server(path, db)) for name, (path, _) in scripts.items()}
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        contexts = {}
+        for name, (_, charts) in scripts.items():
+            contexts[name] = browser.new_context(viewport={"width": 1600, "height": 900})
+            contexts[name].add_init_script(MILESTONES.replace("CHARTS", str(charts)))
+        for _ in range(visits):
+            for name, url in urls.items():
+                page = contexts[name].new_page()
                 page.goto(url)
                 page.wait_for_function("() => window.__ready.metrics && window.__ready.charts", timeout=60000)
                 ready = page.evaluate("window.__ready")
-                times.append((ready["metrics"] / 1000, ready["charts"] / 1000))
+                times[name].append((ready["metrics"] / 1000, ready["charts"] / 1000))
                 page.close()
-            browser.close()
-        return times
+        browser.close()
+    return times
 
 
 PLOTLY_ALONE = """<!doctype html><script>window.before = performance.now()</script><script src="plotly.min.js"></script>
@@ -193,6 +203,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reruns", type=int, default=20)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--visits", type=int, default=11, help="browser visits of each page (the first is not counted)")
     parser.add_argument("--parts", action="store_true", help="also time the first page's parts one by one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -203,17 +214,18 @@ def main() -> None:
         for page, ms in rerun_times(args.reruns).items():
             print(f"{page:<24} median warm rerun {ms:6.1f} ms")
         if not args.no_browser:
-            first = _report("chromium, 总览 overview", browser_ready(ROOT / "dashboard.py", db, charts=3))
             empty, bare = Path(tmp) / "empty.py", Path(tmp) / "bare.py"
             empty.write_text(EMPTY_APP, encoding="utf-8")
             bare.write_text(BARE_APP, encoding="utf-8")
-            floor = _report("chromium, empty Streamlit page (one metric)", browser_ready(empty, db, charts=0))
-            chart = _report("chromium, bare Streamlit page with one plotly chart", browser_ready(bare, db, charts=1))
+            times = browser_ready({"总览 overview": (ROOT / "dashboard.py", 3), "empty Streamlit page (one metric)": (empty, 0),
+                                   "bare Streamlit page with one plotly chart": (bare, 1)}, db, args.visits)
+            first, floor, chart = (_report(f"chromium, {name}", visits) for name, visits in times.items())
             print(f"first page against its floor (later visits): figures {first[0] / floor[0]:.2f}× the empty page "
                   f"(goal 1.2×), charts {first[1] / chart[1]:.2f}× the bare chart page (goal 1.15×)")
             if args.parts:
-                for name, script in parts_apps(Path(tmp)):
-                    _report(f"chromium, {name}", browser_ready(script, db, charts=0))
+                parts = {name: (script, 0) for name, script in parts_apps(Path(tmp))}
+                for name, visits in browser_ready(parts, db, args.visits).items():
+                    _report(f"chromium, {name}", visits)
             times = plotly_alone(Path(tmp))[1:]
             print(f"chromium, plotly.js alone in a plain HTML page (median of later visits): started "
                   f"{statistics.median(t[0] for t in times):.2f} s, one bar chart drawn "

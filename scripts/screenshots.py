@@ -29,7 +29,7 @@ def main() -> None:
                 for entry in (e for e in PAGES if not only or e.name in only):
                     page.goto(f"{base}/{'' if entry is HOME else entry.name}{'?lang=en' if lang == 'en' else ''}")
                     wait_idle(page)
-                    page.wait_for_timeout(4000)  # the first paint, then the charts and their animation
+                    page.wait_for_timeout(4000)  # the charts and their animation
                     path = out / f"{entry.name}_{width}_{lang}.png"
                     page.screenshot(path=str(path), full_page=True)
                     print(path)

@@ -50,7 +50,7 @@ def streamlit_server(script: str | Path, db: str | Path) -> Iterator[str]:
 
 
 def wait_idle(page) -> None:
-    """Wait until the app has drawn its title and its charts (a first page sends them one run later) and stopped.
+    """Wait until the app has drawn its title and stopped.
 
     A run shorter than half a second never shows the status widget; until it ends, the elements it has not drawn
     again are marked stale.
@@ -58,5 +58,4 @@ def wait_idle(page) -> None:
     page.wait_for_selector('[data-testid="stApp"] h1', timeout=30000)
     page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')
         && !document.querySelector('[data-testid="stStatusWidget"]')
-        && !document.querySelector('[data-stale="true"]')
-        && !document.body.innerText.includes("图表载入中")""", timeout=30000)
+        && !document.querySelector('[data-stale="true"]')""", timeout=30000)

@@ -151,7 +151,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "reverted": ("已撤销", "Reverted"),
     "rows_shown": ("共 {n} 项", "{n} items"),
     "no_match": ("没有符合筛选条件的项目。", "Nothing matches the filters."),
-    "chart_loading": ("图表载入中……", "Loading the chart…"),
     "open_list": ("（名单以“等”结尾，另有其他单位参与）", "(the list ends in 等: others take part too)"),
     "task_state": ("任务状态", "Task state"),
     "open_kpi_list": ("名单", "List"),

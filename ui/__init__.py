@@ -1,7 +1,7 @@
 """Streamlit-side helpers, one module per job; pages use them through `import ui`.
 
 text: wording and Markdown-safe text · cache: plan, store, snapshot and memo · auth: login and live sessions ·
-paint: charts and the first paint · tables: shared tables · files: evidence files, thumbnails and downloads ·
+charts: charts on a page · tables: shared tables · files: evidence files, thumbnails and downloads ·
 frame: routing, the page list and each page's header.
 """
 from tracker import i18n
@@ -28,9 +28,9 @@ from .cache import (
     store,
     thumbnail,
 )
+from .charts import chart
 from .files import evidence_files
 from .frame import ALL_UNITS, flash, guard, page_header, run_page, unit_filter
-from .paint import ask_when_painted, chart, hold_charts_until_painted
 from .tables import problem_table, status_cells, status_column, status_css, status_table, target_table
 from .text import T, lang, plain, remember_lang, status_text
 
@@ -38,9 +38,8 @@ __all__ = [
     "i18n", "LOCAL_ADMIN", "day", "item", "number", "pct", "size", "visible",  # what pages and the entry file use from tracker
     "accounts", "allowed", "current_user", "keep_session_in_browser", "login_page", "logout", "user",
     "INCLUDE_UNREVIEWED", "review_queue", "reviewing", "after_write", "batches", "default_date", "latest", "memo", "memo_at", "memo_compare", "plan", "plans", "returned", "snapshot",
-    "store", "thumbnail", "evidence_files",
+    "store", "thumbnail", "chart", "evidence_files",
     "ALL_UNITS", "flash", "guard", "page_header", "run_page", "unit_filter",
-    "ask_when_painted", "chart", "hold_charts_until_painted",
     "problem_table", "status_cells", "status_css", "status_column", "status_table", "target_table",
     "T", "lang", "plain", "remember_lang", "status_text",
 ]

@@ -14,7 +14,6 @@ from tracker.snapshot import Snapshot
 
 from .auth import user
 from .cache import snapshot, store
-from .paint import watch_touches
 from .tables import PRINT_COPIES
 from .text import T, plain
 
@@ -37,7 +36,6 @@ def run_page(user: User, page_list) -> None:
     pages = _pages()
     current = st.navigation(list(pages.values()), position="hidden")
     with page_list:
-        watch_touches()  # before any link
         for section, entries in sections().items():
             shown = [entry for entry in entries if user.may_open(entry.name)]
             if shown:
