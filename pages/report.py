@@ -144,14 +144,14 @@ with edit_tab:
     rows = frame.assign(截至日期=default_report_date(plan)).astype({c: "string" for c in fill})
     rows["截至日期"] = pd.to_datetime(rows["截至日期"])
     # empty cells shown empty, not "None" (the reference columns are put back before checking, and an empty text
-    # to fill is a blank cell as an empty cell is); on a phone the id, the name and the target come first, then what
-    # there is to fill, then the rest
+    # to fill is a blank cell as an empty cell is; a choice column shows an empty string as missing, hence the
+    # placeholder); on a phone the id, the name and the target come first, then what there is to fill, then the rest
     reference = rows[[c for c in rows.columns if c not in ("截至日期", *fill)]]
     shown = rows.assign(**{c: reference[c].astype("string").fillna("") for c in reference},
                         **{c: rows[c].fillna("") for c in fill})
     first = ["指标编号", "任务编号", "任务/指标", "目标值", "计量单位", *fill[:3], "截至日期", *fill[3:]]
     edited = st.data_editor(
-        shown, hide_index=True, width="stretch", key=f"editor_{unit}_{st.session_state.get('upload_round', 0)}",
+        shown, hide_index=True, width="stretch", placeholder="", key=f"editor_{unit}_{st.session_state.get('upload_round', 0)}",
         disabled=[c for c in rows.columns if c not in ("截至日期", *fill)],
         column_order=first + [c for c in rows.columns if c not in first],
         column_config={

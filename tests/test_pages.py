@@ -220,6 +220,9 @@ def test_quick_edit_goes_through_the_same_validation_and_batches(app, tmp_path):
     _open(app, "pages/report.py")
     app.selectbox(key="report_unit").select("区民政局").run()
     assert any(b.label == "检查并预览" for b in app.button)
+    editor = next(frame for frame in app.dataframe if frame.proto.editing_mode)
+    # an empty cell, a 任务状态 too, shows empty rather than a grey None
+    assert editor.proto.HasField("placeholder") and editor.proto.placeholder == ""
     # AppTest cannot type into a data editor's cells: put the checked edit where the button's callback puts it.
     from tracker.ingest import ingest_frame
     from tracker.plan import load_plan
