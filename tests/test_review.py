@@ -153,6 +153,18 @@ def test_the_queue_shows_previous_value_change_and_what_approval_does_to_the_sta
     assert not review.queue(plan, reviewed, AS_OF, today=date.today())["overdue"].iloc[0]
 
 
+def test_the_queue_lists_a_batchs_rows_in_the_plans_order_not_in_text_order(plan, reviewed):
+    """A plan imported from another notice may number T1-1 … T10-1: text order would put T10-1 before T2-1."""
+    from dataclasses import replace
+    upload(plan, reviewed, "a", ("T15-1", AS_OF, 10), ("T03-1", AS_OF, 20), ("T68-1", AS_OF, 30),
+           ("T03-1", date(2023, 6, 30), 15), tasks=[(10, AS_OF, "in_progress"), (9, AS_OF, "in_progress")])
+    backwards = replace(plan, targets=plan.targets.iloc[::-1].reset_index(drop=True))
+    queue = review.queue(backwards, reviewed, AS_OF)
+    assert list(zip(queue["item"], queue["as_of"].astype(str))) == [
+        ("T68-1", "2023-09-30"), ("T15-1", "2023-09-30"), ("T03-1", "2023-06-30"), ("T03-1", "2023-09-30"),
+        ("9", "2023-09-30"), ("10", "2023-09-30")]
+
+
 @pytest.mark.parametrize("start, end, days", [
     (date(2023, 9, 29), date(2023, 10, 2), 1),   # Friday to Monday: one working day
     (date(2023, 9, 25), date(2023, 9, 28), 3),

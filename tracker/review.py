@@ -82,7 +82,7 @@ def queue(plan: Plan, store: Store, as_of: date, today: date | None = None) -> p
     evidence files back it (its own and its batch's) and whether it lacks the evidence a completion needs
     (完成需佐证)."""
     settings = resolve(store.settings())
-    rows = review_rows(store, plan.id, (PENDING,))
+    rows = in_plan_order(plan, review_rows(store, plan.id, (PENDING,)))
     now = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of, COUNTED), as_of, settings)
     after = evaluate_targets(plan, store.latest_target_reports(plan.id, as_of, WITH_UNREVIEWED), as_of, settings)
     now, after = now.set_index("target_id"), after.set_index("target_id")
@@ -102,6 +102,17 @@ def queue(plan: Plan, store: Store, as_of: date, today: date | None = None) -> p
                         for k, i, b in zip(rows["kind"], rows["item"], rows["batch_id"])]
     rows["lacks_evidence"] = unbacked(plan, rows, held, settings)
     return rows
+
+
+def in_plan_order(plan: Plan, rows: pd.DataFrame) -> pd.DataFrame:
+    """Report rows (kind, item, as_of, created_at, batch_id) oldest batch first, and within a batch by the plan's own
+    order of its targets and tasks, then by date: stored in text order, T10-1 would come before T2-1."""
+    order = {target: n for n, target in enumerate(plan.targets["target_id"])}
+    position = [order.get(item, len(order)) if kind == "target" else int(item)
+                for kind, item in zip(rows["kind"], rows["item"])]
+    return (rows.assign(_position=position)
+            .sort_values(["created_at", "batch_id", "kind", "_position", "as_of"], kind="stable")
+            .drop(columns="_position").reset_index(drop=True))
 
 
 def says_completed(targets: pd.DataFrame, kind: str, item: str, actual, state) -> bool:
