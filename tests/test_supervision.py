@@ -15,9 +15,13 @@ D = date(2023, 9, 30)
 PLAN = "hedong-2023"
 
 
+TASK_COLUMNS = ["task_id", "as_of", "state", "progress", "problems", "next_steps"]
+NO_TARGETS = pd.DataFrame(columns=["target_id", "as_of", "actual", "note"])
+
+
 def _report(store, name, *rows, tasks=(), unit=None):
     targets = pd.DataFrame(list(rows), columns=["target_id", "as_of", "actual", "note"])
-    task_rows = pd.DataFrame(list(tasks), columns=["task_id", "as_of", "state", "progress", "problems", "next_steps"])
+    task_rows = pd.DataFrame(list(tasks), columns=TASK_COLUMNS)
     return store.add_batch(PLAN, name, f"sha-{name}", targets, task_rows, unit=unit)
 
 
@@ -222,3 +226,24 @@ def test_problems_of_a_reverted_batch_stop_counting(plan, store):
     batch = _report(store, "a", tasks=[(21, D, "in_progress", "", "用地指标未落实", "")])
     store.revert_batch(batch.batch_id)
     assert store.problems(PLAN).empty
+
+
+def test_a_problem_stands_while_a_report_that_counts_or_waits_says_it(plan, store):
+    """A returned row takes its problem along; a later report saying it again brings it back with its history, and
+    so does another batch that said it while the first was open (it raised no second problem)."""
+    from tracker.review import batch_rows, send_back
+    says = [(21, D, "in_progress", "", "  用地指标未落实\n", "")]
+    first = store.add_batch(PLAN, "a", "sha-a", NO_TARGETS, pd.DataFrame(says, columns=TASK_COLUMNS), review="pending")
+    (problem,) = store.problems(PLAN)["id"]  # raised while the row waits: a problem is news, not a figure
+    store.change_problem(problem, "coordinating", note="已约谈")
+    send_back(store, batch_rows(store, PLAN, first.batch_id), "数据有误", "check")
+    assert store.problems(PLAN).empty
+    store.add_batch(PLAN, "b", "sha-b", NO_TARGETS, pd.DataFrame(says, columns=TASK_COLUMNS), review="pending")
+    assert store.problems(PLAN)[["id", "state"]].values.tolist() == [[problem, "coordinating"]]
+    store.revert_batch(first.batch_id)  # the batch that raised it is gone, the one that says it too stays
+    assert store.problems(PLAN)["id"].tolist() == [problem]
+
+
+def test_a_problem_raised_by_hand_stays_whatever_the_reports_say(plan, store):
+    problem = store.add_problem(PLAN, 21, "征地补偿未到位", D, by="office")
+    assert store.problems(PLAN)["id"].tolist() == [problem]

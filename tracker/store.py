@@ -196,12 +196,22 @@ class Store:
             write_audit(conn, by, "problem_change", f"#{problem_id} {state}")
 
     def problems(self, plan_id: str) -> pd.DataFrame:
-        """Every problem of a plan with its current state (those raised by a reverted batch left out)."""
+        """Every problem of a plan with its current state: those raised by hand, and those raised by a task report
+        while a report of the task that counts or waits still says it (a row returned by the office or a reverted
+        batch takes its problem along; a later report saying it again brings it back, with its history)."""
         frame = self._frame(
             "SELECT p.*, e.state, e.at AS state_at, e.by AS state_by FROM problems p JOIN problem_events e"
             " ON e.id = (SELECT MAX(id) FROM problem_events WHERE problem_id = p.id)"
-            " LEFT JOIN batches b ON b.id = p.source_batch"
-            " WHERE p.plan_id = :plan_id AND b.reverted_at IS NULL ORDER BY p.id", plan_id=plan_id)
+            " WHERE p.plan_id = :plan_id ORDER BY p.id", plan_id=plan_id)
+        # the rows that raise problems are few: read them, and compare their text as it was raised (stripped)
+        saying = self._frame(
+            "SELECT task_id, problems FROM task_reports WHERE plan_id = :plan_id AND reverted = 0"
+            " AND review <> 'returned' AND problems <> '' AND task_id IN"
+            " (SELECT task_id FROM problems WHERE plan_id = :plan_id AND source_batch IS NOT NULL)", plan_id=plan_id)
+        said = set(zip(saying["task_id"].astype(int), saying["problems"].str.strip()))
+        by_hand = frame["source_batch"].isna()
+        frame = frame[by_hand | pd.Series([(int(t), x) in said for t, x in zip(frame["task_id"], frame["text"])],
+                                          index=frame.index, dtype=bool)].reset_index(drop=True)
         frame["raised_on"] = pd.to_datetime(frame["raised_on"]).dt.date
         return frame
 
