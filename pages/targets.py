@@ -30,6 +30,8 @@ for first in range(0, len(gauges), 2):  # two figures a row; Streamlit stacks th
     for column, figure in zip(st.columns(2), gauges[first:first + 2]):
         ui.chart(figure, column)
 
+# an approved change is said beside the deadline, before the long 牵头单位 column, so that it shows without scrolling
+changed = "change_note" in targets and targets["change_note"].astype(bool).any()
 table = pd.DataFrame({
     ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
     ui.T("status"): ui.status_cells(targets["status"], targets["late"]),
@@ -40,10 +42,9 @@ table = pd.DataFrame({
     ui.T("completion"): targets["completion"].map(ui.pct),
     ui.T("time_progress"): targets["time_progress"].map(ui.pct),
     ui.T("deadline"): targets["deadline"].astype(str),
+    **({ui.T("target_change"): targets["change_note"].to_numpy()} if changed else {}),
     ui.T("lead_units"): targets["lead_units"],
 })
-if "change_note" in targets and targets["change_note"].astype(bool).any():  # approved extensions and changes
-    table[ui.T("target_change")] = targets["change_note"].to_numpy()
 ui.status_table(table, ui.T("status"))
 
 indicators = dict(zip(targets["target_id"], targets["indicator"]))

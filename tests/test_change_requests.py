@@ -170,8 +170,9 @@ def test_pending_requests_show_on_warnings_and_an_approved_change_in_the_target_
     waiting = next(d.value for d in app.dataframe if "申请内容" in d.value.columns)
     assert waiting[["指标/任务", "申请内容"]].values.tolist() == [["T68-1", "期限 2023-12-31 → 2024-03-31"]]
     app.switch_page("pages/targets.py").run()
-    shown = app.dataframe[0].value.set_index("指标编号")["目标调整"]
-    assert "调整后 80" in shown["T15-1"] and shown["T68-1"] == ""
+    shown = app.dataframe[0].value.set_index("指标编号")
+    assert "调整后 80" in shown.at["T15-1", "目标调整"] and shown.at["T68-1", "目标调整"] == ""
+    assert shown.columns.get_loc("目标调整") < shown.columns.get_loc("牵头单位"), "in view, before the long column"
     ledger = ledger_frames(take(plan, store, datetime.date(2023, 9, 30)), store.batches(plan.id))
     sheet = next(f for f in ledger.values() if "目标调整" in f.columns)
     assert "调整后 80" in sheet.set_index("指标编号").at["T15-1", "目标调整"]
