@@ -30,6 +30,9 @@ h1 { font-size: 2.4rem !important; padding: 0 !important; }
 /* one line for the plan line under the title: a long plan title is cut, the sample mark comes first */
 div[class*="st-key-slide-"] [data-testid="stCaptionContainer"] p { white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
+div[class*="st-key-slide-"] div[class*="st-key-aside-"] [data-testid="stCaptionContainer"] p { white-space: normal; }
+/* a caption is grey through its colour, not its opacity, which would pale the red marks in it as well */
+div[class*="st-key-slide-"] [data-testid="stCaptionContainer"] { opacity: 1; color: rgba(47, 45, 43, 0.6); }
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
   header, [data-testid="stToolbar"], .st-key-controls, iframe { display: none !important; }
@@ -75,6 +78,7 @@ if (!document.__slideKeys) {
 </script>""", unsafe_allow_javascript=True)
 # A 1280×720 projector: title, date line and figures take about 230 px and the controls 60, charts get the rest.
 CHART_HEIGHT = 380
+ASIDE_LINE, ASIDE_CHARACTERS = 40, 60  # px of a caption line; its characters at 1280 px
 
 since = st.session_state.get("present_since") or max(plan.start, snap.as_of - timedelta(days=30))
 slides = ui.memo_compare(deck.build, since)
@@ -106,24 +110,26 @@ def draw(slide: deck.Slide, number: int) -> None:
         sample = "".join(f":red[**{mark}**] · " for mark in marks)
         st.caption(f"{sample}{number + 1}/{len(slides)} · {ui.T('as_of')} {snap.as_of:%Y-%m-%d} · "
                    f"{ui.plain(plan.meta.get('document_number', ''))} · {ui.plain(plan.title)}")
+        if slide.aside:  # under the plan line: at the foot a full slide would hide it behind the controls
+            st.container(key=f"aside-{number}").caption(ui.plain(slide.aside))
         if slide.metrics and slide.key != "title":
             for column, (name, value) in zip(st.columns(len(slide.metrics[:9])), slide.metrics[:9]):
                 column.metric(name, value)
         if slide.key == "title":
             st.markdown("\n\n".join(f"### {name}：{ui.plain(value)}" for name, value in slide.metrics))
+        # the change note's lines come out of the charts' height, so that the slide still fits above the controls
+        height = CHART_HEIGHT - ASIDE_LINE * -(-len(slide.aside) // ASIDE_CHARACTERS) if slide.aside else CHART_HEIGHT
         bars = None if slide.bars is None else charts.completion_bars(
-            slide.bars, "label", slide.time_progress, slide.bars_title).update_layout(height=CHART_HEIGHT)
+            slide.bars, "label", slide.time_progress, slide.bars_title).update_layout(height=height)
         if slide.counts is not None and bars is not None:
             left, right = st.columns([2, 3])
-            ui.chart(charts.status_donut(slide.counts).update_layout(height=CHART_HEIGHT), left,
+            ui.chart(charts.status_donut(slide.counts).update_layout(height=height), left,
                      key=f"donut-{number}")
             ui.chart(bars, right, key=f"bars-{number}")
         elif bars is not None:
             ui.chart(bars, key=f"bars-{number}")
         if slide.table is not None and len(slide.table):
             st.table(_status_colours(slide.table.set_index(slide.table.columns[0])))
-        if slide.aside:
-            st.caption(ui.plain(slide.aside))
 
 
 print_all = bool(st.session_state.get("print_all"))

@@ -382,3 +382,42 @@ def test_a_reporters_figure_with_a_photo_is_reviewed_and_only_then_shows(browser
         page.wait_for_function("() => document.querySelector('.js-plotly-plot')?.innerText.includes('270 / 300')",
                                timeout=30000)
         page.close()
+
+
+# how opaque an element is drawn: the product of its own and its ancestors' opacity
+EFFECTIVE_OPACITY = """(element) => { let opacity = 1;
+  for (let e = element; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+  return opacity; }"""
+
+
+def test_a_slides_marks_are_drawn_at_full_strength_and_its_change_note_above_the_controls(browser, tmp_path):
+    import datetime
+
+    from tracker import changes
+    from tracker.samples import load_sample
+    from tracker.store import Store
+    plan, store = load_plan(), Store(tmp_path / "progress.db")
+    load_sample(plan, store)
+    asked = changes.request(store, plan, "T35-2", "target_value", "25", "用地调整", "office")
+    changes.decide(store, asked, True, "office", effective=datetime.date(2023, 8, 15))
+    with streamlit_server("dashboard.py", tmp_path / "progress.db") as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(f"{url}/present")
+        wait_idle(page)
+        note = page.get_by_text("目标调整：T35-2")
+        for _ in range(15):  # to the slide of chapter 6, which holds T35-2
+            if note.count():
+                break
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(500)
+            wait_idle(page)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length", timeout=30000)
+        controls = page.locator(".st-key-controls").bounding_box()
+        box = note.bounding_box()
+        assert box["y"] + box["height"] <= controls["y"]                   # the change note is seen, not covered
+        for chart in page.locator(".js-plotly-plot").all():                # its lines come out of the chart
+            box = chart.bounding_box()
+            assert box["y"] + box["height"] <= controls["y"] + 1
+        mark = page.get_by_text("示例数据（虚构）", exact=True).first
+        assert mark.evaluate(EFFECTIVE_OPACITY) == 1                        # red, not a caption's pale red
+        page.close()
