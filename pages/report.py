@@ -255,7 +255,7 @@ with st.expander(ui.T("change_request"), expanded=st.session_state.get("change_o
 
     st.button(ui.T("change_submit"), key="change_submit", on_click=_ask)
     ui.flash(error="change_error")
-    mine = changes.unit_requests(store, plan.id, unit)
+    mine = changes.unit_requests(store, plan.id, unit, ui.lang())
     if len(mine):  # followed here until the office decides, with its reasons for a refusal
         st.caption(ui.T("unit_requests" if unit else "all_requests"))
         st.dataframe(pd.DataFrame({

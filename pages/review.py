@@ -124,7 +124,8 @@ requests = changes.listing(store, plan.id, "pending")
 if len(requests):
     st.subheader(ui.T("change_requests_n", n=len(requests)))
     st.dataframe(pd.DataFrame({
-        "#": requests["id"], ui.T("review_item"): [ui.item(k, i) for k, i in zip(requests["kind"], requests["item"])],
+        "#": requests["id"],
+        ui.T("review_item"): [ui.item(k, i, ui.lang()) for k, i in zip(requests["kind"], requests["item"])],
         ui.T("change_field"): requests["field"].map(lambda f: ui.T(f"change_{f}")),
         ui.T("previous"): requests["old_value"], ui.T("new_value"): requests["new_value"],
         ui.T("change_reason"): requests["reason"], ui.T("unit"): requests["unit"].fillna(""),

@@ -58,7 +58,7 @@ else:
 st.download_button(ui.T("download_warnings"), lambda: warnings_xlsx(targets, tasks, review.counting_note(snap)),
                    file_name=f"预警清单_{snap.as_of:%Y%m%d}.xlsx", on_click="ignore")
 
-requests = changes.pending_requests(ui.store(), plan.id)
+requests = changes.pending_requests(ui.store(), plan.id, ui.lang())
 if len(requests):  # what units asked for and the office has not decided yet
     st.subheader(ui.T("pending_changes", n=len(requests)))
     st.dataframe(pd.DataFrame({

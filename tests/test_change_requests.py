@@ -401,3 +401,16 @@ def test_requests_made_before_task_extensions_existed_are_kept_as_target_request
         assert status(plan, store, "T15-2", date(2023, 9, 30))["target_value"] == 40
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("lang, task, target", [
+    ("zh", ("任务 21", "期限 2023-12-31 → 2024-03-31"), ("T15-1", "目标 85 → 80")),
+    ("en", ("Task 21", "Deadline 2023-12-31 → 2024-03-31"), ("T15-1", "Target 85 → 80")),
+])
+def test_a_request_is_described_in_the_language_of_the_page(plan, store, lang, task, target):
+    changes.request(store, plan, "T15-1", "target_value", "80", "统计口径调整", "office")
+    changes.request(store, plan, 21, "deadline", "2024-03-31", "用地未批", "office", kind="task")
+    waiting = changes.pending_requests(store, plan.id, lang)
+    assert waiting[["what", "asked"]].values.tolist() == [list(target), list(task)]
+    assert changes.unit_requests(store, plan.id, None, lang)[["what", "asked"]].values.tolist() == [
+        list(task), list(target)]

@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import text
 
 from .formats import item as item_name
+from .i18n import t
 from .plan import Plan
 from .store import Store, write_audit
 from .values import parse_date
@@ -123,27 +124,26 @@ def listing(store: Store, plan_id: str, state: str | None = None) -> pd.DataFram
     return store._frame(sql + " ORDER BY id", **params)
 
 
-def pending_requests(store: Store, plan_id: str) -> pd.DataFrame:
+def pending_requests(store: Store, plan_id: str, lang: str = "zh") -> pd.DataFrame:
     """The requests waiting for the office's decision, oldest first, described (see _described)."""
-    return _described(listing(store, plan_id, "pending"))
+    return _described(listing(store, plan_id, "pending"), lang)
 
 
-def unit_requests(store: Store, plan_id: str, unit: str | None) -> pd.DataFrame:
+def unit_requests(store: Store, plan_id: str, unit: str | None, lang: str = "zh") -> pd.DataFrame:
     """A unit's requests in every state (all units' for None), newest first, described (see _described): what its
     clerk follows until the office decides, and why it refused."""
     frame = listing(store, plan_id)
     if unit is not None:
         frame = frame[frame["unit"] == unit]
-    return _described(frame.iloc[::-1].reset_index(drop=True))
+    return _described(frame.iloc[::-1].reset_index(drop=True), lang)
 
 
-def _described(frame: pd.DataFrame) -> pd.DataFrame:
+def _described(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Requests with what each is for (what: T15-1, 任务 12) and what it asks in words (asked: 期限 2023-06-30 →
-    2023-09-30, 目标 120 → 100)."""
-    words = {"deadline": "期限", "target_value": "目标"}
-    return frame.assign(asked=[f"{words.get(f, f)} {old} → {new}"
+    2023-09-30, 目标 120 → 100), in `lang`."""
+    return frame.assign(asked=[f"{t(f'asked_{f}', lang)} {old} → {new}"
                                for f, old, new in zip(frame["field"], frame["old_value"], frame["new_value"])],
-                        what=[item_name(k, i) for k, i in zip(frame["kind"], frame["item"])])
+                        what=[item_name(k, i, lang) for k, i in zip(frame["kind"], frame["item"])])
 
 
 def in_force(plan: Plan, store: Store, as_of: date) -> Plan:

@@ -6,6 +6,8 @@ from datetime import date
 
 import pandas as pd
 
+from .i18n import t
+
 DASH = "—"
 
 
@@ -29,9 +31,9 @@ def day(value: date | None) -> str:
     return "" if missing(value) else f"{value:%Y-%m-%d}"
 
 
-def item(kind: str, item_id) -> str:
-    """A target or task as messages and tables name it: its id (T15-1), or 任务 and its number (任务 12)."""
-    return str(item_id) if kind == "target" else f"任务 {item_id}"
+def item(kind: str, item_id, lang: str = "zh") -> str:
+    """A target or task as messages and tables name it: its id (T15-1), or 任务 and its number (任务 12; Task 12)."""
+    return str(item_id) if kind == "target" else t("item_task", lang, n=item_id)
 
 
 def size(n_bytes) -> str:

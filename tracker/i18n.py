@@ -518,6 +518,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "change_requested": ("已提交申请 {n}，待督办室审批。", "Request {n} sent; the office will decide."),
     "change_requests_n": ("待审批的延期/调整申请 {n} 项", "{n} extension or target change requests waiting"),
     "change_field": ("申请内容", "Asks for"),
+    "item_task": ("任务 {n}", "Task {n}"),
+    "asked_deadline": ("期限", "Deadline"), "asked_target_value": ("目标", "Target"),
     "change_deadline": ("延期（截止日期）", "Extension (deadline)"),
     "change_target_value": ("调整目标值", "New target value"),
     "change_reason": ("申请理由", "Reason"),
