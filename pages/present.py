@@ -79,6 +79,7 @@ if (!document.__slideKeys) {
 # A 1280×720 projector: title, date line and figures take about 230 px and the controls 60, charts get the rest.
 CHART_HEIGHT = 380
 ASIDE_LINE, ASIDE_CHARACTERS = 40, 60  # px of a caption line; its characters at 1280 px
+MIN_CHART_HEIGHT = 260
 
 since = st.session_state.get("present_since") or max(plan.start, snap.as_of - timedelta(days=30))
 slides = ui.memo_compare(deck.build, since)
@@ -118,7 +119,9 @@ def draw(slide: deck.Slide, number: int) -> None:
         if slide.key == "title":
             st.markdown("\n\n".join(f"### {name}：{ui.plain(value)}" for name, value in slide.metrics))
         # the change note's lines come out of the charts' height, so that the slide still fits above the controls
-        height = CHART_HEIGHT - ASIDE_LINE * -(-len(slide.aside) // ASIDE_CHARACTERS) if slide.aside else CHART_HEIGHT
+        # (down to a height that still shows the bars: beyond a few changes the note runs under the controls)
+        lines = -(-len(slide.aside) // ASIDE_CHARACTERS)
+        height = max(CHART_HEIGHT - ASIDE_LINE * lines, MIN_CHART_HEIGHT)
         bars = None if slide.bars is None else charts.completion_bars(
             slide.bars, "label", slide.time_progress, slide.bars_title).update_layout(height=height)
         if slide.counts is not None and bars is not None:
