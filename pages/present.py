@@ -79,7 +79,7 @@ if (!document.__slideKeys) {
 # A 1280×720 projector: title, date line and figures take about 230 px and the controls 60, charts get the rest.
 CHART_HEIGHT = 380
 ASIDE_LINE, ASIDE_CHARACTERS = 40, 60  # px of a caption line; its characters at 1280 px
-MIN_CHART_HEIGHT = 260
+ASIDE_LINES_ON_TOP = 2
 
 since = st.session_state.get("present_since") or max(plan.start, snap.as_of - timedelta(days=30))
 slides = ui.memo_compare(deck.build, since)
@@ -111,17 +111,18 @@ def draw(slide: deck.Slide, number: int) -> None:
         sample = "".join(f":red[**{mark}**] · " for mark in marks)
         st.caption(f"{sample}{number + 1}/{len(slides)} · {ui.T('as_of')} {snap.as_of:%Y-%m-%d} · "
                    f"{ui.plain(plan.meta.get('document_number', ''))} · {ui.plain(plan.title)}")
-        if slide.aside:  # under the plan line: at the foot a full slide would hide it behind the controls
+        # A short note (a change or two) goes under the plan line, the charts giving up its height, since at the foot
+        # the controls would cover it; a long one (the overview's list of what has no targets) stays at the foot.
+        lines = -(-len(slide.aside) // ASIDE_CHARACTERS)
+        short = 0 < lines <= ASIDE_LINES_ON_TOP
+        if short:
             st.container(key=f"aside-{number}").caption(ui.plain(slide.aside))
         if slide.metrics and slide.key != "title":
             for column, (name, value) in zip(st.columns(len(slide.metrics[:9])), slide.metrics[:9]):
                 column.metric(name, value)
         if slide.key == "title":
             st.markdown("\n\n".join(f"### {name}：{ui.plain(value)}" for name, value in slide.metrics))
-        # the change note's lines come out of the charts' height, so that the slide still fits above the controls
-        # (down to a height that still shows the bars: beyond a few changes the note runs under the controls)
-        lines = -(-len(slide.aside) // ASIDE_CHARACTERS)
-        height = max(CHART_HEIGHT - ASIDE_LINE * lines, MIN_CHART_HEIGHT)
+        height = CHART_HEIGHT - ASIDE_LINE * lines if short else CHART_HEIGHT
         bars = None if slide.bars is None else charts.completion_bars(
             slide.bars, "label", slide.time_progress, slide.bars_title).update_layout(height=height)
         if slide.counts is not None and bars is not None:
@@ -133,6 +134,8 @@ def draw(slide: deck.Slide, number: int) -> None:
             ui.chart(bars, key=f"bars-{number}")
         if slide.table is not None and len(slide.table):
             st.table(_status_colours(slide.table.set_index(slide.table.columns[0])))
+        if slide.aside and not short:
+            st.caption(ui.plain(slide.aside))
 
 
 print_all = bool(st.session_state.get("print_all"))
