@@ -49,7 +49,7 @@ else:
 
 problems = ui.memo(views.problems, unit)
 problems = problems[problems["open"]]
-st.subheader(f"{ui.T('open_problems')}（{len(problems)}，{ui.T('overdue')} {int(problems['overdue'].sum())}）")
+st.subheader(ui.T("open_problems_n", n=len(problems), overdue=int(problems["overdue"].sum())))
 if problems.empty:
     st.write(ui.T("no_problems"))
 else:

@@ -273,6 +273,18 @@ def test_the_english_unit_filter_names_all_units(sample_app):
     assert sample_app.selectbox(key="unit").options[0] == "All units"
 
 
+@pytest.mark.parametrize("page", ["pages/warnings.py", "pages/meeting.py"])
+def test_headings_with_counts_read_in_english_without_chinese_brackets(sample_app, page):
+    _open(sample_app, page)
+    sample_app.radio(key="lang").set_value("en").run()  # one run in English: AppTest trips over a second one
+    headings = [s.value for s in sample_app.subheader] + [m.value for m in sample_app.markdown
+                                                         if m.value.startswith("#### ")]
+    counted = [h for h in headings if h.endswith(")")]
+    assert counted and not [h for h in headings if "（" in h], headings
+    if page == "pages/warnings.py":
+        assert "Open problems (5, 2 overdue)" in counted
+
+
 def test_warnings_list_targets_behind_with_their_gaps_and_units_to_chase(sample_app):
     _open(sample_app, "pages/warnings.py")
     behind = sample_app.dataframe[0].value
