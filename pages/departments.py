@@ -40,8 +40,9 @@ unit = ui.unit_filter() or st.selectbox(ui.T("unit"), list(units["lead_unit"]), 
 st.markdown(f"### {ui.plain(unit)}")
 tasks, targets = views.led_by(snap.tasks, unit), views.led_by(snap.targets, unit)
 participating = snap.tasks[snap.tasks["participating_list"].map(lambda names: unit in names)]
-st.markdown(f"**{ui.T('kind')}**：{ui.plain(kinds.get(unit, ''))} · **{ui.T('unit_tasks')}**：{len(tasks)} · "
-            f"**{ui.T('unit_targets')}**：{len(targets)} · **{ui.T('unit_participating')}**：{len(participating)}")
+st.markdown(" · ".join(ui.T("labelled", label=ui.T(name), value=value) for name, value in (
+    ("kind", ui.plain(kinds.get(unit, ""))), ("unit_tasks", len(tasks)), ("unit_targets", len(targets)),
+    ("unit_participating", len(participating)))))
 
 st.markdown(f"#### {ui.T('unit_tasks')}")
 if tasks.empty:

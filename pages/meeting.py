@@ -27,7 +27,7 @@ st.dataframe(per_unit.rename(columns={"unit": ui.T("unit"), **names}), hide_inde
 
 for kind in since_meeting.CHANGES[:4]:
     rows = changes[changes["change"] == kind]
-    st.markdown(f"#### {ui.T('counted_heading', name=names[kind], n=rows['item'].nunique())}")
+    st.markdown(f"#### {ui.T('with_aside', text=names[kind], aside=rows['item'].nunique())}")
     if rows.empty:
         st.write(ui.T("none"))
         continue

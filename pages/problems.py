@@ -72,7 +72,8 @@ if not problems.empty:
         texts = dict(zip(problems["id"], problems["text"]))
         current = dict(zip(problems["id"], problems["state"]))
         chosen = st.selectbox(ui.T("problem"), list(texts), placeholder=ui.T("choose"), key="change_id",
-                              format_func=lambda i: f"#{i} {texts[i][:30]}（{state_name(current[i])}）")
+                              format_func=lambda i: ui.T("with_aside", text=f"#{i} {texts[i][:30]}",
+                                                         aside=state_name(current[i])))
         ui.flash(error="problem_error")
         moves = PROBLEM_FLOW[current[chosen]]
         if not moves:

@@ -23,7 +23,7 @@ ui.flash(done="report_done", error="report_error")
 
 if ui.user().role == "reporter":  # a unit's clerk reports for that unit and no other
     unit = ui.user().unit
-    st.markdown(f"**{ui.T('report_as')}**：{ui.plain(unit)}")
+    st.markdown(ui.T("labelled", label=ui.T("report_as"), value=ui.plain(unit)))
 else:
     units = [None, *plan.units]
     unit = st.selectbox(ui.T("report_as"), units, key="report_unit", index=units.index(ui.unit_filter()),

@@ -94,7 +94,7 @@ for unit in shown_units:
     st.dataframe(shown, hide_index=True, width="stretch")
     refs = dict(zip(rows["row"], zip(rows["kind"], rows["report_id"].astype(int))))
     # each row named by what it reports, its 行号 kept for the command line
-    readable = dict(zip(rows["row"], [f"{i} · {d} · {v}（{r}）" for i, d, v, r in zip(
+    readable = dict(zip(rows["row"], [ui.T("with_aside", text=f"{i} · {d} · {v}", aside=r) for i, d, v, r in zip(
         rows["item"], shown[ui.T("new_on")], shown[ui.T("new_value")], rows["row"])]))
     picked = st.multiselect(ui.T("review_pick"), list(refs), key=f"review_pick_{unit}", placeholder=ui.T("choose"),
                             format_func=readable.get)

@@ -49,16 +49,17 @@ st.markdown(f"### {choice}. {ui.plain(task['title'])}  ·  {ui.status_text(task[
 st.text(task["text"])  # notice text shown as text, never interpreted as Markdown
 lead = task["lead_units"] or ui.T("none")
 part = task["participating_units"] or ui.T("none")
-st.markdown(f"**{ui.T('lead_units')}**：{ui.plain(lead)}")
-st.markdown(f"**{ui.T('participating_units')}**：{ui.plain(part)}"
+st.markdown(ui.T("labelled", label=ui.T("lead_units"), value=ui.plain(lead)))
+st.markdown(ui.T("labelled", label=ui.T("participating_units"), value=ui.plain(part))
             + (f" {ui.T('open_list')}" if is_open_list(task["participating_units"]) else ""))
-st.markdown(f"**{ui.T('deadline')}**：{ui.day(task['deadline'])}"
-            + (f"（{ui.plain(task['change_note'])}）" if task["change_note"] else ""))
+deadline = ui.day(task["deadline"])
+st.markdown(ui.T("labelled", label=ui.T("deadline"), value=ui.T("with_aside", text=deadline, aside=ui.plain(
+    task["change_note"])) if task["change_note"] else deadline))
 if task["state"]:
-    st.markdown(f"**{ui.T('task_state')}**：{label(TASK_STATE_LABELS, task['state'], ui.lang())}"
-                f"（{task['reported_on']}）")
+    st.markdown(ui.T("labelled", label=ui.T("task_state"), value=ui.T(
+        "with_aside", text=label(TASK_STATE_LABELS, task["state"], ui.lang()), aside=task["reported_on"])))
 if task["progress_text"]:
-    st.markdown(f"**{ui.T('progress_text')}**：")
+    st.markdown(ui.T("labelled", label=ui.T("progress_text"), value=""))
     st.text(ui.visible(task["progress_text"]))
 
 problems = ui.memo(views.problems, None, int(choice))

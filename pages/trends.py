@@ -18,9 +18,10 @@ columns[0].metric(ui.T("completion"), ui.pct(target["completion"]))
 columns[1].metric(ui.T("due_now"), ui.pct(target["expected"]))
 columns[2].metric(ui.T("projected_completion"), ui.pct(target["projected_completion"]))
 columns[3].metric(ui.T("projected_status"), label(PROJECTED_LABELS, target["projected_status"], ui.lang()) or "—")
-st.markdown(f"**{ui.T('schedule')}**：{schedule.label(target['schedule'], ui.lang())} · "
-            f"**{ui.T('target_value')}**：{ui.number(target['target_value'])}{ui.plain(target['unit'])} · "
-            f"**{ui.T('lead_units')}**：{ui.plain(target['lead_units'])}")
+st.markdown(" · ".join(ui.T("labelled", label=ui.T(name), value=value) for name, value in (
+    ("schedule", schedule.label(target["schedule"], ui.lang())),
+    ("target_value", f"{ui.number(target['target_value'])}{ui.plain(target['unit'])}"),
+    ("lead_units", ui.plain(target["lead_units"])))))
 ui.chart(ui.memo(views.trend, choice, ui.lang()))
 st.caption(ui.T("projection_method", risk=f"{snap.settings['projection_risk']:.0%}"))
 

@@ -285,6 +285,20 @@ def test_headings_with_counts_read_in_english_without_chinese_brackets(sample_ap
         assert "Open problems (5, 2 overdue)" in counted
 
 
+@pytest.mark.parametrize("page, line", [
+    ("pages/tasks.py", "**Deadline**: 2023-12-31"), ("pages/tasks.py", "**Task state**: "),
+    ("pages/departments.py", "**Targets led**: "), ("pages/trends.py", "**Lead units**: "),
+])
+def test_labelled_lines_read_in_english_with_english_punctuation(sample_app, page, line):
+    _open(sample_app, page)
+    if page == "pages/tasks.py":
+        sample_app.selectbox(key="task_choice").select(21).run()  # a task with a reported state
+    sample_app.radio(key="lang").set_value("en").run()
+    lines = [m.value for m in sample_app.markdown]
+    assert any(line in text for text in lines), lines
+    assert not [text for text in lines if "**：" in text]
+
+
 def test_warnings_list_targets_behind_with_their_gaps_and_units_to_chase(sample_app):
     _open(sample_app, "pages/warnings.py")
     behind = sample_app.dataframe[0].value
