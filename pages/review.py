@@ -120,12 +120,11 @@ if len(backed):
                                  evidence.listing(store, plan.id, "batch", str(row["batch_id"]))], ignore_index=True),
                       "review_evidence")
 
-requests = changes.listing(store, plan.id, "pending")
+requests = changes.pending_requests(store, plan.id, ui.lang())
 if len(requests):
     st.subheader(ui.T("change_requests_n", n=len(requests)))
     st.dataframe(pd.DataFrame({
-        "#": requests["id"],
-        ui.T("review_item"): [ui.item(k, i, ui.lang()) for k, i in zip(requests["kind"], requests["item"])],
+        "#": requests["id"], ui.T("review_item"): requests["what"],
         ui.T("change_field"): requests["field"].map(lambda f: ui.T(f"change_{f}")),
         ui.T("previous"): requests["old_value"], ui.T("new_value"): requests["new_value"],
         ui.T("change_reason"): requests["reason"], ui.T("unit"): requests["unit"].fillna(""),

@@ -6,7 +6,7 @@ frame: routing, the page list and each page's header.
 """
 from tracker import i18n
 from tracker.accounts import LOCAL_ADMIN
-from tracker.formats import day, item, number, size, visible
+from tracker.formats import day, number, size, visible
 from tracker.formats import percent as pct
 
 from .auth import accounts, allowed, current_user, keep_session_in_browser, login_page, logout, user
@@ -35,7 +35,7 @@ from .tables import problem_table, status_cells, status_column, status_css, stat
 from .text import T, lang, plain, remember_lang, status_text
 
 __all__ = [
-    "i18n", "LOCAL_ADMIN", "day", "item", "number", "pct", "size", "visible",  # what pages and the entry file use from tracker
+    "i18n", "LOCAL_ADMIN", "day", "number", "pct", "size", "visible",  # what pages and the entry file use from tracker
     "accounts", "allowed", "current_user", "keep_session_in_browser", "login_page", "logout", "user",
     "INCLUDE_UNREVIEWED", "review_queue", "reviewing", "after_write", "batches", "default_date", "latest", "memo", "memo_at", "memo_compare", "plan", "plans", "returned", "snapshot",
     "store", "thumbnail", "chart", "evidence_files",
