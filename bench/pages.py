@@ -79,7 +79,8 @@ PARTS = {
     for n in range(15):
         st.page_link(st.Page(lambda: None, title=f"页面{n}", icon=":material/dashboard:", url_path=f"p{n}"))
 """,
-    "+ a custom component": """st.components.v2.component("part", js="export default function () {}")(key="part", height=0)
+    "+ a custom component": """part = st.components.v2.component("part", js="export default function () {}")
+part(key="part", height=0)
 """,
     "+ seven metrics and a 60-row table": """for n, column in enumerate(st.columns(7)):
     column.metric(f"指标{n}", n)
@@ -120,7 +121,8 @@ new MutationObserver(() => {
 """
 
 
-def browser_ready(scripts: dict[str, tuple[Path, int]], db: str, visits: int = 7) -> dict[str, list[tuple[float, float]]]:
+def browser_ready(scripts: dict[str, tuple[Path, int]], db: str,
+                  visits: int = 7) -> dict[str, list[tuple[float, float]]]:
     """Per script (name: path and number of charts) and visit, seconds from navigation start until the metrics show and
     until its charts are drawn. Every script has its own server and chromium profile (the first visit has an empty
     cache, later ones are a returning user's); the visits take turns between the scripts, so that a change in the
@@ -217,7 +219,8 @@ def main() -> None:
             empty, bare = Path(tmp) / "empty.py", Path(tmp) / "bare.py"
             empty.write_text(EMPTY_APP, encoding="utf-8")
             bare.write_text(BARE_APP, encoding="utf-8")
-            times = browser_ready({"总览 overview": (ROOT / "dashboard.py", 3), "empty Streamlit page (one metric)": (empty, 0),
+            times = browser_ready({"总览 overview": (ROOT / "dashboard.py", 3),
+                                   "empty Streamlit page (one metric)": (empty, 0),
                                    "bare Streamlit page with one plotly chart": (bare, 1)}, db, args.visits)
             first, floor, chart = (_report(f"chromium, {name}", visits) for name, visits in times.items())
             print(f"first page against its floor (later visits): figures {first[0] / floor[0]:.2f}× the empty page "

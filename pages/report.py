@@ -151,7 +151,8 @@ with edit_tab:
                         **{c: rows[c].fillna("") for c in fill})
     first = ["指标编号", "任务编号", "任务/指标", "目标值", "计量单位", *fill[:3], "截至日期", *fill[3:]]
     edited = st.data_editor(
-        shown, hide_index=True, width="stretch", placeholder="", key=f"editor_{unit}_{st.session_state.get('upload_round', 0)}",
+        shown, hide_index=True, width="stretch", placeholder="",
+        key=f"editor_{unit}_{st.session_state.get('upload_round', 0)}",
         disabled=[c for c in rows.columns if c not in ("截至日期", *fill)],
         column_order=first + [c for c in rows.columns if c not in first],
         column_config={

@@ -30,7 +30,8 @@ for first in range(0, len(gauges), 2):  # two figures a row; Streamlit stacks th
     for column, figure in zip(st.columns(2), gauges[first:first + 2]):
         ui.chart(figure, column)
 
-# an approved change is said beside the deadline, before the long 牵头单位 column, so that it shows without scrolling
+# an approved change is said beside the deadline, before the long 牵头单位 column (at 1280 px with the sidebar open
+# the table is wider than the screen: id, name and status stay pinned while it scrolls sideways)
 changed = "change_note" in targets and targets["change_note"].astype(bool).any()
 table = pd.DataFrame({
     ui.T("target_id"): targets["target_id"], ui.T("indicator"): targets["indicator"],
